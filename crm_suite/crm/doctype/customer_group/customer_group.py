@@ -1,0 +1,20 @@
+# Copyright (c) 2026, crm_suite developers and contributors
+# For license information, please see license.txt
+
+# import frappe
+from frappe.model.document import Document
+
+
+class CustomerGroup(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		customer_group_name: DF.Data
+		description: DF.SmallText | None
+	# end: auto-generated types
+	pass

@@ -1,0 +1,34 @@
+# Copyright (c) 2026, crm_suite developers and contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+from crm_suite.utils.validation import validate_date_order, validate_non_negative
+
+
+class Campaign(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		actual_cost: DF.Currency
+		budget: DF.Currency
+		campaign_name: DF.Data
+		campaign_owner: DF.Link | None
+		channel: DF.Literal["", "Email", "Social", "Event", "Ads", "Referral", "Partner"]
+		currency: DF.Link | None
+		description: DF.TextEditor | None
+		end_date: DF.Date | None
+		naming_series: DF.Literal["CAMP-.YYYY.-"]
+		start_date: DF.Date | None
+		status: DF.Literal["Planned", "Active", "Completed", "Cancelled"]
+	# end: auto-generated types
+
+	def validate(self):
+		validate_date_order(self.start_date, self.end_date, "Start Date", "End Date")
+		validate_non_negative(self.budget, "Budget")
+		validate_non_negative(self.actual_cost, "Actual Cost")

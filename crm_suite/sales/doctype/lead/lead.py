@@ -1,0 +1,55 @@
+# Copyright (c) 2026, crm_suite developers and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from crm_suite.utils.contact_details import full_name, normalise_email
+
+
+class Lead(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		address_line1: DF.Data | None
+		campaign: DF.Link | None
+		city: DF.Data | None
+		company_name: DF.Data | None
+		converted_on: DF.Datetime | None
+		country: DF.Link | None
+		customer: DF.Link | None
+		email_id: DF.Data | None
+		first_name: DF.Data | None
+		image: DF.AttachImage | None
+		industry: DF.Link | None
+		job_title: DF.Data | None
+		last_name: DF.Data | None
+		lead_name: DF.Data | None
+		lead_owner: DF.Link | None
+		mobile_no: DF.Data | None
+		naming_series: DF.Literal["CRM-LEAD-.YYYY.-"]
+		notes: DF.TextEditor | None
+		opportunity: DF.Link | None
+		phone: DF.Data | None
+		pincode: DF.Data | None
+		salutation: DF.Link | None
+		source: DF.Link | None
+		state: DF.Data | None
+		status: DF.Literal["New", "Contacted", "Qualified", "Unqualified", "Converted"]
+		territory: DF.Link | None
+		website: DF.Data | None
+	# end: auto-generated types
+
+	def before_validate(self):
+		self.email_id = normalise_email(self.email_id)
+		self.lead_name = full_name(self.first_name, self.last_name) or self.company_name
+
+	def validate(self):
+		if not self.lead_name:
+			frappe.throw(_("A lead needs a first name or an organisation."), title=_("Missing Name"))

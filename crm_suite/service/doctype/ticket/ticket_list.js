@@ -1,0 +1,13 @@
+frappe.listview_settings["Ticket"] = {
+	add_fields: ["status", "priority"],
+	get_indicator(doc) {
+		const colors = {
+			Open: "red",
+			"In Progress": "orange",
+			"Waiting on Customer": "yellow",
+			Resolved: "green",
+			Closed: "gray",
+		};
+		return [__(doc.status), colors[doc.status] || "gray", "status,=," + doc.status];
+	},
+};

@@ -1,0 +1,81 @@
+"""What a new site needs before anyone can work: the default masters a CRM starts with.
+
+Each record is created only when missing, so re-running (or a later patch calling it) changes nothing.
+"""
+
+import frappe
+
+DEFAULT_MASTERS: dict[str, tuple[str, list[dict]]] = {
+	"Customer Group": (
+		"customer_group_name",
+		[{"customer_group_name": n} for n in ("Commercial", "Individual", "Government", "Non Profit")],
+	),
+	"Territory": (
+		"territory_name",
+		[{"territory_name": n} for n in ("North America", "Europe", "Asia Pacific", "Rest of World")],
+	),
+	"Industry": (
+		"industry",
+		[
+			{"industry": n}
+			for n in (
+				"Manufacturing",
+				"Retail",
+				"Software",
+				"Financial Services",
+				"Healthcare",
+				"Education",
+				"Logistics",
+				"Hospitality",
+			)
+		],
+	),
+	"Lead Source": (
+		"source_name",
+		[
+			{"source_name": n}
+			for n in (
+				"Website",
+				"Referral",
+				"Cold Call",
+				"Email Campaign",
+				"Trade Show",
+				"Social Media",
+				"Advertisement",
+				"Partner",
+			)
+		],
+	),
+	"Sales Stage": (
+		"stage_name",
+		[
+			{"stage_name": "Prospecting", "stage_order": 1, "default_probability": 10},
+			{"stage_name": "Qualification", "stage_order": 2, "default_probability": 20},
+			{"stage_name": "Needs Analysis", "stage_order": 3, "default_probability": 40},
+			{"stage_name": "Proposal", "stage_order": 4, "default_probability": 60},
+			{"stage_name": "Negotiation", "stage_order": 5, "default_probability": 80},
+		],
+	),
+	"Lost Reason": (
+		"lost_reason",
+		[
+			{"lost_reason": n}
+			for n in ("Price", "Competitor", "No Budget", "No Decision", "Timing", "Product Fit")
+		],
+	),
+	"Ticket Type": (
+		"ticket_type",
+		[{"ticket_type": n} for n in ("Question", "Incident", "Problem", "Feature Request")],
+	),
+}
+
+
+def after_install() -> None:
+	create_default_masters()
+
+
+def create_default_masters() -> None:
+	for doctype, (key, records) in DEFAULT_MASTERS.items():
+		for record in records:
+			if not frappe.db.exists(doctype, record[key]):
+				frappe.get_doc({"doctype": doctype, **record}).insert(ignore_permissions=True)

@@ -1,0 +1,19 @@
+"""Shared pytest set-up. Unit tests (tests/unit) need nothing; integration tests need a site (--site)."""
+
+import os
+from pathlib import Path
+
+
+def pytest_addoption(parser):
+	parser.addoption(
+		"--site",
+		default=os.environ.get("CRM_SITE"),
+		help="Frappe site the integration tests run against (or set CRM_SITE)",
+	)
+
+
+def bench_path() -> Path:
+	"""The bench this interpreter belongs to: apps/frappe/frappe/__init__.py is four levels down."""
+	import frappe
+
+	return Path(frappe.__file__).resolve().parents[3]

@@ -72,6 +72,26 @@ DEFAULT_MASTERS: dict[str, tuple[str, list[dict]]] = {
 
 def after_install() -> None:
 	create_default_masters()
+	ensure_default_address_template()
+
+
+def ensure_default_address_template() -> None:
+	"""Customer forms render their addresses, which needs a default Address Template (ERPNext's setup
+	makes one; a bare Frappe site has none)."""
+	from frappe.contacts.doctype.address_template.address_template import get_default_address_template
+
+	if frappe.db.exists("Address Template", {"is_default": 1}):
+		return
+	country = frappe.db.get_default("country") or "United States"
+	if not frappe.db.exists("Address Template", country):
+		frappe.get_doc(
+			{
+				"doctype": "Address Template",
+				"country": country,
+				"is_default": 1,
+				"template": get_default_address_template(),
+			}
+		).insert(ignore_permissions=True)
 
 
 def create_default_masters() -> None:

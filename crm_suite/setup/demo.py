@@ -1,0 +1,365 @@
+"""Deterministic demo data: a year of a small business's CRM, at two scales.
+
+`make_demo(seed, scale)` fills the site with customers (each with a Contact and an Address through
+Frappe's Dynamic Links), leads from several sources and campaigns, opportunities through the sales
+stages and tickets. The same seed and end date give the same records. Rows are built in Python and
+written with `frappe.db.bulk_insert` in chunks (the bulk path), so `large` (100k leads, 20k customers)
+takes seconds, not hours; derived values use the same functions the controllers use.
+"""
+
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import frappe
+from frappe.utils import getdate, today
+
+from crm_suite.sales.opportunity_value import probability_for_status, weighted_amount
+from crm_suite.utils.contact_details import full_name
+
+SCALES = {
+	# customers, leads, opportunities, tickets, products, campaigns
+	"small": dict(customers=200, leads=1_000, opportunities=300, tickets=250, products=25, campaigns=6),
+	"large": dict(customers=20_000, leads=100_000, opportunities=30_000, tickets=25_000, products=500, campaigns=24),
+}
+
+FIRST_NAMES = (
+	"Ada Alan Grace Linus Margaret Ken Barbara Edsger Frances Dennis Radia Tim Hedy Niklaus Katherine "
+	"Donald Sophie John Mary Carlos Aiko Ravi Fatima Lars Chen Olga Mateo Amara Yusuf Ingrid Priya Kofi"
+).split()
+LAST_NAMES = (
+	"Lovelace Turing Hopper Torvalds Hamilton Thompson Liskov Dijkstra Allen Ritchie Perlman Berners-Lee "
+	"Lamarr Wirth Johnson Knuth Wilson Backus Shaw Garcia Tanaka Patel Haddad Nilsson Wei Petrova Rossi "
+	"Okafor Demir Larsen Iyer Mensah"
+).split()
+COMPANY_WORDS = (
+	"Acme Globex Initech Umbrella Stark Wayne Wonka Tyrell Cyberdyne Soylent Hooli Vandelay Aperture "
+	"Monarch Pied Piper Massive Dynamic Gringotts Oscorp Nakatomi Zorg Virtucon Duff Krusty Ollivander"
+).split()
+COMPANY_SUFFIXES = ("Ltd", "GmbH", "Inc", "Group", "Labs", "Systems", "Trading", "Partners")
+CITIES = (
+	("Berlin", "Germany"), ("London", "United Kingdom"), ("Paris", "France"), ("New York", "United States"),
+	("Toronto", "Canada"), ("Mumbai", "India"), ("Singapore", "Singapore"), ("Sydney", "Australia"),
+)
+SOURCES = (("Website", 30), ("Referral", 15), ("Cold Call", 10), ("Email Campaign", 15), ("Trade Show", 8),
+	("Social Media", 12), ("Advertisement", 7), ("Partner", 3))
+CHANNELS = ("Email", "Social", "Event", "Ads", "Referral", "Partner")
+STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Proposal", "Negotiation")
+LOST_REASONS = ("Price", "Competitor", "No Budget", "No Decision", "Timing", "Product Fit")
+TICKET_SUBJECTS = ("Cannot log in", "Invoice is wrong", "Delivery is late", "Feature request: export",
+	"Error after update", "How do I add a user?", "Product arrived damaged", "Password reset fails")
+DEMO_USERS = {
+	"Sales User": ("demo.sales1@crm-suite.invalid", "demo.sales2@crm-suite.invalid", "demo.sales3@crm-suite.invalid"),
+	"Sales Manager": ("demo.salesmanager@crm-suite.invalid",),
+	"Support Agent": ("demo.support1@crm-suite.invalid", "demo.support2@crm-suite.invalid"),
+	"Support Manager": ("demo.supportmanager@crm-suite.invalid",),
+	"Marketing Manager": ("demo.marketing@crm-suite.invalid",),
+}
+CHUNK = 5_000
+
+
+@dataclass
+class DemoResult:
+	counts: dict[str, int] = field(default_factory=dict)
+	seconds: float = 0.0
+
+
+def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = None) -> DemoResult:
+	"""Fill the site with demo data for the year ending `until` (default today)."""
+	if scale not in SCALES:
+		frappe.throw(frappe._("Scale must be one of {0}.").format(", ".join(SCALES)))
+	started = time.monotonic()
+	sizes = SCALES[scale]
+	rng = random.Random(seed)
+	end = getdate(until or today())
+	gen = _Generator(rng, end)
+
+	users = _ensure_demo_users()
+	result = DemoResult()
+	# Build everything first: later rows fill back-links (Customer.lead, Lead.opportunity) of earlier ones.
+	products = gen.products(sizes["products"])
+	campaigns = gen.campaigns(sizes["campaigns"])
+	customers, contacts, addresses = gen.customers(sizes["customers"], users)
+	leads = gen.leads(sizes["leads"], users, campaigns, customers)
+	opportunities, items = gen.opportunities(sizes["opportunities"], users, leads, customers, products)
+	tickets = gen.tickets(sizes["tickets"], users, customers, contacts)
+
+	_insert("Product", products, ignore_duplicates=True)  # fixed codes: a second run reuses them
+	_insert("Campaign", campaigns)
+	_insert("Customer", customers)
+	_insert_contacts(contacts)
+	_insert_addresses(addresses)
+	_insert("Lead", leads)
+	_insert("Opportunity", opportunities)
+	_insert("Opportunity Item", items)
+	_insert("Ticket", tickets)
+
+	result.counts = {
+		"Product": len(products), "Campaign": len(campaigns), "Customer": len(customers),
+		"Contact": len(contacts), "Address": len(addresses), "Lead": len(leads),
+		"Opportunity": len(opportunities), "Opportunity Item": len(items), "Ticket": len(tickets),
+	}
+	result.seconds = time.monotonic() - started
+	return result
+
+
+def _ensure_demo_users() -> dict[str, list[str]]:
+	for role, emails in DEMO_USERS.items():
+		for email in emails:
+			if not frappe.db.exists("User", email):
+				frappe.get_doc({
+					"doctype": "User", "email": email, "send_welcome_email": 0,
+					"first_name": email.split("@")[0].replace("demo.", "").title(),
+					"roles": [{"role": role}],
+				}).insert(ignore_permissions=True)
+	return {role: list(emails) for role, emails in DEMO_USERS.items()}
+
+
+def reserve_names(prefix: str, count: int, digits: int = 5) -> list[str]:
+	"""Take `count` consecutive names from a naming series, exactly as documents inserted one by one would."""
+	series = frappe.qb.DocType("Series")
+	frappe.db.sql("INSERT IGNORE INTO `tabSeries` (`name`, `current`) VALUES (%s, 0)", (prefix,))
+	current = frappe.qb.from_(series).select(series.current).where(series.name == prefix).for_update().run()[0][0]
+	frappe.qb.update(series).set(series.current, current + count).where(series.name == prefix).run()
+	return [f"{prefix}{str(n).zfill(digits)}" for n in range(current + 1, current + count + 1)]
+
+
+def _series_prefix(series: str) -> str:
+	return series.replace(".YYYY.", str(datetime.now().year)).rstrip(".#")
+
+
+def _insert(doctype: str, rows: list[dict], ignore_duplicates: bool = False) -> None:
+	if not rows:
+		return
+	fields = list(rows[0])
+	values = [tuple(r[f] for f in fields) for r in rows]
+	frappe.db.bulk_insert(doctype, fields, values, ignore_duplicates=ignore_duplicates, chunk_size=CHUNK)
+
+
+def _insert_contacts(contacts: list[dict]) -> None:
+	_insert("Contact", [{k: v for k, v in c.items() if not k.startswith("_")} for c in contacts])
+	_insert("Contact Email", [_child(c, "email_ids", idx=1, email_id=c["email_id"], is_primary=1) for c in contacts])
+	_insert("Contact Phone", [
+		_child(c, "phone_nos", idx=1, phone=c["phone"], is_primary_phone=1, is_primary_mobile_no=0)
+		for c in contacts
+	])
+	_insert("Dynamic Link", [
+		_child(c, "links", idx=1, link_doctype="Customer", link_name=c["_customer"], link_title=c["company_name"])
+		for c in contacts
+	])
+
+
+def _insert_addresses(addresses: list[dict]) -> None:
+	_insert("Address", [{k: v for k, v in a.items() if not k.startswith("_")} for a in addresses])
+	_insert("Dynamic Link", [
+		_child(a, "links", idx=1, link_doctype="Customer", link_name=a["_customer"], link_title=a["_customer"],
+			parenttype="Address")
+		for a in addresses
+	])
+
+
+def _child(parent: dict, parentfield: str, parenttype: str = "Contact", **values) -> dict:
+	return {
+		"name": frappe.generate_hash(length=10), "parent": parent["name"], "parenttype": parenttype,
+		"parentfield": parentfield, "creation": parent["creation"], "modified": parent["modified"],
+		"owner": "Administrator", "modified_by": "Administrator", "docstatus": 0, **values,
+	}
+
+
+class _Generator:
+	"""Builds the rows. All randomness comes from one seeded `random.Random`."""
+
+	def __init__(self, rng: random.Random, end: date):
+		self.rng = rng
+		self.end = end
+		self.start = end - timedelta(days=365)
+
+	def when(self, after: datetime | None = None, within_days: int = 365) -> datetime:
+		lo = after or datetime.combine(self.start, datetime.min.time())
+		hi = min(lo + timedelta(days=within_days), datetime.combine(self.end, datetime.min.time()) + timedelta(hours=18))
+		span = max(int((hi - lo).total_seconds()), 60)
+		return lo + timedelta(seconds=self.rng.randrange(span))
+
+	def base(self, name: str, created: datetime, owner: str = "Administrator") -> dict:
+		return {"name": name, "creation": created, "modified": created, "owner": owner,
+			"modified_by": owner, "docstatus": 0}
+
+	def person(self) -> tuple[str, str]:
+		return self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+
+	def company(self) -> str:
+		return f"{self.rng.choice(COMPANY_WORDS)} {self.rng.choice(COMPANY_WORDS)} {self.rng.choice(COMPANY_SUFFIXES)}"
+
+	def phone(self) -> str:
+		return f"+1{self.rng.choice((212, 415, 617, 646, 312, 503))}{self.rng.randrange(2_000_000, 9_999_999)}"
+
+	def products(self, count: int) -> list[dict]:
+		rows = []
+		for n in range(1, count + 1):
+			rows.append({
+				**self.base(f"DEMO-P{n:04d}", datetime.combine(self.start, datetime.min.time())),
+				"item_code": f"DEMO-P{n:04d}", "item_name": f"{self.rng.choice(COMPANY_WORDS)} {self.rng.choice(('Pro', 'Lite', 'Suite', 'Kit', 'Care', 'Cloud'))} {n}",
+				"product_group": self.rng.choice(("Hardware", "Software", "Services", "Subscriptions")),
+				"standard_rate": self.rng.choice((49, 99, 199, 499, 999, 2_500, 7_500)), "uom": "Nos", "disabled": 0,
+			})
+		return rows
+
+	def campaigns(self, count: int) -> list[dict]:
+		names = reserve_names(_series_prefix("CAMP-.YYYY.-"), count)
+		rows = []
+		for n, name in enumerate(names):
+			start = self.start + timedelta(days=int(n * 365 / count))
+			end = start + timedelta(days=self.rng.choice((14, 30, 45, 60)))
+			budget = self.rng.choice((2_000, 5_000, 10_000, 25_000))
+			rows.append({
+				**self.base(name, datetime.combine(start, datetime.min.time())), "naming_series": "CAMP-.YYYY.-",
+				"campaign_name": f"{self.rng.choice(('Spring', 'Summer', 'Autumn', 'Winter', 'Launch', 'Webinar'))} {self.rng.choice(CHANNELS)} {n + 1}",
+				"status": "Completed" if end < self.end else "Active", "channel": CHANNELS[n % len(CHANNELS)],
+				"start_date": start, "end_date": end, "currency": "USD", "budget": budget,
+				"actual_cost": round(budget * self.rng.uniform(0.6, 1.1), 2),
+				"campaign_owner": DEMO_USERS["Marketing Manager"][0],
+			})
+		return rows
+
+	def customers(self, count: int, users) -> tuple[list[dict], list[dict], list[dict]]:
+		names = reserve_names(_series_prefix("CUST-.YYYY.-"), count)
+		customers, contacts, addresses = [], [], []
+		for n, name in enumerate(names, start=1):
+			created = self.when()
+			first, last = self.person()
+			individual = self.rng.random() < 0.2
+			customer_name = full_name(first, last) if individual else f"{self.company()} {n}"
+			email = f"{first}.{last}.{n}@{'mail.example.com' if individual else 'corp' + str(n) + '.example.com'}".lower()
+			phone = self.phone()
+			city, country = self.rng.choice(CITIES)
+			customers.append({
+				**self.base(name, created), "naming_series": "CUST-.YYYY.-", "customer_name": customer_name,
+				"customer_type": "Individual" if individual else "Company",
+				"customer_group": "Individual" if individual else self.rng.choice(("Commercial", "Commercial", "Government", "Non Profit")),
+				"territory": self.rng.choice(("North America", "Europe", "Asia Pacific", "Rest of World")),
+				"industry": self.rng.choice(("Manufacturing", "Retail", "Software", "Financial Services", "Healthcare", "Logistics")),
+				"account_manager": self.rng.choice(users["Sales User"]), "email_id": email, "phone": phone,
+				"disabled": 0, "lead": None,
+			})
+			contacts.append({
+				**self.base(f"{full_name(first, last)}-{name}", created), "first_name": first, "last_name": last,
+				"full_name": full_name(first, last), "email_id": email, "phone": phone, "status": "Passive",
+				"company_name": customer_name, "is_primary_contact": 1, "_customer": name,
+			})
+			addresses.append({
+				**self.base(f"{customer_name}-Billing-{n}", created), "address_title": customer_name,
+				"address_type": "Billing", "address_line1": f"{self.rng.randrange(1, 300)} Main Street",
+				"city": city, "country": country, "is_primary_address": 1, "_customer": name,
+			})
+		return customers, contacts, addresses
+
+	def leads(self, count: int, users, campaigns, customers) -> list[dict]:
+		names = reserve_names(_series_prefix("CRM-LEAD-.YYYY.-"), count)
+		sources = [s for s, w in SOURCES for _ in range(w)]
+		# About one customer in three came from a lead.
+		from_lead = {i: c for i, c in enumerate(customers[: len(customers) // 3])}
+		rows = []
+		for n, name in enumerate(names):
+			created = self.when()
+			age_days = (datetime.combine(self.end, datetime.min.time()) - created).days
+			first, last = self.person()
+			customer = from_lead.get(n)
+			campaign = self.rng.choice(campaigns) if campaigns and self.rng.random() < 0.3 else None
+			if customer:
+				status = "Converted"
+			else:
+				status = self.rng.choices(
+					("New", "Contacted", "Qualified", "Unqualified"),
+					weights=(60, 25, 10, 5) if age_days < 30 else (10, 30, 25, 35),
+				)[0]
+			rows.append({
+				**self.base(name, created, owner=self.rng.choice(users["Sales User"])),
+				"naming_series": "CRM-LEAD-.YYYY.-", "first_name": first, "last_name": last,
+				"lead_name": full_name(first, last), "company_name": customer["customer_name"] if customer else self.company(),
+				"job_title": self.rng.choice(("CEO", "CTO", "Head of Sales", "Buyer", "Operations Manager", "Founder")),
+				"email_id": customer["email_id"] if customer else f"{first}.{last}.l{n}@lead{n % 997}.example.com".lower(),
+				"phone": self.phone(), "status": status, "lead_owner": self.rng.choice(users["Sales User"]),
+				"source": campaign and "Email Campaign" or self.rng.choice(sources),
+				"campaign": campaign and campaign["name"], "territory": customer and customer["territory"],
+				"industry": customer and customer["industry"], "customer": customer and customer["name"],
+				"converted_on": customer and self.when(created, 60), "opportunity": None,
+			})
+			if customer:
+				customer["lead"] = name
+		return rows
+
+	def opportunities(self, count, users, leads, customers, products) -> tuple[list[dict], list[dict]]:
+		names = reserve_names(_series_prefix("CRM-OPP-.YYYY.-"), count)
+		stage_probability = dict(zip(STAGES, (10, 20, 40, 60, 80), strict=True))
+		customer_name = {c["name"]: c["customer_name"] for c in customers}
+		converted = [lead for lead in leads if lead["status"] == "Converted"]
+		qualified = [lead for lead in leads if lead["status"] == "Qualified"]
+		rows, items = [], []
+		for n, name in enumerate(names):
+			if n < len(converted):
+				lead = converted[n]
+				customer, created = lead["customer"], lead["converted_on"]
+				lead["opportunity"] = name
+			elif qualified and self.rng.random() < 0.3:
+				lead = self.rng.choice(qualified)
+				customer, created = None, self.when(lead["creation"], 45)
+			else:
+				lead = None
+				customer_row = self.rng.choice(customers)
+				customer, created = customer_row["name"], self.when(customer_row["creation"], 200)
+			stage = self.rng.choices(STAGES, weights=(30, 25, 20, 15, 10))[0]
+			age_days = (datetime.combine(self.end, datetime.min.time()) - created).days
+			status = "Open" if age_days < 45 else self.rng.choices(("Open", "Won", "Lost"), weights=(35, 30, 35))[0]
+			probability = probability_for_status(status, stage_probability[stage])
+			lines = []
+			for idx in range(1, self.rng.randrange(1, 4) + 1):
+				product = self.rng.choice(products)
+				qty = self.rng.randrange(1, 20)
+				lines.append({
+					**self.base(frappe.generate_hash(length=10), created), "parent": name, "parenttype": "Opportunity",
+					"parentfield": "items", "idx": idx, "product": product["name"], "item_name": product["item_name"],
+					"qty": qty, "rate": product["standard_rate"], "amount": qty * product["standard_rate"],
+					"currency": "USD",
+				})
+			amount = sum(line["amount"] for line in lines)
+			items.extend(lines)
+			closed = self.when(created, 90).date() if status != "Open" else None
+			rows.append({
+				**self.base(name, created), "naming_series": "CRM-OPP-.YYYY.-",
+				"title": lead["company_name"] if lead else customer_name[customer],
+				"customer": customer, "lead": lead and lead["name"], "status": status, "sales_stage": stage,
+				"probability": probability, "expected_close_date": (created + timedelta(days=self.rng.randrange(20, 120))).date(),
+				"closed_on": closed, "lost_reason": self.rng.choice(LOST_REASONS) if status == "Lost" else None,
+				"opportunity_owner": (lead and lead["lead_owner"]) or self.rng.choice(users["Sales User"]),
+				"currency": "USD", "total_qty": sum(line["qty"] for line in lines), "amount": amount,
+				"weighted_amount": weighted_amount(amount, probability),
+				"source": lead and lead["source"], "campaign": lead and lead["campaign"],
+			})
+		return rows, items
+
+	def tickets(self, count, users, customers, contacts) -> list[dict]:
+		names = reserve_names(_series_prefix("TKT-.YYYY.-"), count)
+		contact_of = {c["_customer"]: c for c in contacts}
+		rows = []
+		for name in names:
+			customer = self.rng.choice(customers)
+			contact = contact_of[customer["name"]]
+			created = self.when(customer["creation"])
+			age_days = (datetime.combine(self.end, datetime.min.time()) - created).days
+			status = (
+				self.rng.choice(("Open", "In Progress", "Waiting on Customer"))
+				if age_days < 10
+				else self.rng.choices(("Resolved", "Closed", "Open", "In Progress"), weights=(30, 55, 8, 7))[0]
+			)
+			rows.append({
+				**self.base(name, created), "naming_series": "TKT-.YYYY.-",
+				"subject": self.rng.choice(TICKET_SUBJECTS), "customer": customer["name"],
+				"raised_by": contact["email_id"], "contact": contact["name"], "status": status,
+				"priority": self.rng.choices(("Low", "Medium", "High", "Urgent"), weights=(25, 45, 22, 8))[0],
+				"ticket_type": self.rng.choice(("Question", "Incident", "Problem", "Feature Request")),
+				"agent": self.rng.choice(users["Support Agent"]), "opening_date": created,
+				"resolution_date": self.when(created, 10) if status in ("Resolved", "Closed") else None,
+				"description": f"<p>{self.rng.choice(TICKET_SUBJECTS)}. Please help.</p>",
+			})
+		return rows

@@ -69,11 +69,13 @@ class Opportunity(Document):
 
 	def set_stage_probability(self):
 		"""Entering a stage sets its default probability, unless the user set one in the same save."""
-		if not self.sales_stage or not (self.is_new() or self.has_value_changed("sales_stage")):
-			return
-		if self.is_new() and self.probability or not self.is_new() and self.has_value_changed("probability"):
-			return
-		self.probability = frappe.db.get_value("Sales Stage", self.sales_stage, "default_probability") or 0
+		if self.is_new():
+			stage_entered, user_set_probability = bool(self.sales_stage), bool(self.probability)
+		else:
+			stage_entered = bool(self.sales_stage) and self.has_value_changed("sales_stage")
+			user_set_probability = self.has_value_changed("probability")
+		if stage_entered and not user_set_probability:
+			self.probability = frappe.db.get_value("Sales Stage", self.sales_stage, "default_probability") or 0
 
 	def set_totals(self):
 		for item in self.items:

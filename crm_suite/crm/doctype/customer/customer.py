@@ -19,18 +19,34 @@ class Customer(Document):
 		from frappe.types import DF
 
 		account_manager: DF.Link | None
+		avg_days_between_orders: DF.Float
+		churn_risk: DF.Check
+		clv_estimate: DF.Currency
 		customer_group: DF.Link | None
 		customer_name: DF.Data
 		customer_type: DF.Literal["Company", "Individual"]
 		disabled: DF.Check
 		email_id: DF.Data | None
+		f_score: DF.Int
+		first_order_date: DF.Date | None
+		frequency: DF.Int
 		image: DF.AttachImage | None
 		industry: DF.Link | None
+		is_repeat_customer: DF.Check
+		last_order_date: DF.Date | None
 		lead: DF.Link | None
+		loyalty_tier: DF.Literal["", "Bronze", "Silver", "Gold", "Platinum"]
+		m_score: DF.Int
 		mobile_no: DF.Data | None
+		monetary: DF.Currency
 		naming_series: DF.Literal["CUST-.YYYY.-"]
 		notes: DF.TextEditor | None
+		order_count: DF.Int
 		phone: DF.Data | None
+		r_score: DF.Int
+		recency_days: DF.Int
+		rfm_segment: DF.Literal["", "Champions", "Loyal", "Potential Loyalist", "New", "Promising", "Need Attention", "About to Sleep", "At Risk", "Can't Lose Them", "Hibernating", "Lost"]
+		rfm_updated_on: DF.Datetime | None
 		territory: DF.Link | None
 		website: DF.Data | None
 	# end: auto-generated types

@@ -1,0 +1,287 @@
+"""RFM segmentation and loyalty metrics, computed set-based in MariaDB for every customer at once.
+
+One grouping query over submitted Sales Orders (the covering index `customer_date_total` serves it) yields
+per customer: recency (days since the last order), frequency (orders in the window), monetary (net total in
+the window, returns subtract), plus lifetime first/last order, order count and net revenue. Window functions
+score R, F and M 1–5 by quintile; the R/F map below names the segment. The results land in a temporary
+table, from which one INSERT ... SELECT appends segment changes to Customer Segment History and one
+UPDATE ... JOIN writes everything back to Customer. No order is loaded into Python.
+
+Scoring rules (documented in docs/analytics.md):
+- Population: customers with at least one submitted, non-return order dated in (as_of - window, as_of].
+  Cancelled (docstatus 2) and draft orders never count.
+- NTILE(5) over the population (R ordered by recency descending, so the most recent get 5; F and M
+  ascending), ties broken by customer name so a run is deterministic; then every tie group takes the LOWEST
+  quintile any of its members reached, so equal values always get equal scores.
+- A customer whose net monetary in the window is zero or negative gets M score 1.
+- Customers who ordered before the window but not within it are "Lost" with scores 0; customers who never
+  ordered have no segment.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, getdate, now_datetime
+
+SEGMENTS: tuple[str, ...] = (
+	"Champions",
+	"Loyal",
+	"Potential Loyalist",
+	"New",
+	"Promising",
+	"Need Attention",
+	"About to Sleep",
+	"At Risk",
+	"Can't Lose Them",
+	"Hibernating",
+	"Lost",
+)
+
+LOYALTY_TIERS: tuple[str, ...] = ("Bronze", "Silver", "Gold", "Platinum")
+
+
+def segment_for(r_score: int, f_score: int) -> str:
+	"""The standard RFM segment map on the recency and frequency scores (1–5 each).
+
+	R\\F    1               2                   3                   4               5
+	5      New             Potential Loyalist  Potential Loyalist  Champions       Champions
+	4      Promising       Potential Loyalist  Potential Loyalist  Loyal           Loyal
+	3      About to Sleep  About to Sleep      Need Attention      Loyal           Loyal
+	2      Hibernating     Hibernating         At Risk             At Risk         Can't Lose Them
+	1      Lost            Hibernating         At Risk             At Risk         Can't Lose Them
+	"""
+	r, f = int(r_score), int(f_score)
+	if not (1 <= r <= 5 and 1 <= f <= 5):
+		raise ValueError(f"RFM scores run from 1 to 5, got R={r_score} F={f_score}")
+	if r <= 2:
+		if f == 5:
+			return "Can't Lose Them"
+		if f >= 3:
+			return "At Risk"
+		return "Lost" if (r, f) == (1, 1) else "Hibernating"
+	if r == 3:
+		if f >= 4:
+			return "Loyal"
+		return "Need Attention" if f == 3 else "About to Sleep"
+	# r is 4 or 5
+	if f >= 4:
+		return "Champions" if r == 5 else "Loyal"
+	if f >= 2:
+		return "Potential Loyalist"
+	return "New" if r == 5 else "Promising"
+
+
+def loyalty_tier(r_score: int, f_score: int, m_score: int) -> str:
+	"""Tier from the RFM total (3–15): 13+ Platinum, 10+ Gold, 7+ Silver, else Bronze; unscored: none."""
+	total = (r_score or 0) + (f_score or 0) + (m_score or 0)
+	if not (r_score and f_score and m_score):
+		return ""
+	if total >= 13:
+		return "Platinum"
+	if total >= 10:
+		return "Gold"
+	if total >= 7:
+		return "Silver"
+	return "Bronze"
+
+
+def _quote(value: str) -> str:
+	return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def segment_case_sql(r_col: str, f_col: str) -> str:
+	"""A SQL CASE equal to `segment_for`, generated from it so the map lives in one place."""
+	whens = " ".join(
+		f"WHEN {r_col} = {r} AND {f_col} = {f} THEN {_quote(segment_for(r, f))}"
+		for r in range(1, 6)
+		for f in range(1, 6)
+	)
+	return f"CASE {whens} ELSE '' END"
+
+
+def loyalty_case_sql(r_col: str, f_col: str, m_col: str) -> str:
+	total = f"({r_col} + {f_col} + {m_col})"
+	return (
+		f"CASE WHEN {r_col} = 0 OR {f_col} = 0 OR {m_col} = 0 THEN '' "
+		f"WHEN {total} >= 13 THEN 'Platinum' WHEN {total} >= 10 THEN 'Gold' "
+		f"WHEN {total} >= 7 THEN 'Silver' ELSE 'Bronze' END"
+	)
+
+
+@dataclass(frozen=True)
+class RfmSettings:
+	window_days: int = 365
+	churn_interval_factor: float = 3.0
+	churn_days_single_order: int = 180
+	clv_lifetime_years: float = 3.0
+	clv_margin_percent: float = 100.0
+
+
+def validate_rfm_settings(settings: RfmSettings) -> None:
+	if not settings.window_days or settings.window_days < 1:
+		frappe.throw(_("The RFM window must be at least one day."), title=_("Invalid RFM Window"))
+	if settings.churn_interval_factor <= 0 or settings.churn_days_single_order < 1:
+		frappe.throw(_("Churn thresholds must be more than zero."), title=_("Invalid Churn Threshold"))
+	if settings.clv_lifetime_years < 0 or not 0 <= settings.clv_margin_percent <= 100:
+		frappe.throw(
+			_("The CLV lifetime cannot be negative and the margin is a percentage from 0 to 100."),
+			title=_("Invalid CLV Settings"),
+		)
+
+
+def get_rfm_settings() -> RfmSettings:
+	s = frappe.get_cached_doc("Analytics Settings")
+	defaults = RfmSettings()
+	return RfmSettings(
+		window_days=int(s.rfm_window_days if s.rfm_window_days is not None else defaults.window_days),
+		churn_interval_factor=float(s.churn_interval_factor or defaults.churn_interval_factor),
+		churn_days_single_order=int(s.churn_days_single_order or defaults.churn_days_single_order),
+		clv_lifetime_years=float(
+			s.clv_lifetime_years if s.clv_lifetime_years is not None else defaults.clv_lifetime_years
+		),
+		clv_margin_percent=float(
+			s.clv_margin_percent if s.clv_margin_percent is not None else defaults.clv_margin_percent
+		),
+	)
+
+
+TEMP_TABLE = "crm_rfm_scores"
+
+
+def _temp_sql(query: str, values=None):
+	"""CREATE/DROP TEMPORARY TABLE never commits in MariaDB (the manual: "CREATE TABLE causes an implicit
+	commit, except when used with the TEMPORARY keyword"), but Frappe's implicit-commit guard looks only at
+	the first word. The leading comment tells the guard what the server already guarantees."""
+	return frappe.db.sql("/* temporary table: no implicit commit */ " + query, values)
+
+
+def compute_rfm(
+	as_of: datetime.date | str | None = None,
+	settings: RfmSettings | None = None,
+	customers: list[str] | None = None,
+) -> dict:
+	"""Score every customer (or only `customers`, scored among themselves) and write the results back.
+
+	Does not commit: the scheduled job commits; tests roll back."""
+	settings = settings or get_rfm_settings()
+	validate_rfm_settings(settings)
+	as_of = getdate(as_of) if as_of else getdate()
+	window_start = add_days(as_of, -settings.window_days)
+	now = now_datetime()
+	scope_orders = scope_customers = ""
+	values: dict = {
+		"as_of": as_of,
+		"window_start": window_start,
+		"factor": settings.churn_interval_factor,
+		"single_days": settings.churn_days_single_order,
+		"clv_factor": settings.clv_lifetime_years * settings.clv_margin_percent / 100.0,
+		"now": now,
+		"user": frappe.session.user,
+	}
+	if customers is not None:
+		if not customers:
+			return {"scored": 0, "segment_changes": 0}
+		values["customers"] = tuple(customers)
+		scope_orders = "AND so.customer IN %(customers)s"
+		scope_customers = "AND c.name IN %(customers)s"
+
+	_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {TEMP_TABLE}")
+	_temp_sql(
+		f"""CREATE TEMPORARY TABLE {TEMP_TABLE} (PRIMARY KEY (customer))
+		SELECT s.*,
+			IF(s.in_window, {segment_case_sql("s.r_score", "s.f_score")}, IF(s.order_count > 0, 'Lost', ''))
+				AS segment,
+			{loyalty_case_sql("s.r_score", "s.f_score", "s.m_score")} AS tier
+		FROM (
+			SELECT t.customer, t.first_order_date, t.last_order_date, t.order_count, t.lifetime_value,
+				t.recency_days, t.frequency, t.monetary, t.in_window,
+				IF(t.in_window, MIN(t.r_nt) OVER (PARTITION BY t.in_window, t.recency_days), 0) AS r_score,
+				IF(t.in_window, MIN(t.f_nt) OVER (PARTITION BY t.in_window, t.frequency), 0) AS f_score,
+				IF(t.in_window, IF(t.monetary <= 0, 1, MIN(t.m_nt) OVER (PARTITION BY t.in_window, t.monetary)), 0)
+					AS m_score
+			FROM (
+				SELECT g.*,
+					NTILE(5) OVER (PARTITION BY g.in_window ORDER BY g.recency_days DESC, g.customer) AS r_nt,
+					NTILE(5) OVER (PARTITION BY g.in_window ORDER BY g.frequency, g.customer) AS f_nt,
+					NTILE(5) OVER (PARTITION BY g.in_window ORDER BY g.monetary, g.customer) AS m_nt
+				FROM (
+					SELECT so.customer,
+						MIN(IF(so.is_return = 0, so.transaction_date, NULL)) AS first_order_date,
+						MAX(IF(so.is_return = 0, so.transaction_date, NULL)) AS last_order_date,
+						SUM(so.is_return = 0) AS order_count,
+						SUM(so.grand_total) AS lifetime_value,
+						DATEDIFF(%(as_of)s, MAX(IF(so.is_return = 0, so.transaction_date, NULL))) AS recency_days,
+						SUM(so.is_return = 0 AND so.transaction_date > %(window_start)s) AS frequency,
+						SUM(IF(so.transaction_date > %(window_start)s, so.grand_total, 0)) AS monetary,
+						SUM(so.is_return = 0 AND so.transaction_date > %(window_start)s) > 0 AS in_window
+					FROM `tabSales Order` so
+					WHERE so.docstatus = 1 AND so.transaction_date <= %(as_of)s {scope_orders}
+					GROUP BY so.customer
+				) g
+			) t
+		) s""",
+		values,
+	)
+	try:
+		frappe.db.sql(
+			f"""INSERT INTO `tabCustomer Segment History`
+				(name, creation, modified, owner, modified_by, docstatus, idx,
+				customer, changed_on, from_segment, to_segment, r_score, f_score, m_score)
+			SELECT NEXTVAL(customer_segment_history_id_seq), %(now)s, %(now)s, %(user)s, %(user)s, 0, 0,
+				c.name, %(now)s, IFNULL(c.rfm_segment, ''), IFNULL(s.segment, ''),
+				IFNULL(s.r_score, 0), IFNULL(s.f_score, 0), IFNULL(s.m_score, 0)
+			FROM `tabCustomer` c LEFT JOIN {TEMP_TABLE} s ON s.customer = c.name
+			WHERE IFNULL(c.rfm_segment, '') <> IFNULL(s.segment, '') {scope_customers}""",
+			values,
+		)
+		changes = frappe.db._cursor.rowcount
+		frappe.db.sql(
+			f"""UPDATE `tabCustomer` c LEFT JOIN {TEMP_TABLE} s ON s.customer = c.name
+			SET c.rfm_segment = IFNULL(s.segment, ''),
+				c.recency_days = IFNULL(s.recency_days, 0),
+				c.frequency = IFNULL(s.frequency, 0),
+				c.monetary = IFNULL(s.monetary, 0),
+				c.r_score = IFNULL(s.r_score, 0),
+				c.f_score = IFNULL(s.f_score, 0),
+				c.m_score = IFNULL(s.m_score, 0),
+				c.rfm_updated_on = %(now)s,
+				c.loyalty_tier = IFNULL(s.tier, ''),
+				c.first_order_date = s.first_order_date,
+				c.last_order_date = s.last_order_date,
+				c.order_count = IFNULL(s.order_count, 0),
+				c.is_repeat_customer = IFNULL(s.order_count, 0) >= 2,
+				c.avg_days_between_orders = IF(s.order_count >= 2,
+					DATEDIFF(s.last_order_date, s.first_order_date) / (s.order_count - 1), 0),
+				c.churn_risk = CASE
+					WHEN s.order_count >= 2 THEN s.recency_days >
+						%(factor)s * GREATEST(DATEDIFF(s.last_order_date, s.first_order_date) / (s.order_count - 1), 1)
+					WHEN s.order_count = 1 THEN s.recency_days > %(single_days)s
+					ELSE 0 END,
+				c.clv_estimate = IF(s.order_count > 0,
+					GREATEST(0, s.lifetime_value * 365.0
+						/ GREATEST(DATEDIFF(%(as_of)s, s.first_order_date), 30) * %(clv_factor)s), 0)
+			WHERE 1 = 1 {scope_customers}""",
+			values,
+		)
+		scored = frappe.db.sql(f"SELECT COUNT(*) FROM {TEMP_TABLE} WHERE in_window")[0][0]
+	finally:
+		_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {TEMP_TABLE}")
+	return {"scored": scored, "segment_changes": changes}
+
+
+def run_nightly() -> None:
+	"""Scheduled daily on the long queue: recompute RFM and loyalty for every customer, then commit."""
+	compute_rfm()
+	frappe.db.set_single_value("Analytics Settings", "last_rfm_run", now_datetime())
+	frappe.db.commit()
+
+
+@frappe.whitelist()
+def enqueue_rfm() -> None:
+	"""The "Recompute now" button in Analytics Settings."""
+	frappe.only_for(("System Manager", "CRM Manager"))
+	frappe.enqueue("crm_suite.analytics.rfm.run_nightly", queue="long", job_id="crm_suite_rfm", deduplicate=True)

@@ -23,6 +23,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 
+from crm_suite.analytics.rfm import require_manager
+
 
 @dataclass(frozen=True)
 class BasketSettings:
@@ -59,12 +61,13 @@ def validate_basket_settings(settings: BasketSettings) -> None:
 
 
 def get_basket_settings() -> BasketSettings:
+	"""The saved Analytics Settings; a value never saved (0 or empty) falls back to its default."""
 	s = frappe.get_cached_doc("Analytics Settings")
 	d = BasketSettings()
 	return BasketSettings(
-		window_days=cint(s.basket_window_days) if s.basket_window_days is not None else d.window_days,
-		min_support=flt(s.basket_min_support, 9) if s.basket_min_support is not None else d.min_support,
-		min_confidence=flt(s.basket_min_confidence, 9) if s.basket_min_confidence is not None else d.min_confidence,
+		window_days=cint(s.basket_window_days) or d.window_days,
+		min_support=flt(s.basket_min_support, 9) or d.min_support,
+		min_confidence=flt(s.basket_min_confidence, 9) or d.min_confidence,
 	)
 
 
@@ -161,7 +164,7 @@ def run_scheduled() -> None:
 
 @frappe.whitelist()
 def enqueue_rules() -> None:
-	frappe.only_for(("System Manager", "CRM Manager"))
+	require_manager()
 	frappe.enqueue(
 		"crm_suite.analytics.basket.run_scheduled", queue="long", job_id="crm_suite_basket", deduplicate=True
 	)

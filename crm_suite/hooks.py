@@ -15,16 +15,22 @@ _crm_roles = [
 	"Support Agent",
 	"Support Manager",
 	"CRM Manager",
+	"Support Customer",  # Service: customers' contacts on the support portal (no desk access)
 ]
 
 # Configuration that admins may later change in the desk; `bench migrate` syncs it.
 fixtures = [
 	{"dt": "Role", "filters": [["name", "in", _crm_roles]]},
+	{"dt": "Workflow State", "filters": [["name", "in", ["Open", "In Progress", "Waiting on Customer", "Resolved", "Closed"]]]},
+	{"dt": "Workflow Action Master", "filters": [["name", "in", ["Reopen", "Start", "Wait for Customer", "Resume", "Resolve", "Close"]]]},
+	{"dt": "Workflow", "filters": [["name", "in", ["Ticket Workflow"]]]},
+	{"dt": "Assignment Rule", "filters": [["name", "in", ["Ticket Round Robin"]]]},
 ]
 
 # Installation
 # ------------
 after_install = "crm_suite.setup.install.after_install"
+after_migrate = ["crm_suite.service.routing.sync_support_agents"]  # Service: the ticket round robin gets the Support Agents
 
 # Desk
 # ----
@@ -33,16 +39,24 @@ doctype_js = {}
 
 # Document events
 # ---------------
-doc_events = {}
+doc_events = {
+	# Service: first agent response, customer replies reopening tickets, agents kept in the round robin.
+	"Communication": {"after_insert": ["crm_suite.service.email_in.on_communication_insert"]},
+	"User": {"on_update": ["crm_suite.service.routing.on_user_update"]},
+}
 
 # Scheduled jobs
 # --------------
-scheduler_events = {}
+scheduler_events = {
+	# Service: SLA breaches + escalation every 5 minutes.
+	"cron": {"*/5 * * * *": ["crm_suite.service.jobs.check_sla"]},
+	"daily": ["crm_suite.service.jobs.auto_close_resolved"],  # Service: close tickets resolved N days ago
+}
 
 # Permissions
 # -----------
 # Portal users (customers' contacts) see only their own records.
-has_permission = {}
-permission_query_conditions = {}
+has_permission = {"Ticket": "crm_suite.service.portal.has_ticket_permission"}
+permission_query_conditions = {"Ticket": "crm_suite.service.portal.ticket_query_conditions"}
 
 # Link titles: show customer names, not CUST-2026-00001, in link fields.

@@ -1,0 +1,184 @@
+"""The customer portal: website users who are a Contact of a Customer see and answer their own
+customer's tickets, nobody else's. Permission hooks (desk list/REST) and the portal's API."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import escape_html, strip_html
+
+from crm_suite.utils.contact_details import normalise_email
+
+PORTAL_ROLE = "Support Customer"
+TICKET_FIELDS = ["name", "subject", "status", "priority", "opening_date", "modified", "agreement_status"]
+
+
+def is_portal_user(user: str | None = None) -> bool:
+	user = user or frappe.session.user
+	if user in ("Guest", "Administrator"):
+		return False
+	return frappe.get_cached_value("User", user, "user_type") == "Website User"
+
+
+def user_email(user: str) -> str:
+	return normalise_email(frappe.get_cached_value("User", user, "email") or user)
+
+
+def portal_contacts(user: str) -> list[str]:
+	email = user_email(user)
+	contacts = set(frappe.get_all("Contact", filters={"user": user}, pluck="name"))
+	contacts.update(frappe.get_all("Contact Email", filters={"email_id": email}, pluck="parent"))
+	return sorted(contacts)
+
+
+def portal_customers(user: str) -> list[str]:
+	"""Customers the user is a contact of (Contact → Dynamic Link → Customer)."""
+	key = ("crm_portal_customers", user)
+	if key in frappe.local.cache:
+		return frappe.local.cache[key]
+	contacts = portal_contacts(user)
+	customers = (
+		sorted(
+			set(
+				frappe.get_all(
+					"Dynamic Link",
+					filters={"parenttype": "Contact", "parent": ("in", contacts), "link_doctype": "Customer"},
+					pluck="link_name",
+				)
+			)
+		)
+		if contacts
+		else []
+	)
+	frappe.local.cache[key] = customers
+	return customers
+
+
+def can_access(ticket, user: str) -> bool:
+	customers = portal_customers(user)
+	return bool(ticket.get("customer") and ticket.get("customer") in customers) or (
+		normalise_email(ticket.get("raised_by")) == user_email(user)
+	)
+
+
+# --------------------------------------------------------------------------- permission hooks
+def has_ticket_permission(doc, ptype=None, user=None, **kwargs):
+	"""Website users: only tickets of their own customer (or raised by them). Staff: no opinion."""
+	user = user or frappe.session.user
+	if not is_portal_user(user):
+		return None
+	return can_access(doc, user)
+
+
+def ticket_query_conditions(user=None, **kwargs) -> str:
+	user = user or frappe.session.user
+	if not is_portal_user(user):
+		return ""
+	conditions = [f"`tabTicket`.`raised_by` = {frappe.db.escape(user_email(user))}"]
+	customers = portal_customers(user)
+	if customers:
+		conditions.append(
+			"`tabTicket`.`customer` in ({})".format(", ".join(frappe.db.escape(c) for c in customers))
+		)
+	return "(" + " or ".join(conditions) + ")"
+
+
+def restrict_portal_ticket(ticket) -> None:
+	"""A ticket a website user creates is theirs: sender, contact and customer come from their login."""
+	user = frappe.session.user
+	if not is_portal_user(user):
+		return
+	customers = portal_customers(user)
+	contacts = portal_contacts(user)
+	ticket.raised_by = user_email(user)
+	ticket.contact = contacts[0] if contacts else None
+	ticket.customer = ticket.customer if ticket.customer in customers else (customers[0] if customers else None)
+	ticket.status = "Open"
+	ticket.agent = None
+	ticket.service_level_agreement = None
+
+
+# --------------------------------------------------------------------------- portal API
+def _portal_ticket(name: str, ptype: str = "read"):
+	if frappe.session.user == "Guest":
+		raise frappe.PermissionError(_("Please log in to see your tickets"))
+	if not frappe.db.exists("Ticket", name):
+		raise frappe.PermissionError(_("You are not allowed to open this ticket"))
+	ticket = frappe.get_doc("Ticket", name)
+	if is_portal_user() and not can_access(ticket, frappe.session.user):
+		raise frappe.PermissionError(_("You are not allowed to open this ticket"))
+	if not frappe.has_permission("Ticket", ptype, ticket):
+		raise frappe.PermissionError(_("You are not allowed to open this ticket"))
+	return ticket
+
+
+@frappe.whitelist()
+def get_my_tickets(status: str | None = None) -> list[dict]:
+	filters = {"status": status} if status else {}
+	return frappe.get_list("Ticket", filters=filters, fields=TICKET_FIELDS, order_by="modified desc", limit=200)
+
+
+@frappe.whitelist()
+def get_ticket(name: str) -> dict:
+	ticket = _portal_ticket(name)
+	return {
+		"ticket": {f: ticket.get(f) for f in [*TICKET_FIELDS, "description", "feedback_rating"]},
+		"messages": get_messages(ticket.name),
+	}
+
+
+def get_messages(name: str) -> list[dict]:
+	return frappe.get_all(
+		"Communication",
+		filters={"reference_doctype": "Ticket", "reference_name": name, "communication_type": "Communication"},
+		fields=["name", "sender", "sender_full_name", "sent_or_received", "content", "creation"],
+		order_by="creation asc",
+	)
+
+
+@frappe.whitelist(methods=["POST"])
+def reply(ticket: str, message: str) -> str:
+	"""A customer's answer on the portal, stored as a received Communication on the ticket."""
+	doc = _portal_ticket(ticket)
+	if not frappe.has_permission("Ticket", "read", doc):
+		raise frappe.PermissionError
+	text = strip_html(message or "").strip()
+	if not text:
+		frappe.throw(_("Write a message first"), title=_("Empty Reply"))
+	if doc.status == "Closed":
+		frappe.throw(
+			_("Ticket {0} is closed. Please open a new ticket.").format(doc.name), title=_("Ticket Closed")
+		)
+	user = frappe.session.user
+	comm = frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_type": "Communication",
+			"communication_medium": "Email",
+			"sent_or_received": "Received",
+			"subject": _("Re: {0}").format(doc.subject),
+			"content": escape_html(text).replace("\n", "<br>"),
+			"sender": user_email(user),
+			"sender_full_name": frappe.utils.get_fullname(user),
+			"reference_doctype": "Ticket",
+			"reference_name": doc.name,
+		}
+	)
+	comm.insert(ignore_permissions=True)
+	return comm.name
+
+
+@frappe.whitelist(methods=["POST"])
+def create_ticket(subject: str, description: str | None = None, ticket_type: str | None = None) -> str:
+	if not (subject or "").strip():
+		frappe.throw(_("A subject is required"), title=_("Missing Subject"))
+	ticket = frappe.get_doc(
+		{
+			"doctype": "Ticket",
+			"subject": strip_html(subject).strip()[:140],
+			"description": escape_html(description or ""),
+			"ticket_type": ticket_type if ticket_type and frappe.db.exists("Ticket Type", ticket_type) else None,
+		}
+	)
+	ticket.insert()
+	return ticket.name

@@ -1,0 +1,41 @@
+"""Routing: the "Ticket Round Robin" Assignment Rule (fixture) hands new tickets in turn to the
+enabled Support Agents. Its member list is kept in step with the role."""
+
+from __future__ import annotations
+
+import frappe
+
+RULE = "Ticket Round Robin"
+
+
+def support_agents() -> list[str]:
+	return frappe.db.sql_list(
+		"""select distinct u.name from `tabUser` u
+		join `tabHas Role` r on r.parent = u.name and r.parenttype = 'User' and r.role = 'Support Agent'
+		where u.enabled = 1 and u.user_type = 'System User' and u.name not in ('Administrator', 'Guest')
+		order by u.name"""
+	)
+
+
+def sync_support_agents() -> None:
+	if not frappe.db.exists("Assignment Rule", RULE):
+		return
+	rule = frappe.get_doc("Assignment Rule", RULE)
+	wanted = support_agents()
+	if [u.user for u in rule.users] == wanted:
+		return
+	rule.set("users", [{"user": u} for u in wanted])
+	rule.flags.ignore_permissions = True
+	rule.save()
+
+
+def on_user_update(doc, method=None) -> None:
+	if doc.user_type != "System User":
+		return
+	before = doc.get_doc_before_save()
+	is_agent = doc.enabled and "Support Agent" in {r.role for r in doc.get("roles", [])}
+	was_agent = bool(
+		before and before.enabled and "Support Agent" in {r.role for r in before.get("roles", [])}
+	)
+	if is_agent != was_agent or (doc.is_new() if hasattr(doc, "is_new") else False):
+		sync_support_agents()

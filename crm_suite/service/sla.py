@@ -1,0 +1,339 @@
+"""Service level agreements applied to tickets: choosing the agreement, deadlines in business time,
+pause tracking and the agreement status. The arithmetic lives in business_time.py / sla_rules.py."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import frappe
+from frappe import _
+from frappe.utils import flt, get_datetime, get_system_timezone, get_time, getdate, now_datetime
+
+from crm_suite.service.business_time import (
+	WEEKDAYS,
+	NoServiceHoursError,
+	ServiceCalendar,
+	Steps,
+	business_minutes_between,
+)
+from crm_suite.service.sla_rules import (
+	DONE_STATUSES,
+	FAILED,
+	PAUSED_STATUSES,
+	Targets,
+	agreement_status,
+	compute_deadlines,
+)
+
+SLA_FIELDS = ("service_level_agreement", "priority", "opening_date", "paused_minutes")
+
+
+def current_time() -> datetime:
+	"""The service desk's clock: now in the system time zone. Tests pin it with
+	frappe.flags.service_now (a naive datetime in the system time zone)."""
+	return get_datetime(frappe.flags.service_now) if frappe.flags.service_now else now_datetime()
+
+
+# --------------------------------------------------------------------------- loading agreements
+def _cache() -> dict:
+	if not hasattr(frappe.local, "crm_sla_cache"):
+		frappe.local.crm_sla_cache = {}
+	return frappe.local.crm_sla_cache
+
+
+def clear_sla_cache(*args, **kwargs) -> None:
+	frappe.local.crm_sla_cache = {}
+
+
+def _as_time(value) -> time:
+	if isinstance(value, timedelta):
+		seconds = int(value.total_seconds()) % 86400
+		return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+	return get_time(value)
+
+
+def get_calendar(sla_name: str) -> ServiceCalendar:
+	"""The agreement's service calendar: weekly hours, holidays and zones. Cached per request/job."""
+	key = ("calendar", sla_name)
+	cache = _cache()
+	if key not in cache:
+		sla = frappe.db.get_value(
+			"Service Level Agreement", sla_name, ["holiday_list", "time_zone"], as_dict=True
+		)
+		rows = frappe.get_all(
+			"SLA Service Hours",
+			filters={"parent": sla_name, "parenttype": "Service Level Agreement"},
+			fields=["weekday", "start_time", "end_time"],
+		)
+		holidays: list[date] = []
+		if sla and sla.holiday_list:
+			holidays = [
+				getdate(d)
+				for d in frappe.get_all(
+					"Service Holiday",
+					filters={"parent": sla.holiday_list, "parenttype": "Service Holiday List"},
+					pluck="holiday_date",
+				)
+			]
+		system_tz = get_system_timezone()
+		cache[key] = ServiceCalendar.build(
+			[(WEEKDAYS.index(r.weekday), _as_time(r.start_time), _as_time(r.end_time)) for r in rows],
+			holidays=holidays,
+			tz=(sla and sla.time_zone) or system_tz,
+			data_tz=system_tz,
+		)
+	return cache[key]
+
+
+def get_targets(sla_name: str, priority: str) -> Targets | None:
+	key = ("targets", sla_name, priority)
+	cache = _cache()
+	if key not in cache:
+		row = frappe.db.get_value(
+			"SLA Priority",
+			{"parent": sla_name, "parenttype": "Service Level Agreement", "priority": priority},
+			["response_time", "resolution_time"],
+			as_dict=True,
+		)
+		cache[key] = Targets(flt(row.response_time) / 60, flt(row.resolution_time) / 60) if row else None
+	return cache[key]
+
+
+def choose_sla(customer: str | None, ticket_type: str | None) -> str | None:
+	"""The most specific enabled agreement whose conditions all match; else the default one."""
+	customer_group = frappe.db.get_value("Customer", customer, "customer_group") if customer else None
+	candidates = frappe.get_all(
+		"Service Level Agreement",
+		filters={"enabled": 1},
+		fields=["name", "customer_group", "ticket_type", "default_sla"],
+		order_by="name asc",
+	)
+	best, best_score = None, -1
+	for sla in candidates:
+		if sla.customer_group and sla.customer_group != customer_group:
+			continue
+		if sla.ticket_type and sla.ticket_type != ticket_type:
+			continue
+		if not (sla.customer_group or sla.ticket_type or sla.default_sla):
+			continue  # an agreement without conditions applies only as the default
+		score = bool(sla.customer_group) + bool(sla.ticket_type)
+		if score > best_score:
+			best, best_score = sla.name, score
+	return best
+
+
+# --------------------------------------------------------------------------- applying to a ticket
+def apply_sla(ticket, now: datetime | None = None) -> None:
+	"""Called from Ticket.validate: choose the agreement, track pauses, (re)compute deadlines and status."""
+	now = now or current_time()
+	before = ticket.get_doc_before_save() if not ticket.is_new() else None
+	if not ticket.service_level_agreement or (
+		before and (before.customer != ticket.customer or before.ticket_type != ticket.ticket_type)
+		and before.service_level_agreement == ticket.service_level_agreement
+	):
+		ticket.service_level_agreement = choose_sla(ticket.customer, ticket.ticket_type)
+	if not ticket.service_level_agreement:
+		ticket.response_by = ticket.resolution_by = ticket.paused_since = None
+		ticket.agreement_status = ""
+		return
+
+	cal = get_calendar(ticket.service_level_agreement)
+	targets = get_targets(ticket.service_level_agreement, ticket.priority)
+	if not targets:
+		frappe.throw(
+			_("Service Level Agreement {0} has no times for priority {1}").format(
+				frappe.bold(ticket.service_level_agreement), frappe.bold(_(ticket.priority))
+			),
+			title=_("Missing Priority"),
+		)
+
+	track_pause(ticket, cal, now)
+
+	changed = before is None or any(before.get(f) != ticket.get(f) for f in SLA_FIELDS)
+	reopened = before is not None and before.status in DONE_STATUSES and ticket.status not in DONE_STATUSES
+	if changed or reopened or not ticket.resolution_by:
+		opening = get_datetime(ticket.opening_date)
+		deadlines = compute_deadlines(opening, targets, flt(ticket.paused_minutes), cal)
+		if not ticket.first_responded_on:
+			ticket.response_by = deadlines.response_by
+		if ticket.status not in DONE_STATUSES:
+			ticket.resolution_by = deadlines.resolution_by
+
+	# A breach stays a breach unless the agreement or priority was changed by hand.
+	previous = before.agreement_status if before else None
+	if before and (
+		before.service_level_agreement != ticket.service_level_agreement or before.priority != ticket.priority
+	):
+		previous = None
+	ticket.agreement_status = agreement_status(
+		status=ticket.status,
+		now=now,
+		response_by=get_datetime(ticket.response_by) if ticket.response_by else None,
+		resolution_by=get_datetime(ticket.resolution_by) if ticket.resolution_by else None,
+		first_responded_on=get_datetime(ticket.first_responded_on) if ticket.first_responded_on else None,
+		resolution_date=get_datetime(ticket.resolution_date) if ticket.resolution_date else None,
+		previous=previous,
+	)
+
+
+def track_pause(ticket, cal: ServiceCalendar, now: datetime) -> None:
+	"""Waiting on Customer and Resolved stop the clock; leaving them adds the paused business minutes."""
+	if ticket.status in PAUSED_STATUSES:
+		if not ticket.paused_since:
+			ticket.paused_since = now
+	elif ticket.paused_since:
+		if ticket.status != "Closed":
+			ticket.paused_minutes = flt(ticket.paused_minutes) + business_minutes_between(
+				get_datetime(ticket.paused_since), now, cal
+			)
+		ticket.paused_since = None
+
+
+def record_first_response(ticket_name: str, when: datetime) -> bool:
+	"""Stores the first agent response once; returns True when it was the first."""
+	ticket = frappe.get_doc("Ticket", ticket_name)
+	if ticket.first_responded_on:
+		return False
+	ticket.first_responded_on = when
+	ticket.flags.system_transition = True
+	ticket.save(ignore_permissions=True)
+	return True
+
+
+# --------------------------------------------------------------------------- set-based status refresh
+def refresh_agreement_status(now: datetime | None = None) -> int:
+	"""Marks every running ticket whose deadline has passed Failed in one statement; returns how many."""
+	now = now or current_time()
+	ticket = frappe.qb.DocType("Ticket")
+	response_breached = ticket.first_responded_on.isnull() & (ticket.response_by < now)
+	query = (
+		frappe.qb.update(ticket)
+		.set(ticket.agreement_status, FAILED)
+		.where(ticket.status.isin(["Open", "In Progress"]))
+		.where(ticket.agreement_status.isin(["First Response Due", "Resolution Due"]))
+		.where(response_breached | (ticket.resolution_by < now))
+	)
+	query.run()
+	return frappe.db._cursor.rowcount if frappe.db._cursor else 0
+
+
+def recompute_deadlines(names: list[str], steps: Steps | None = None, now: datetime | None = None) -> int:
+	"""Recomputes deadlines and status of the given tickets in one pass (e.g. after an agreement's hours
+	changed): one read, business-time arithmetic per ticket, one bulk update per chunk."""
+	now = now or current_time()
+	done = 0
+	for start in range(0, len(names), 5000):
+		chunk = names[start : start + 5000]
+		rows = frappe.get_all(
+			"Ticket",
+			filters={"name": ("in", chunk)},
+			fields=[
+				"name", "status", "priority", "service_level_agreement", "opening_date", "paused_minutes",
+				"first_responded_on", "resolution_date", "response_by", "resolution_by", "agreement_status",
+			],
+		)
+		updates = []
+		for r in rows:
+			if not r.service_level_agreement:
+				continue
+			targets = get_targets(r.service_level_agreement, r.priority)
+			if not targets:
+				continue
+			try:
+				d = compute_deadlines(
+					r.opening_date, targets, flt(r.paused_minutes), get_calendar(r.service_level_agreement), steps
+				)
+			except NoServiceHoursError:
+				continue
+			response_by = r.response_by if r.first_responded_on else d.response_by
+			resolution_by = r.resolution_by if r.status in DONE_STATUSES else d.resolution_by
+			status = agreement_status(
+				status=r.status, now=now, response_by=response_by, resolution_by=resolution_by,
+				first_responded_on=r.first_responded_on, resolution_date=r.resolution_date,
+				previous=r.agreement_status,
+			)
+			updates.append((r.name, response_by, resolution_by, status))
+		_bulk_update(updates)
+		done += len(updates)
+	return done
+
+
+def _bulk_update(updates: list[tuple]) -> None:
+	if not updates:
+		return
+	frappe.db.sql(
+		"""create temporary table if not exists `_crm_sla_update` (
+			name varchar(140) primary key, response_by datetime(6), resolution_by datetime(6),
+			agreement_status varchar(140))"""
+	)
+	frappe.db.sql("delete from `_crm_sla_update`")
+	for start in range(0, len(updates), 1000):
+		part = updates[start : start + 1000]
+		placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(part))
+		frappe.db.sql(
+			f"insert into `_crm_sla_update` values {placeholders}", [v for row in part for v in row]
+		)
+	frappe.db.sql(
+		"""update `tabTicket` t join `_crm_sla_update` u on u.name = t.name
+		set t.response_by = u.response_by, t.resolution_by = u.resolution_by,
+			t.agreement_status = u.agreement_status"""
+	)
+	frappe.db.sql("drop temporary table if exists `_crm_sla_update`")
+
+
+# --------------------------------------------------------------------------- agreement validation
+def validate_agreement(sla) -> None:
+	"""Service Level Agreement.validate: hours, priorities, time zone, a single default."""
+	import zoneinfo
+
+	from crm_suite.service.business_time import validate_windows
+
+	by_day: dict[int, list] = {}
+	for row in sla.service_hours:
+		start, end = _as_time(row.start_time), _as_time(row.end_time)
+		end_minutes = 24 * 60 if end == time(0) else end.hour * 60 + end.minute
+		if end_minutes <= start.hour * 60 + start.minute:
+			frappe.throw(
+				_("Row {0}: service hours on {1} end ({2}) before they start ({3})").format(
+					row.idx, _(row.weekday), row.end_time, row.start_time
+				),
+				title=_("Invalid Service Hours"),
+			)
+		by_day.setdefault(WEEKDAYS.index(row.weekday), []).append((start, end))
+	for weekday, windows in by_day.items():
+		try:
+			validate_windows(weekday, windows)
+		except ValueError:
+			frappe.throw(
+				_("Service hours on {0} overlap").format(_(WEEKDAYS[weekday])), title=_("Invalid Service Hours")
+			)
+	if not by_day:
+		frappe.throw(_("Add at least one row of service hours"), title=_("Invalid Service Hours"))
+
+	seen = set()
+	for row in sla.priorities:
+		if row.priority in seen:
+			frappe.throw(_("Priority {0} is listed twice").format(_(row.priority)), title=_("Duplicate Priority"))
+		seen.add(row.priority)
+		if flt(row.response_time) <= 0 or flt(row.resolution_time) <= 0:
+			frappe.throw(
+				_("Row {0}: response and resolution times must be greater than zero").format(row.idx),
+				title=_("Invalid Times"),
+			)
+		if flt(row.resolution_time) < flt(row.response_time):
+			frappe.throw(
+				_("Row {0}: the resolution time cannot be shorter than the response time").format(row.idx),
+				title=_("Invalid Times"),
+			)
+
+	if sla.time_zone and sla.time_zone not in zoneinfo.available_timezones():
+		frappe.throw(_("Unknown time zone {0}").format(sla.time_zone), title=_("Invalid Time Zone"))
+
+	if sla.default_sla and sla.enabled:
+		other = frappe.db.get_value(
+			"Service Level Agreement", {"default_sla": 1, "enabled": 1, "name": ("!=", sla.name)}
+		)
+		if other:
+			frappe.throw(
+				_("{0} is already the default agreement").format(frappe.bold(other)), title=_("Duplicate Default")
+			)

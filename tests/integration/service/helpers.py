@@ -1,0 +1,90 @@
+"""Builders for the service tests."""
+
+from contextlib import contextmanager
+
+import frappe
+
+from tests.integration.factories import make_customer, make_user, unique
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+HOUR = 3600
+
+
+def make_sla(
+	priorities=None, hours=None, default=False, holidays=(), time_zone=None, customer_group=None,
+	ticket_type=None, name=None,
+):
+	"""Default: Monday–Friday 09:00–17:00; Medium 4 h response / 16 h resolution, Urgent 30 min / 4 h."""
+	if default:
+		# only one default may exist: tests own the default inside their transaction
+		frappe.db.set_value("Service Level Agreement", {"default_sla": 1}, "default_sla", 0)
+	holiday_list = None
+	if holidays:
+		holiday_list = frappe.get_doc(
+			{
+				"doctype": "Service Holiday List",
+				"holiday_list_name": unique("Holidays "),
+				"holidays": [{"holiday_date": d, "description": "Holiday"} for d in holidays],
+			}
+		).insert().name
+	priorities = priorities or {"Low": (8, 40), "Medium": (4, 16), "High": (2, 8), "Urgent": (0.5, 4)}
+	return frappe.get_doc(
+		{
+			"doctype": "Service Level Agreement",
+			"sla_name": name or unique("SLA "),
+			"enabled": 1,
+			"default_sla": int(default),
+			"holiday_list": holiday_list,
+			"time_zone": time_zone,
+			"customer_group": customer_group,
+			"ticket_type": ticket_type,
+			"priorities": [
+				{"priority": p, "response_time": r * HOUR, "resolution_time": s * HOUR}
+				for p, (r, s) in priorities.items()
+			],
+			"service_hours": hours
+			or [{"weekday": d, "start_time": "09:00:00", "end_time": "17:00:00"} for d in WEEKDAYS],
+		}
+	).insert()
+
+
+@contextmanager
+def clock(when):
+	"""Pins the service desk's clock (crm_suite.service.sla.current_time)."""
+	previous = frappe.flags.service_now
+	frappe.flags.service_now = when
+	try:
+		yield
+	finally:
+		frappe.flags.service_now = previous
+
+
+def make_portal_customer():
+	"""A customer with a contact who logs in to the portal as a website user."""
+	customer = make_customer()
+	email = f"{unique('contact-')}@example.com"
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": email,
+			"first_name": "Portal",
+			"send_welcome_email": 0,
+			"user_type": "Website User",
+			"roles": [{"role": "Support Customer"}],
+		}
+	).insert(ignore_permissions=True)
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": "Portal",
+			"last_name": unique(),
+			"user": user.name,
+			"email_ids": [{"email_id": email, "is_primary": 1}],
+			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
+		}
+	).insert(ignore_permissions=True)
+	return frappe._dict(customer=customer, user=user, contact=contact, email=email)
+
+
+def make_agent(*roles):
+	return make_user(*(roles or ("Support Agent",)))

@@ -204,3 +204,32 @@ def get_cross_sell(doctype: str, name: str, limit: int = 5) -> list[dict]:
 		{"customer": customer, "name": doc.name, "limit": max(1, min(cint(limit) or 5, 50))},
 		as_dict=True,
 	)
+
+
+def stored_rules(
+	min_support, min_confidence=0, min_lift: float = 0, product: str | None = None, limit: int = 200
+) -> list[dict]:
+	"""The stored rules passing the filters, strongest lift first (the Frequently Bought Together report)."""
+	values = {
+		"min_support": validate_min_support(min_support),
+		"min_confidence": validate_min_confidence(min_confidence),
+		"min_lift": flt(min_lift),
+		"limit": cint(limit),
+	}
+	product_condition = ""
+	if product:
+		values["product"] = product
+		product_condition = "AND (r.antecedent = %(product)s OR r.consequent = %(product)s)"
+	return frappe.db.sql(
+		f"""SELECT r.antecedent, pa.item_name AS antecedent_name, r.consequent, pc.item_name AS consequent_name,
+			r.pair_count, r.support, r.confidence, r.lift, r.conviction
+		FROM `tabAssociation Rule` r
+		LEFT JOIN `tabProduct` pa ON pa.name = r.antecedent
+		LEFT JOIN `tabProduct` pc ON pc.name = r.consequent
+		WHERE r.support >= %(min_support)s AND r.confidence >= %(min_confidence)s AND r.lift >= %(min_lift)s
+			{product_condition}
+		ORDER BY r.lift DESC, r.confidence DESC, r.antecedent, r.consequent
+		LIMIT %(limit)s""",
+		values,
+		as_dict=True,
+	)

@@ -1,0 +1,78 @@
+"""Cohort retention: customers grouped by the month of their first order, and the share of each cohort
+that ordered again in each later month. One grouping query; only the (cohort x month) counts reach Python."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import cint, getdate
+
+MAX_MONTHS = 60
+
+
+def month_key(value) -> int:
+	d = getdate(value)
+	return d.year * 100 + d.month
+
+
+def validate_filters(from_date, to_date, months) -> int:
+	months = cint(months)
+	if not 1 <= months <= MAX_MONTHS:
+		frappe.throw(_("Show between 1 and {0} months.").format(MAX_MONTHS), title=_("Invalid Months"))
+	if from_date and to_date and getdate(from_date) > getdate(to_date):
+		frappe.throw(_("The From date must not be after the To date."), title=_("Invalid Dates"))
+	return months
+
+
+def cohort_counts(from_date=None, to_date=None, months: int = 12) -> list[tuple[int, int, int]]:
+	"""(cohort YYYYMM, months after the first order, customers ordering that month) for cohorts whose
+	first month lies between from_date and to_date. Submitted, non-return orders only."""
+	months = validate_filters(from_date, to_date, months)
+	values = {
+		"from_ym": month_key(from_date) if from_date else 0,
+		"to_ym": month_key(to_date) if to_date else 999912,
+		"months": months,
+	}
+	return frappe.db.sql(
+		"""SELECT b.cohort_ym, PERIOD_DIFF(b.ym, b.cohort_ym) AS month_no, COUNT(*) AS customers
+		FROM (
+			SELECT a.customer, a.ym, MIN(a.ym) OVER (PARTITION BY a.customer) AS cohort_ym
+			FROM (
+				SELECT so.customer, EXTRACT(YEAR_MONTH FROM so.transaction_date) AS ym
+				FROM `tabSales Order` so
+				WHERE so.docstatus = 1 AND so.is_return = 0
+				GROUP BY so.customer, ym
+			) a
+		) b
+		WHERE b.cohort_ym BETWEEN %(from_ym)s AND %(to_ym)s AND PERIOD_DIFF(b.ym, b.cohort_ym) <= %(months)s
+		GROUP BY b.cohort_ym, month_no
+		ORDER BY b.cohort_ym, month_no""",
+		values,
+	)
+
+
+def cohort_matrix(from_date=None, to_date=None, months: int = 12) -> list[dict]:
+	"""Rows {cohort: "2026-01", customers: n, month_0: 100.0, month_1: 12.5, ...} (shares in percent)."""
+	months = validate_filters(from_date, to_date, months)
+	rows: dict[int, dict] = {}
+	for cohort_ym, month_no, customers in cohort_counts(from_date, to_date, months):
+		cohort_ym, month_no = int(cohort_ym), int(month_no)
+		row = rows.setdefault(cohort_ym, {"cohort": f"{cohort_ym // 100}-{cohort_ym % 100:02d}", "customers": 0})
+		if month_no == 0:
+			row["customers"] = customers
+		row[f"month_{month_no}"] = customers
+	for row in rows.values():
+		size = row["customers"]
+		for m in range(months + 1):
+			key = f"month_{m}"
+			if key in row:
+				row[key] = round(100.0 * row[key] / size, 2) if size else 0.0
+	return list(rows.values())
+
+
+def repeat_purchase_rate() -> float:
+	"""Share (percent) of customers with an order who ordered at least twice (from the nightly job's counts)."""
+	buyers, repeat = frappe.db.sql(
+		"SELECT COUNT(*), IFNULL(SUM(is_repeat_customer), 0) FROM `tabCustomer` WHERE order_count > 0"
+	)[0]
+	return round(100.0 * repeat / buyers, 2) if buyers else 0.0

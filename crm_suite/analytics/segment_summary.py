@@ -1,0 +1,56 @@
+"""What the RFM Segmentation report shows: per segment counts and revenue, or one segment's customers.
+Reads the scores the nightly job wrote on Customer; one grouping query."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from crm_suite.analytics.rfm import SEGMENTS
+
+DRILL_DOWN_LIMIT = 5000
+
+
+def _conditions(filters) -> tuple[str, dict]:
+	conditions, values = ["c.rfm_segment IS NOT NULL", "c.rfm_segment != ''"], {}
+	for field in ("customer_group", "territory", "loyalty_tier"):
+		if filters.get(field):
+			conditions.append(f"c.{field} = %({field})s")
+			values[field] = filters.get(field)
+	if filters.get("segment"):
+		if filters.get("segment") not in SEGMENTS:
+			frappe.throw(_("Unknown RFM segment {0}.").format(filters.get("segment")), title=_("Invalid Segment"))
+		conditions.append("c.rfm_segment = %(segment)s")
+		values["segment"] = filters.get("segment")
+	return " AND ".join(conditions), values
+
+
+def segment_rows(filters) -> list[dict]:
+	where, values = _conditions(filters)
+	rows = frappe.db.sql(
+		f"""SELECT c.rfm_segment AS segment, COUNT(*) AS customers, SUM(c.monetary) AS revenue,
+			AVG(c.recency_days) AS avg_recency, AVG(c.frequency) AS avg_frequency, AVG(c.monetary) AS avg_monetary,
+			SUM(c.churn_risk) AS churn_risk, AVG(c.clv_estimate) AS avg_clv
+		FROM `tabCustomer` c WHERE {where} GROUP BY c.rfm_segment""",
+		values,
+		as_dict=True,
+	)
+	total_customers = sum(r.customers for r in rows) or 1
+	total_revenue = sum(max(r.revenue or 0, 0) for r in rows) or 1
+	order = {s: i for i, s in enumerate(SEGMENTS)}
+	for r in rows:
+		r.customer_share = round(100.0 * r.customers / total_customers, 2)
+		r.revenue_share = round(100.0 * max(r.revenue or 0, 0) / total_revenue, 2)
+	return sorted(rows, key=lambda r: order.get(r.segment, 99))
+
+
+def customer_rows(filters) -> list[dict]:
+	where, values = _conditions(filters)
+	return frappe.db.sql(
+		f"""SELECT c.name AS customer, c.customer_name, c.rfm_segment AS segment, c.r_score, c.f_score, c.m_score,
+			c.recency_days, c.frequency, c.monetary, c.loyalty_tier, c.churn_risk, c.clv_estimate
+		FROM `tabCustomer` c WHERE {where}
+		ORDER BY c.monetary DESC, c.name LIMIT {DRILL_DOWN_LIMIT}""",
+		values,
+		as_dict=True,
+	)

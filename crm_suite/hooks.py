@@ -60,3 +60,7 @@ has_permission = {"Ticket": "crm_suite.service.portal.has_ticket_permission"}
 permission_query_conditions = {"Ticket": "crm_suite.service.portal.ticket_query_conditions"}
 
 # Link titles: show customer names, not CUST-2026-00001, in link fields.
+
+# REST API guard (crm_suite/api/request_guard.py): bad input to the app's DocTypes gets a 4xx, not a 500.
+before_request = ["crm_suite.api.request_guard.validate_api_request"]
+after_request = ["crm_suite.api.request_guard.malformed_json_body"]

@@ -1,0 +1,324 @@
+"""The suite's OpenAPI 3.1 contract, generated on every request from the live site.
+
+Served at `GET /api/method/crm_suite.api.openapi.get_openapi` (any signed-in desk user; token auth works).
+It covers:
+- every DocType of the app's modules (modules.txt), including DocTypes an admin created in those modules
+  in the desk, with their fields read through `frappe.get_meta` — Custom Fields and Property Setters
+  (Customize Form) show up at once;
+- every function of the `crm_suite` package whitelisted with `@frappe.whitelist()`, found in
+  `frappe.whitelisted` after importing the package, with parameters from its signature.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import pkgutil
+from typing import Any
+
+import frappe
+from frappe import _
+from werkzeug.wrappers import Response
+
+from crm_suite.api.schema import doc_schema
+
+APP = "crm_suite"
+OPENAPI_VERSION = "3.1.0"
+# Parts of the package that never hold API methods and must not be imported at run time.
+SKIP_MODULE_PREFIXES = ("crm_suite.patches", "crm_suite.commands")
+
+ERROR_SCHEMA = {
+	"type": "object",
+	"description": "Frappe's error body. `_server_messages` is a JSON string of a list of JSON messages; "
+	"`exc_type` names the exception (ValidationError, DoesNotExistError, PermissionError, ...).",
+	"properties": {
+		"exc_type": {"type": "string"},
+		"exception": {"type": "string"},
+		"_server_messages": {"type": "string"},
+	},
+}
+ERROR_RESPONSES = {
+	"400": "Malformed request: bad JSON, unknown field, malformed filter, wrong value type",
+	"401": "Invalid API key or secret",
+	"403": "Not permitted",
+	"404": "No such document",
+	"409": "Duplicate name",
+	"413": "Payload too large",
+	"417": "Validation failed (mandatory field, value too long, link not found, business rule)",
+}
+
+
+def app_modules() -> list[str]:
+	return frappe.get_module_list(APP)
+
+
+def app_doctypes() -> list[dict[str, Any]]:
+	"""DocTypes of the app's modules (standard and desk-created), sorted by name."""
+	return frappe.get_all(
+		"DocType",
+		filters={"module": ["in", app_modules()]},
+		fields=["name", "istable", "issingle", "is_virtual", "is_submittable", "description"],
+		order_by="name asc",
+	)
+
+
+def component_name(doctype: str) -> str:
+	return "".join(ch for ch in doctype.title() if ch.isalnum())
+
+
+def import_app_modules() -> list[str]:
+	"""Import every module of the package so that `frappe.whitelisted` holds all its methods.
+	Returns the modules that failed to import (the document lists them under `x-import-errors`)."""
+	failed = []
+	package = importlib.import_module(APP)
+	for info in pkgutil.walk_packages(package.__path__, prefix=f"{APP}."):
+		if info.name.startswith(SKIP_MODULE_PREFIXES) or ".test_" in info.name:
+			continue
+		try:
+			importlib.import_module(info.name)
+		except Exception:
+			failed.append(info.name)
+	return failed
+
+
+def app_whitelisted_methods() -> list[Any]:
+	"""Module-level functions of the app registered by @frappe.whitelist (doc methods excluded)."""
+	seen = {}
+	for fn in frappe.whitelisted:
+		module = getattr(fn, "__module__", "") or ""
+		if not (module == APP or module.startswith(f"{APP}.")):
+			continue
+		if "." in getattr(fn, "__qualname__", ""):  # a method of a class (run via run_doc_method)
+			continue
+		seen[f"{module}.{fn.__name__}"] = fn
+	return [seen[k] for k in sorted(seen)]
+
+
+def annotation_schema(annotation: Any) -> dict[str, Any]:
+	if annotation is inspect.Parameter.empty:
+		return {}
+	try:
+		from pydantic import TypeAdapter
+
+		schema = TypeAdapter(annotation).json_schema()
+	except Exception:
+		return {}
+	if "$defs" in schema:  # nested models: keep the document self-contained and simple
+		return {}
+	return schema
+
+
+def method_operation(fn: Any, http_method: str) -> dict[str, Any]:
+	path = f"{fn.__module__}.{fn.__name__}"
+	doc = inspect.getdoc(fn) or ""
+	properties: dict[str, Any] = {}
+	required: list[str] = []
+	for param in inspect.signature(fn).parameters.values():
+		if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+			continue
+		properties[param.name] = annotation_schema(param.annotation)
+		if param.default is inspect.Parameter.empty:
+			required.append(param.name)
+	body: dict[str, Any] = {"type": "object", "properties": properties}
+	if required:
+		body["required"] = required
+	operation: dict[str, Any] = {
+		"operationId": f"{http_method}_{path}",
+		"summary": doc.splitlines()[0] if doc else path,
+		"description": doc,
+		"tags": [fn.__module__.split(".")[1] if "." in fn.__module__ else APP],
+		"responses": {
+			"200": {
+				"description": "The method's return value, under `message`",
+				"content": {"application/json": {"schema": {"type": "object", "properties": {"message": {}}}}},
+			},
+			**_error_responses(),
+		},
+	}
+	if http_method == "get":
+		operation["parameters"] = [
+			{
+				"name": name,
+				"in": "query",
+				"required": name in required,
+				"schema": {"type": "string"} if schema.get("type") not in (None, "string") else schema or {"type": "string"},
+			}
+			for name, schema in properties.items()
+		]
+	else:
+		operation["requestBody"] = {
+			"required": bool(required),
+			"content": {"application/json": {"schema": body}},
+		}
+	if fn in frappe.guest_methods:
+		operation["security"] = [{}, {"tokenAuth": []}]
+	return operation
+
+
+def _error_responses() -> dict[str, Any]:
+	return {
+		code: {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+		for code, text in ERROR_RESPONSES.items()
+	}
+
+
+def _list_parameters() -> list[dict[str, Any]]:
+	def q(name, description, schema=None):
+		return {"name": name, "in": "query", "required": False, "description": description,
+			"schema": schema or {"type": "string"}}
+
+	return [
+		q("fields", 'JSON list of fieldnames, e.g. ["name","status"]; aggregates like "count(name) as n" allowed'),
+		q("filters", 'JSON: {"status": "Open"}, {"amount": [">", 100]} or [["status","=","Open"], ...]'),
+		q("or_filters", "JSON, same forms as filters, OR-ed"),
+		q("order_by", 'e.g. "modified desc, name asc"'),
+		q("group_by", "a fieldname"),
+		q("limit_start", "offset", {"type": "integer", "minimum": 0}),
+		q("limit_page_length", "page size (default 20; 0 = all)", {"type": "integer", "minimum": 0}),
+	]
+
+
+def doctype_paths(doctype: str, is_submittable: bool) -> dict[str, Any]:
+	ref = component_name(doctype)
+	schema_ref = {"$ref": f"#/components/schemas/{ref}"}
+	name_param = {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+	errors = _error_responses()
+
+	def ok(schema):
+		return {"200": {"description": "OK", "content": {"application/json": {"schema": {
+			"type": "object", "properties": {"data": schema}}}}}, **errors}
+
+	collection = f"/api/resource/{doctype}"
+	item = f"/api/resource/{doctype}/{{name}}"
+	tag = [doctype]
+	return {
+		collection: {
+			"get": {"operationId": f"list_{ref}", "summary": f"List {doctype}", "tags": tag,
+				"parameters": _list_parameters(), "responses": ok({"type": "array", "items": {"type": "object"}})},
+			"post": {"operationId": f"create_{ref}", "summary": f"Create a {doctype}", "tags": tag,
+				"requestBody": {"required": True, "content": {"application/json": {
+					"schema": {"$ref": f"#/components/schemas/{ref}Input"}}}},
+				"responses": ok(schema_ref)},
+		},
+		item: {
+			"parameters": [name_param],
+			"get": {"operationId": f"get_{ref}", "summary": f"Read a {doctype}", "tags": tag,
+				"responses": ok(schema_ref)},
+			"put": {"operationId": f"update_{ref}", "summary": f"Update a {doctype}", "tags": tag,
+				"requestBody": {"required": True, "content": {"application/json": {
+					"schema": {"$ref": f"#/components/schemas/{ref}Update"}}}},
+				"responses": ok(schema_ref)},
+			"delete": {"operationId": f"delete_{ref}", "summary": f"Delete a {doctype}", "tags": tag,
+				"responses": {"202": {"description": "Deleted", "content": {"application/json": {"schema": {
+					"type": "object", "properties": {"data": {"const": "ok"}}}}}}, **errors}},
+		},
+	}
+
+
+def build_openapi(server_url: str | None = None) -> dict[str, Any]:
+	"""The whole document, from the site's current metadata and the app's code."""
+	import_errors = import_app_modules()
+	doctypes = app_doctypes()
+	schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+	paths: dict[str, Any] = {}
+
+	child_refs: dict[str, str] = {}
+	for dt in doctypes:
+		if dt.istable:
+			child_refs[dt.name] = f"#/components/schemas/{component_name(dt.name)}"
+	# child tables of other apps used by our doctypes get a component too
+	for dt in doctypes:
+		if dt.istable or dt.is_virtual:
+			continue
+		for df in frappe.get_meta(dt.name).get_table_fields():
+			child_refs.setdefault(df.options, f"#/components/schemas/{component_name(df.options)}")
+
+	for child, ref in child_refs.items():
+		fields = frappe.get_meta(child).fields
+		schemas[ref.rsplit("/", 1)[1]] = doc_schema(fields, is_child=True)
+		schemas[ref.rsplit("/", 1)[1] + "Input"] = doc_schema(fields, is_child=True, for_input=True)
+	input_refs = {k: v + "Input" for k, v in child_refs.items()}
+
+	for dt in doctypes:
+		if dt.istable or dt.issingle or dt.is_virtual:
+			continue
+		meta = frappe.get_meta(dt.name)
+		ref = component_name(dt.name)
+		schemas[ref] = doc_schema(meta.fields, child_refs)
+		schemas[ref]["description"] = dt.description or meta.get("description") or ""
+		create = doc_schema(meta.fields, input_refs, for_input=True)
+		update = {k: v for k, v in create.items() if k != "required"}
+		schemas[f"{ref}Input"] = create
+		schemas[f"{ref}Update"] = update
+		paths.update(doctype_paths(dt.name, bool(dt.is_submittable)))
+
+	methods = app_whitelisted_methods()
+	for fn in methods:
+		allowed = frappe.allowed_http_methods_for_whitelisted_func.get(fn) or ["POST"]
+		explicit = set(allowed) != {"GET", "POST", "PUT", "DELETE"}
+		verbs = [m.lower() for m in allowed if m in ("GET", "POST")] if explicit else ["post"]
+		if not verbs:
+			continue
+		paths[f"/api/method/{fn.__module__}.{fn.__name__}"] = {v: method_operation(fn, v) for v in verbs}
+
+	document: dict[str, Any] = {
+		"openapi": OPENAPI_VERSION,
+		"info": {
+			"title": "CRM Suite API",
+			"version": _app_version(),
+			"description": (
+				"Generated at run time from this site's DocType metadata (custom fields included) and the "
+				"crm_suite app's whitelisted methods. Authenticate with `Authorization: token "
+				"<api_key>:<api_secret>`. Errors are JSON with `exc_type` and `_server_messages`."
+			),
+		},
+		"servers": [{"url": server_url or frappe.utils.get_url()}],
+		"security": [{"tokenAuth": []}],
+		"paths": paths,
+		"components": {
+			"schemas": schemas,
+			"securitySchemes": {
+				"tokenAuth": {
+					"type": "apiKey",
+					"in": "header",
+					"name": "Authorization",
+					"description": "`token <api_key>:<api_secret>` (generate keys in User > API Access)",
+				}
+			},
+		},
+	}
+	if import_errors:
+		document["x-import-errors"] = import_errors
+	return document
+
+
+def _app_version() -> str:
+	try:
+		return str(importlib.import_module(APP).__version__)
+	except Exception:
+		return "0.0.0"
+
+
+@frappe.whitelist(methods=["GET"])
+def get_openapi():
+	"""The OpenAPI 3.1 document of the CRM Suite REST API (raw JSON, not wrapped in `message`)."""
+	if frappe.session.user == "Guest" or frappe.db.get_value("User", frappe.session.user, "user_type") != "System User":
+		frappe.throw(_("Only desk users may read the API contract"), frappe.PermissionError)
+	server_url = frappe.request.host_url.rstrip("/") if getattr(frappe.local, "request", None) else None
+	response = Response(
+		json.dumps(build_openapi(server_url), default=str, indent=1), mimetype="application/json"
+	)
+	return response
+
+
+@frappe.whitelist(methods=["GET"])
+def get_doctype_schema(doctype: str) -> dict:
+	"""The JSON Schema of one of the suite's DocTypes as the REST API returns it (custom fields included)."""
+	if doctype not in {d.name for d in app_doctypes() if not d.istable}:
+		frappe.throw(_("{0} is not a DocType of the CRM Suite").format(doctype), frappe.DoesNotExistError)
+	if not frappe.has_permission(doctype, "read"):
+		frappe.throw(_("Not permitted to read {0}").format(doctype), frappe.PermissionError)
+	meta = frappe.get_meta(doctype)
+	child_refs = {df.options: f"#/components/schemas/{component_name(df.options)}" for df in meta.get_table_fields()}
+	return doc_schema(meta.fields, child_refs)

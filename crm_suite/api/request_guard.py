@@ -1,0 +1,397 @@
+"""Validation of REST requests to the suite's DocTypes before Frappe runs them.
+
+Frappe v15 answers some bad input with HTTP 500 (a `filters` that is not JSON, an `order_by` on an unknown
+column, a negative page size, a dict where a text field belongs, a body that is not JSON) and silently drops
+unknown fields on create/update. For `/api/resource/<DocType>` of this app's modules this guard answers
+those with HTTP 400 and a message instead (413 for an oversized body), before anything runs or is written.
+
+Wired in hooks.py: `before_request` (validate_api_request) and `after_request` (malformed_json_body).
+The checks themselves are pure functions of the DocType's fields (unit-tested without a site).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import unquote
+
+import frappe
+from frappe import _
+
+from crm_suite.api.schema import (
+	CHILD_STANDARD_FIELDS,
+	DATE_TYPES,
+	INT_TYPES,
+	NUMBER_TYPES,
+	STANDARD_FIELDS,
+	TABLE_TYPES,
+	has_value,
+	number_limit,
+)
+
+# Bodies above this many bytes are refused on the app's DocTypes (site config `crm_api_max_body_bytes`).
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+RESOURCE_PATH = re.compile(r"^/api/(?:v1/)?resource/(?P<doctype>[^/]+)(?:/(?P<name>.+?))?/?$")
+IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+FIELD_REF = re.compile(rf"^(?:`?tab(?P<table>[^`.]+)`?\.)?`?(?P<field>{IDENT})`?$")
+AGGREGATE = re.compile(
+	rf"^(?P<fn>count|sum|avg|min|max)\(\s*(?P<arg>\*|distinct\s+{IDENT}|{IDENT}|`tab[^`]+`\.`?{IDENT}`?)\s*\)$", re.I
+)
+ALIAS = re.compile(rf"^(?P<expr>.+?)\s+as\s+(?P<alias>{IDENT})$", re.I)
+ORDER_TERM = re.compile(r"^(?P<ref>\S+?)(?:\s+(?P<dir>asc|desc))?$", re.I)
+OPERATORS = frozenset(
+	{"=", "!=", "<", ">", "<=", ">=", "like", "not like", "in", "not in", "is", "between", "timespan",
+		"descendants of", "ancestors of", "not descendants of", "not ancestors of", "descendants of (inclusive)",
+		"previous", "next"}
+)
+LIST_OPERATORS = frozenset({"in", "not in", "between"})
+INTEGER_PARAMS = ("limit_start", "limit_page_length", "limit", "start", "page_length")
+SCALAR = (str, int, float, bool, type(None))
+
+
+class BadRequest(frappe.ValidationError):
+	http_status_code = 400
+
+
+class PayloadTooLarge(frappe.ValidationError):
+	http_status_code = 413
+
+
+def bad(message: str) -> None:
+	frappe.throw(message, BadRequest, title=_("Bad request"))
+
+
+# ---------------------------------------------------------------- pure checks
+FieldLookup = Callable[[str | None], dict[str, str] | None]
+"""lookup(table) -> {fieldname: fieldtype} of the main DocType (table None) or a child table, or None."""
+
+
+def check_field_ref(ref: str, lookup: FieldLookup, what: str) -> None:
+	m = FIELD_REF.match(ref.strip())
+	if not m:
+		bad(_("{0}: {1!r} is not a field name").format(what, ref))
+	fields = lookup(m["table"])
+	if fields is None:
+		bad(_("{0}: unknown table {1!r}").format(what, m["table"]))
+	if m["field"] not in fields:
+		bad(_("{0}: unknown field {1!r}").format(what, m["field"]))
+
+
+def check_fields_param(value: Any, lookup: FieldLookup) -> None:
+	if isinstance(value, str):
+		value = [value]
+	if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+		bad(_("fields must be a JSON list of field names"))
+	for entry in value:
+		entry = entry.strip()
+		if entry == "*" or re.fullmatch(r"`?tab[^`.]+`?\.\*", entry):
+			continue
+		alias = ALIAS.match(entry)
+		expr = alias["expr"].strip() if alias else entry
+		agg = AGGREGATE.match(expr)
+		if agg:
+			arg = agg["arg"]
+			if arg == "*":
+				continue
+			arg = re.sub(r"^distinct\s+", "", arg, flags=re.I)
+			check_field_ref(arg, lookup, "fields")
+		else:
+			check_field_ref(expr, lookup, "fields")
+
+
+def _check_condition(table: str | None, field: Any, operator: Any, value: Any, lookup: FieldLookup) -> None:
+	if not isinstance(field, str):
+		bad(_("filters: a field name must be text, got {0!r}").format(field))
+	check_field_ref(f"`tab{table}`.{field}" if table else field, lookup, "filters")
+	if not isinstance(operator, str) or operator.strip().lower() not in OPERATORS:
+		bad(_("filters: unknown operator {0!r}").format(operator))
+	op = operator.strip().lower()
+	if op in LIST_OPERATORS:
+		if isinstance(value, str):
+			return  # Frappe splits "a,b" itself
+		if not isinstance(value, list) or not all(isinstance(v, SCALAR) for v in value):
+			bad(_("filters: {0} needs a list of values").format(op))
+	elif not isinstance(value, SCALAR):
+		bad(_("filters: the value for {0!r} must be a single value").format(field))
+
+
+def check_filters_param(value: Any, lookup: FieldLookup) -> None:
+	if value in (None, "", [], {}):
+		return
+	if isinstance(value, dict):
+		for field, cond in value.items():
+			if isinstance(cond, list):
+				if len(cond) != 2:
+					bad(_("filters: {0!r} must be [operator, value]").format(field))
+				_check_condition(None, field, cond[0], cond[1], lookup)
+			else:
+				_check_condition(None, field, "=", cond, lookup)
+		return
+	if not isinstance(value, list):
+		bad(_("filters must be a JSON object or a JSON list of [field, operator, value]"))
+	for cond in value:
+		if not isinstance(cond, list) or len(cond) not in (3, 4):
+			bad(_("filters: each condition must be [field, operator, value] or [doctype, field, operator, value]"))
+		if len(cond) == 4:
+			table, field, op, val = cond
+			if not isinstance(table, str):
+				bad(_("filters: {0!r} is not a DocType").format(table))
+		else:
+			table, (field, op, val) = None, cond
+		_check_condition(table, field, op, val, lookup)
+
+
+def check_order_param(value: Any, lookup: FieldLookup, what: str = "order_by") -> None:
+	if not isinstance(value, str):
+		bad(_("{0} must be text").format(what))
+	for term in value.split(","):
+		m = ORDER_TERM.match(term.strip())
+		if not m:
+			bad(_("{0}: {1!r} is not 'field [asc|desc]'").format(what, term))
+		check_field_ref(m["ref"], lookup, what)
+
+
+def check_integer_param(name: str, value: Any) -> None:
+	if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+		return
+	if not isinstance(value, str) or not value.strip().isdigit():
+		bad(_("{0} must be a whole number of zero or more, got {1!r}").format(name, value))
+
+
+def _check_value(fieldname: str, fieldtype: str, value: Any, child_lookup: Callable[[str], Any] | None) -> None:
+	if value is None:
+		return
+	if fieldtype in TABLE_TYPES:
+		if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+			bad(_("{0} must be a list of rows (JSON objects)").format(fieldname))
+		if child_lookup:
+			child_fields = child_lookup(fieldname)
+			for row in value:
+				check_body(row, child_fields, None, is_child=True)
+		return
+	if isinstance(value, dict | list):
+		bad(_("{0} must be a single value, not {1}").format(fieldname, type(value).__name__))
+	if fieldtype in INT_TYPES | NUMBER_TYPES:
+		if isinstance(value, bool):
+			return
+		if isinstance(value, int | float):
+			number = float(value)
+		else:
+			try:
+				number = float(str(value).replace(",", ""))
+			except ValueError:
+				bad(_("{0} must be a number, got {1!r}").format(fieldname, value))
+		if number != number or abs(number) > number_limit(fieldtype):
+			bad(_("{0}: {1!r} is out of range").format(fieldname, value))
+	elif fieldtype in DATE_TYPES and value != "":
+		if not isinstance(value, str):
+			bad(_("{0} must be a date/time text").format(fieldname))
+		from frappe.utils import get_datetime, get_time, getdate
+
+		parse = {"Date": getdate, "Datetime": get_datetime, "Time": get_time}[fieldtype]
+		try:
+			parsed = parse(value)
+		except Exception:
+			bad(_("{0}: {1!r} is not a valid {2}").format(fieldname, value, fieldtype))
+		year = getattr(parsed, "year", 2000)
+		if not 1000 <= year <= 9999:  # MariaDB's DATE/DATETIME range
+			bad(_("{0}: {1!r} is out of range").format(fieldname, value))
+
+
+def check_body(
+	body: Any,
+	fields: dict[str, str],
+	child_lookup: Callable[[str], dict[str, str]] | None,
+	*,
+	is_child: bool = False,
+) -> None:
+	"""fields: {fieldname: fieldtype} of the DocType; child_lookup(table fieldname) -> fields of its rows."""
+	if not isinstance(body, dict):
+		bad(_("The request body must be a JSON object"))
+	standard = CHILD_STANDARD_FIELDS if is_child else STANDARD_FIELDS
+	unknown = sorted(k for k in body if k not in fields and k not in standard and k not in ("__islocal", "__unsaved"))
+	if unknown:
+		bad(_("Unknown field(s): {0}").format(", ".join(unknown)))
+	for key, value in body.items():
+		if key in fields:
+			_check_value(key, fields[key], value, child_lookup)
+		elif key in ("docstatus", "idx") and value is not None and not isinstance(value, int):
+			bad(_("{0} must be a whole number").format(key))
+		elif key in standard and isinstance(value, dict | list):
+			bad(_("{0} must be a single value").format(key))
+
+
+# ---------------------------------------------------------------- request hook
+def _value_fields(doctype: str) -> dict[str, str]:
+	return {df.fieldname: df.fieldtype for df in frappe.get_meta(doctype).fields if has_value(df)}
+
+
+def _lookup_for(doctype: str) -> FieldLookup:
+	meta = frappe.get_meta(doctype)
+	tables = {df.options for df in meta.get_table_fields()}
+	own = {**_value_fields(doctype), **dict.fromkeys(STANDARD_FIELDS, "Data")}
+
+	def lookup(table: str | None):
+		if table in (None, doctype):
+			return own
+		if table in tables:
+			return {**_value_fields(table), **dict.fromkeys(CHILD_STANDARD_FIELDS, "Data")}
+		return None
+
+	return lookup
+
+
+def is_app_doctype(doctype: str) -> bool:
+	module = frappe.db.get_value("DocType", doctype, "module")
+	return bool(module) and module in frappe.get_module_list("crm_suite")
+
+
+def _parse_json_param(name: str, raw: Any) -> Any:
+	if not isinstance(raw, str):
+		return raw
+	try:
+		return json.loads(raw)
+	except ValueError:
+		if name == "fields":
+			bad(_("fields must be a JSON list of field names"))
+		bad(_("{0} is not valid JSON").format(name))
+
+
+METHOD_PATH = re.compile(r"^/api/(?:v1/)?method/(?P<method>crm_suite\.[A-Za-z0-9_.]+)/?$")
+
+
+def missing_arguments(fn: Callable, given: Iterable[str]) -> list[str]:
+	"""Parameters without a default that the call does not pass (Frappe would fail with a TypeError)."""
+	import inspect
+
+	given = set(given)
+	return [
+		p.name
+		for p in inspect.signature(fn).parameters.values()
+		if p.default is inspect.Parameter.empty
+		and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+		and p.name not in given
+	]
+
+
+def _authenticated() -> bool:
+	"""Run Frappe's authentication now (it runs again after the hooks) so that anonymous callers learn
+	nothing about fields from our messages: Frappe answers them with its own 401/403."""
+	from frappe.auth import validate_auth
+
+	try:
+		validate_auth()
+	except frappe.AuthenticationError:
+		return False
+	return True
+
+
+def validate_method_call(method: str) -> None:
+	"""A call of one of the app's whitelisted functions must pass its required arguments."""
+	try:
+		fn = frappe.get_attr(method)
+	except Exception:
+		return  # Frappe answers unknown methods itself
+	if fn not in frappe.whitelisted or not _authenticated():
+		return
+	if frappe.session.user == "Guest" and fn not in frappe.guest_methods:
+		return
+	given = set(frappe.local.form_dict) - {"cmd"}
+	missing = missing_arguments(fn, given)
+	if missing:
+		bad(_("Missing argument(s): {0}").format(", ".join(missing)))
+
+
+def validate_api_request() -> None:
+	"""before_request hook."""
+	request = getattr(frappe.local, "request", None)
+	if request is None or request.method == "OPTIONS":
+		return
+	method_call = METHOD_PATH.match(request.path)
+	if method_call:
+		validate_method_call(method_call["method"])
+		return
+	m = RESOURCE_PATH.match(request.path)
+	if not m:
+		return
+	doctype = unquote(m["doctype"])
+	if not is_app_doctype(doctype):
+		return
+
+	limit = frappe.conf.get("crm_api_max_body_bytes") or DEFAULT_MAX_BODY_BYTES
+	if (request.content_length or 0) > limit:
+		frappe.throw(
+			_("The request body is {0} bytes; at most {1} are accepted").format(request.content_length, limit),
+			PayloadTooLarge,
+			title=_("Payload too large"),
+		)
+
+	if not _authenticated():
+		return
+	if frappe.session.user == "Guest" or not frappe.has_permission(doctype, "read"):
+		return
+
+	form = frappe.local.form_dict
+	if request.method == "POST" and m["name"] and not form.get("run_method"):
+		bad(_("POST to a document runs one of its methods and needs run_method; update it with PUT"))
+	lookup = _lookup_for(doctype)
+	if request.method == "GET" and not m["name"]:
+		if form.get("fields") not in (None, ""):
+			check_fields_param(_parse_json_param("fields", form.get("fields")), lookup)
+		for key in ("filters", "or_filters"):
+			if form.get(key) not in (None, ""):
+				check_filters_param(_parse_json_param(key, form.get(key)), lookup)
+		for key in ("order_by", "group_by"):
+			if form.get(key) not in (None, ""):
+				check_order_param(form.get(key), lookup, key)
+		for key in INTEGER_PARAMS:
+			if form.get(key) not in (None, ""):
+				check_integer_param(key, form.get(key))
+	elif request.method in ("POST", "PUT") and (request.method == "PUT" or not m["name"]):
+		data = form.get("data")
+		if data is None:
+			raw = frappe.safe_decode(request.get_data())
+			if not raw.strip():
+				body = dict(form)
+			else:
+				try:
+					body = json.loads(raw)
+				except ValueError:
+					body = dict(form)  # form-encoded: Frappe reads form_dict
+		else:
+			body = _parse_json_param("data", data)
+		if isinstance(body, dict):
+			body = {k: v for k, v in body.items() if k not in ("cmd", "flags")}
+		fields = _value_fields(doctype)
+		meta = frappe.get_meta(doctype)
+		tables = {df.fieldname: df.options for df in meta.get_table_fields()}
+		check_body(body, fields, lambda fieldname: _value_fields(tables[fieldname]))
+
+
+def malformed_json_body(response=None, request=None) -> None:
+	"""after_request hook: Frappe parses a JSON body before any hook runs and answers a malformed one with
+	HTTP 500. For API calls, turn exactly that case into a 400 with a message."""
+	if response is None or request is None or response.status_code != 500:
+		return
+	if not request.path.startswith("/api/") or not request.is_json:
+		return
+	try:
+		json.loads(request.get_data(as_text=True) or "null")
+	except ValueError as e:
+		response.status_code = 400
+		response.set_data(
+			json.dumps(
+				{
+					"exc_type": "BadRequest",
+					"exception": f"BadRequest: {e}",
+					"_server_messages": json.dumps(
+						[json.dumps({"message": _("The request body is not valid JSON: {0}").format(e),
+							"title": _("Bad request"), "indicator": "red", "raise_exception": 1})]
+					),
+				}
+			)
+		)
+		response.mimetype = "application/json"

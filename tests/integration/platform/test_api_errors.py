@@ -1,0 +1,153 @@
+"""Bad input through the REST API gets a 4xx with a message and saves nothing — never a 500."""
+
+import json
+
+import frappe
+import pytest
+import requests
+
+from tests.integration.factories import unique
+
+
+def message_of(response) -> str:
+	body = response.json()
+	messages = json.loads(body.get("_server_messages") or "[]")
+	return " ".join(json.loads(m).get("message", "") for m in messages) or body.get("exception", "")
+
+
+@pytest.fixture
+def sales_api(api_as):
+	return api_as("Sales User")
+
+
+def lead_count():
+	frappe.db.rollback()
+	return frappe.db.count("Lead")
+
+
+@pytest.mark.parametrize(
+	"params, needle",
+	[
+		({"filters": "status=New"}, "filters is not valid JSON"),
+		({"filters": '[["status", "=="]]'}, "each condition must be"),
+		({"filters": '[["status", "~", "New"]]'}, "unknown operator"),
+		({"filters": '{"no_such_field": 1}'}, "unknown field 'no_such_field'"),
+		({"filters": '[["status", "=", {"$gt": 1}]]'}, "must be a single value"),
+		({"fields": "name,status"}, "fields must be a JSON list"),
+		({"fields": '["no_such_field"]'}, "unknown field 'no_such_field'"),
+		({"fields": '["(select password from __Auth)"]'}, "is not a field name"),
+		({"order_by": "no_such_field desc"}, "unknown field 'no_such_field'"),
+		({"limit_page_length": "-5"}, "limit_page_length must be a whole number"),
+	],
+)
+def test_malformed_list_queries_are_400_with_a_message(sales_api, params, needle):
+	response = sales_api.get("/api/resource/Lead", params=params)
+	assert response.status_code == 400, response.text
+	assert needle in message_of(response)
+
+
+def test_unknown_field_on_create_is_400_and_saves_nothing(sales_api):
+	before = lead_count()
+	response = sales_api.post("/api/resource/Lead", json={"first_name": "Ada", "favourite_colour": "green"})
+	assert response.status_code == 400
+	assert "Unknown field(s): favourite_colour" in message_of(response)
+	assert lead_count() == before
+
+
+def test_unknown_field_in_a_child_row_is_400(api_as):
+	api = api_as("Sales User")
+	response = api.post(
+		"/api/resource/Opportunity",
+		json={"customer": "whatever", "items": [{"product": "P", "colour": "red"}]},
+	)
+	assert response.status_code == 400 and "colour" in message_of(response)
+
+
+def test_wrong_value_types_are_400(sales_api):
+	for body, needle in (
+		({"first_name": {"a": 1}}, "first_name must be a single value"),
+		({"first_name": "Ada", "status": ["New"]}, "status must be a single value"),
+		([{"first_name": "Ada"}], "must be a JSON object"),
+	):
+		response = sales_api.post("/api/resource/Lead", json=body)
+		assert response.status_code == 400, (body, response.text)
+		assert needle in message_of(response)
+
+
+def test_malformed_json_body_is_400(sales_api):
+	before = lead_count()
+	response = requests.post(
+		sales_api.server.url + "/api/resource/Lead", data='{"first_name": "Ada",', timeout=30,
+		headers={**sales_api.headers, "Content-Type": "application/json"},
+	)
+	assert response.status_code == 400
+	assert "not valid JSON" in message_of(response)
+	assert lead_count() == before
+
+
+def test_oversized_payload_is_413_and_too_long_value_is_417(sales_api):
+	before = lead_count()
+	response = sales_api.post(
+		"/api/resource/Lead", json={"first_name": "Ada", "notes": "x" * (1024 * 1024 + 1)}
+	)
+	assert response.status_code == 413
+	assert "at most 1048576 are accepted" in message_of(response)
+
+	response = sales_api.post("/api/resource/Lead", json={"first_name": "A" * 5000})
+	assert response.status_code == 417
+	assert "max characters allowed is 140" in message_of(response)
+	assert lead_count() == before
+
+
+def test_404_403_401_417_409(sales_api, api_as, guest_api, committed, server):
+	from tests.integration.conftest import Api
+
+	response = sales_api.get("/api/resource/Lead/CRM-LEAD-NOPE")
+	assert response.status_code == 404 and "not found" in message_of(response)
+
+	# Support Agents may not create leads; guests read nothing; bad credentials are a 401
+	assert api_as("Support Agent").post("/api/resource/Lead", json={"first_name": "X"}).status_code == 403
+	assert guest_api.get("/api/resource/Lead").status_code == 403
+	assert Api(server, "nokey:nosecret").get("/api/resource/Lead").status_code == 401
+
+	# Frappe's own validation: a bad email is a 417 with a message
+	response = sales_api.post("/api/resource/Lead", json={"first_name": "X", "email_id": "not-an-email"})
+	assert response.status_code == 417 and "not a valid Email Address" in message_of(response)
+
+	# the same name twice is a 409 conflict
+	manager = api_as("Sales Manager")
+	name = unique("Source ")
+	first = manager.post("/api/resource/Lead Source", json={"source_name": name})
+	assert first.status_code == 200, first.text
+	committed(frappe.get_doc("Lead Source", first.json()["data"]["name"]))
+	second = manager.post("/api/resource/Lead Source", json={"source_name": name})
+	assert second.status_code == 409, second.text
+
+
+def test_missing_method_argument_is_400_and_the_method_works_with_it(sales_api, api_as):
+	path = "/api/method/crm_suite.api.openapi.get_doctype_schema"
+	response = sales_api.get(path)
+	assert response.status_code == 400 and "Missing argument(s): doctype" in message_of(response)
+	response = sales_api.get(path, params={"doctype": "Lead"})
+	assert response.status_code == 200
+	assert "email_id" in response.json()["message"]["properties"]
+	assert sales_api.get(path, params={"doctype": "User"}).status_code == 404
+	assert api_as("Support Agent").get(path, params={"doctype": "Lead"}).status_code == 403
+
+
+def test_post_to_a_document_without_run_method_is_400(sales_api):
+	response = sales_api.post("/api/resource/Lead/CRM-LEAD-NOPE", json={"first_name": "X"})
+	assert response.status_code == 400 and "run_method" in message_of(response)
+
+
+def test_valid_queries_still_work(sales_api, committed):
+	response = sales_api.post("/api/resource/Lead", json={"first_name": "Valid", "last_name": unique()})
+	assert response.status_code == 200, response.text
+	committed(frappe.get_doc("Lead", response.json()["data"]["name"]))
+	response = sales_api.get(
+		"/api/resource/Lead",
+		params={"fields": '["name", "status", "count(name) as n"]', "filters": '[["status", "in", ["New"]]]',
+			"group_by": "status", "order_by": "status asc", "limit_page_length": "5"},
+	)
+	assert response.status_code == 200, response.text
+	assert response.json()["data"][0]["status"] == "New"

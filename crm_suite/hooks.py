@@ -58,6 +58,10 @@ scheduler_events = {
 # Portal users (customers' contacts) see only their own records.
 has_permission = {"Ticket": "crm_suite.service.portal.has_ticket_permission"}
 permission_query_conditions = {"Ticket": "crm_suite.service.portal.ticket_query_conditions"}
+# Service: the customers' support portal (/support) in the website's account menu.
+standard_portal_menu_items = [
+	{"title": "Support Tickets", "route": "/support", "reference_doctype": "Ticket", "role": "Support Customer"},
+]
 
 # Link titles: show customer names, not CUST-2026-00001, in link fields.
 

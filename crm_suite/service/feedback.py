@@ -7,10 +7,11 @@ import hmac
 
 import frappe
 from frappe import _
-from frappe.utils import get_url, now_datetime, strip_html
+from frappe.utils import cint, get_url, now_datetime, strip_html
 from frappe.utils.password import get_encryption_key
 
 from crm_suite.service.portal import can_access
+from crm_suite.service.settings import support_setting
 
 RATINGS = (1, 2, 3, 4, 5)
 
@@ -35,8 +36,10 @@ def on_ticket_update(ticket) -> None:
 def request_feedback(ticket) -> bool:
 	if not ticket.raised_by or ticket.feedback_rating:
 		return False
-	if not frappe.db.get_single_value("Support Settings", "send_feedback_request"):
+	if not cint(support_setting("send_feedback_request")):
 		return False
+	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
+		return False  # no outgoing mail set up: nothing to queue (Frappe would refuse to queue it)
 	links = "".join(
 		f'<a href="{feedback_url(ticket.name, r)}" style="margin-right:12px">{"★" * r}</a>' for r in RATINGS
 	)

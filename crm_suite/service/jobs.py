@@ -9,6 +9,7 @@ from frappe import _
 from frappe.desk.form import assign_to
 from frappe.utils import add_days, cint
 
+from crm_suite.service.settings import support_setting
 from crm_suite.service.sla import current_time, refresh_agreement_status
 
 RUNNING = ("Open", "In Progress", "Waiting on Customer")
@@ -42,7 +43,7 @@ def check_sla() -> dict:
 
 def pick_manager() -> str | None:
 	"""Support Settings' manager, else the enabled Support Manager with the fewest escalated open tickets."""
-	chosen = frappe.db.get_single_value("Support Settings", "escalation_manager")
+	chosen = support_setting("escalation_manager")
 	if chosen and frappe.db.get_value("User", chosen, "enabled"):
 		return chosen
 	rows = frappe.db.sql(
@@ -96,7 +97,7 @@ def escalate(name: str) -> bool:
 
 def auto_close_resolved() -> dict:
 	"""Daily: close tickets resolved for more than N days (Support Settings; 0 switches it off)."""
-	days = cint(frappe.db.get_single_value("Support Settings", "auto_close_after_days"))
+	days = cint(support_setting("auto_close_after_days"))
 	if days <= 0:
 		return {"closed": 0}
 	names = frappe.get_all(

@@ -67,6 +67,8 @@ def has_ticket_permission(doc, ptype=None, user=None, **kwargs):
 	user = user or frappe.session.user
 	if not is_portal_user(user):
 		return None
+	if ptype == "create":
+		return None  # a new ticket is made theirs by restrict_portal_ticket
 	return can_access(doc, user)
 
 
@@ -90,8 +92,14 @@ def restrict_portal_ticket(ticket) -> None:
 		return
 	customers = portal_customers(user)
 	contacts = portal_contacts(user)
+	linked = frappe.get_all(
+		"Dynamic Link",
+		filters={"parenttype": "Contact", "parent": ("in", contacts or [""]), "link_doctype": "Customer"},
+		pluck="parent",
+		order_by="parent",
+	)
 	ticket.raised_by = user_email(user)
-	ticket.contact = contacts[0] if contacts else None
+	ticket.contact = (linked or contacts or [None])[0]
 	ticket.customer = ticket.customer if ticket.customer in customers else (customers[0] if customers else None)
 	ticket.status = "Open"
 	ticket.agent = None

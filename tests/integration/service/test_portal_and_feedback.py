@@ -1,0 +1,234 @@
+"""Portal isolation (desk API, portal pages, REST) and customer feedback."""
+
+import email
+
+import frappe
+import pytest
+
+from crm_suite.service import portal
+from crm_suite.service.feedback import feedback_token, submit_feedback
+from tests.integration.conftest import Api
+from tests.integration.factories import make_ticket
+from tests.integration.service.helpers import make_agent, make_portal_customer
+
+
+@pytest.fixture
+def two_customers():
+	a, b = make_portal_customer(), make_portal_customer()
+	a.ticket = make_ticket(customer=a.customer.name, raised_by=a.email)
+	b.ticket = make_ticket(customer=b.customer.name, raised_by=b.email)
+	return a, b
+
+
+def comms(ticket):
+	return frappe.db.count("Communication", {"reference_doctype": "Ticket", "reference_name": ticket})
+
+
+def resolve(ticket):
+	ticket = frappe.get_doc("Ticket", ticket.name)
+	ticket.status = "Resolved"
+	ticket.save()
+	return ticket
+
+
+# ----------------------------------------------------------------- permissions in the desk API
+def test_a_contact_sees_their_customers_tickets_only(two_customers):
+	a, b = two_customers
+	frappe.set_user(a.user.name)
+	assert frappe.has_permission("Ticket", "read", a.ticket.name)
+	assert not frappe.has_permission("Ticket", "read", b.ticket.name)
+	assert not frappe.has_permission("Ticket", "write", a.ticket.name)  # answers go through the portal
+	assert [t.name for t in portal.get_my_tickets()] == [a.ticket.name]
+	assert portal.get_ticket(a.ticket.name)["ticket"]["name"] == a.ticket.name
+	with pytest.raises(frappe.PermissionError):
+		portal.get_ticket(b.ticket.name)
+	with pytest.raises(frappe.PermissionError):
+		frappe.get_doc("Ticket", b.ticket.name).check_permission("read")
+
+
+def test_staff_are_not_restricted(two_customers):
+	a, b = two_customers
+	frappe.set_user(make_agent().name)
+	names = set(frappe.get_list("Ticket", filters={"name": ("in", [a.ticket.name, b.ticket.name])}, pluck="name"))
+	assert names == {a.ticket.name, b.ticket.name}
+
+
+def test_a_portal_ticket_belongs_to_its_creator_whatever_they_send(two_customers):
+	a, b = two_customers
+	frappe.set_user(a.user.name)
+	name = portal.create_ticket("VPN down", "since noon")
+	ticket = frappe.get_doc("Ticket", name)
+	assert (ticket.customer, ticket.raised_by, ticket.contact, ticket.status) == (
+		a.customer.name, a.email, a.contact.name, "Open",
+	)
+	forged = frappe.get_doc(
+		{"doctype": "Ticket", "subject": "forged", "customer": b.customer.name, "raised_by": b.email, "status": "Resolved"}
+	).insert()
+	assert (forged.customer, forged.raised_by, forged.status) == (a.customer.name, a.email, "Open")
+
+
+def test_a_reply_by_a_stranger_is_refused_and_nothing_is_saved(two_customers):
+	a, b = two_customers
+	frappe.set_user(a.user.name)
+	with pytest.raises(frappe.PermissionError):
+		portal.reply(b.ticket.name, "let me in")
+	frappe.set_user("Guest")
+	with pytest.raises(frappe.PermissionError):
+		portal.reply(b.ticket.name, "let me in")
+	frappe.set_user("Administrator")
+	assert comms(b.ticket.name) == 0
+
+
+def test_a_reply_to_a_closed_ticket_is_refused_and_a_reply_to_a_resolved_one_reopens(two_customers):
+	a, _b = two_customers
+	resolve(a.ticket)
+	frappe.set_user(a.user.name)
+	portal.reply(a.ticket.name, "still broken")
+	frappe.set_user("Administrator")
+	assert frappe.db.get_value("Ticket", a.ticket.name, "status") == "Open"
+	assert comms(a.ticket.name) == 1
+
+	ticket = resolve(a.ticket)
+	ticket.status = "Closed"
+	ticket.save()
+	frappe.set_user(a.user.name)
+	with pytest.raises(frappe.ValidationError, match="closed"):
+		portal.reply(a.ticket.name, "hello?")
+	with pytest.raises(frappe.ValidationError):
+		portal.reply(a.ticket.name, "   ")
+	frappe.set_user("Administrator")
+	assert comms(a.ticket.name) == 1
+	assert frappe.db.get_value("Ticket", a.ticket.name, "status") == "Closed"
+
+
+# ----------------------------------------------------------------- feedback
+@pytest.mark.parametrize("rating", [0, 6, -1, "abc", "2.5", None, ""])
+def test_a_rating_outside_one_to_five_is_refused(two_customers, rating):
+	a, _b = two_customers
+	resolve(a.ticket)
+	with pytest.raises(frappe.ValidationError, match="1 to 5"):
+		submit_feedback(a.ticket.name, rating, "x", token=feedback_token(a.ticket.name))
+	assert not frappe.db.get_value("Ticket", a.ticket.name, "feedback_rating")
+
+
+def test_feedback_with_the_emailed_token_or_by_the_owner(two_customers):
+	a, b = two_customers
+	resolve(a.ticket)
+	resolve(b.ticket)
+	frappe.set_user("Guest")
+	with pytest.raises(frappe.PermissionError):
+		submit_feedback(a.ticket.name, 5, token="forged")
+	with pytest.raises(frappe.PermissionError):
+		submit_feedback(a.ticket.name, 5, token=feedback_token(b.ticket.name))
+	submit_feedback(a.ticket.name, "4", "<b>quick</b> and kind", token=feedback_token(a.ticket.name))
+	frappe.set_user(b.user.name)
+	submit_feedback(b.ticket.name, 2, "slow")
+	with pytest.raises(frappe.PermissionError):
+		submit_feedback(a.ticket.name, 1)  # not theirs
+	frappe.set_user("Administrator")
+	got = frappe.db.get_value("Ticket", a.ticket.name, ["feedback_rating", "feedback_comment", "feedback_on"], as_dict=True)
+	assert (got.feedback_rating, got.feedback_comment) == (4, "quick and kind") and got.feedback_on
+	assert frappe.db.get_value("Ticket", b.ticket.name, "feedback_rating") == 2
+
+
+def test_an_open_ticket_cannot_be_rated(two_customers):
+	a, _b = two_customers
+	with pytest.raises(frappe.ValidationError, match="resolved"):
+		submit_feedback(a.ticket.name, 5, token=feedback_token(a.ticket.name))
+
+
+def test_resolving_emails_a_rating_link(two_customers):
+	a, _b = two_customers
+	frappe.db.set_value("Email Account", {"default_outgoing": 1}, "default_outgoing", 0)
+	frappe.get_doc(
+		{
+			"doctype": "Email Account",
+			"email_account_name": "Support Outgoing Test",
+			"email_id": "support-out@example.com",
+			"enable_outgoing": 1,
+			"default_outgoing": 1,
+			"no_smtp_authentication": 1,
+			"smtp_server": "localhost",
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.set_single_value("Support Settings", "send_feedback_request", 1)
+	resolve(a.ticket)
+	queued = frappe.get_all(
+		"Email Queue", filters={"reference_doctype": "Ticket", "reference_name": a.ticket.name}, pluck="name"
+	)
+	assert len(queued) == 1
+	mime = email.message_from_string(frappe.get_doc("Email Queue", queued[0]).message)
+	message = "".join(
+		part.get_payload(decode=True).decode() for part in mime.walk() if part.get_content_type() == "text/html"
+	)
+	assert feedback_token(a.ticket.name) in message and "rating=5" in message
+	assert frappe.db.get_value("Ticket", a.ticket.name, "feedback_requested_on")
+
+
+def test_no_rating_email_when_switched_off(two_customers):
+	a, _b = two_customers
+	frappe.db.set_single_value("Support Settings", "send_feedback_request", 0)
+	resolve(a.ticket)
+	assert not frappe.db.exists("Email Queue", {"reference_doctype": "Ticket", "reference_name": a.ticket.name})
+
+
+# ----------------------------------------------------------------- over HTTP
+def token_for(user, committed):
+	secret = frappe.generate_hash(length=15)
+	user.api_key = frappe.generate_hash(length=15)
+	user.api_secret = secret
+	user.save(ignore_permissions=True)
+	return f"{user.api_key}:{secret}"
+
+
+@pytest.fixture
+def live(committed, server):
+	a, b = make_portal_customer(), make_portal_customer()
+	for party in (a, b):
+		party.token = token_for(party.user, committed)
+		committed(party.customer)
+		committed(party.user)
+		committed(party.contact)
+		party.ticket = committed(make_ticket(customer=party.customer.name, raised_by=party.email))
+		party.api = Api(server, party.token)
+	frappe.db.commit()
+	return a, b
+
+
+def test_another_customers_ticket_is_refused_over_rest_and_the_portal(live, guest_api):
+	a, b = live
+	assert a.api.get(f"/api/resource/Ticket/{a.ticket.name}").status_code == 200
+	assert a.api.get(f"/api/resource/Ticket/{b.ticket.name}").status_code == 403
+	listed = a.api.get("/api/resource/Ticket", params={"limit_page_length": 0}).json()["data"]
+	assert [t["name"] for t in listed] == [a.ticket.name]
+	assert a.api.put(f"/api/resource/Ticket/{a.ticket.name}", json={"status": "Closed"}).status_code == 403
+	r = a.api.post("/api/method/crm_suite.service.portal.reply", json={"ticket": b.ticket.name, "message": "hi"})
+	assert r.status_code == 403
+
+	page = a.api.get("/support")
+	assert page.status_code == 200 and a.ticket.name in page.text and b.ticket.name not in page.text
+	assert a.api.get("/support/ticket", params={"name": a.ticket.name}).status_code == 200
+	assert a.api.get("/support/ticket", params={"name": b.ticket.name}).status_code == 403
+	assert guest_api.get("/support").status_code == 403
+	assert guest_api.get(f"/api/resource/Ticket/{a.ticket.name}").status_code == 403
+
+
+def test_feedback_over_http_with_the_emailed_link(live, guest_api):
+	a, _b = live
+	frappe.db.set_value("Ticket", a.ticket.name, "status", "Resolved")
+	frappe.db.commit()
+	token = feedback_token(a.ticket.name)
+	assert guest_api.get("/support/feedback", params={"ticket": a.ticket.name, "token": token, "rating": 5}).status_code == 200
+	assert guest_api.get("/support/feedback", params={"ticket": a.ticket.name, "token": "x"}).status_code == 403
+	bad = guest_api.post(
+		"/api/method/crm_suite.service.feedback.submit_feedback",
+		json={"ticket": a.ticket.name, "token": token, "rating": 9},
+	)
+	assert bad.status_code == 417
+	ok = guest_api.post(
+		"/api/method/crm_suite.service.feedback.submit_feedback",
+		json={"ticket": a.ticket.name, "token": token, "rating": 5, "comment": "great"},
+	)
+	assert ok.status_code == 200, ok.text
+	frappe.db.rollback()
+	assert frappe.db.get_value("Ticket", a.ticket.name, ["feedback_rating", "feedback_comment"]) == (5, "great")

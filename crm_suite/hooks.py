@@ -21,16 +21,22 @@ _crm_roles = [
 # Configuration that admins may later change in the desk; `bench migrate` syncs it.
 fixtures = [
 	{"dt": "Role", "filters": [["name", "in", _crm_roles]]},
-	{"dt": "Workflow State", "filters": [["name", "in", ["Open", "In Progress", "Waiting on Customer", "Resolved", "Closed"]]]},
-	{"dt": "Workflow Action Master", "filters": [["name", "in", ["Reopen", "Start", "Wait for Customer", "Resume", "Resolve", "Close"]]]},
-	{"dt": "Workflow", "filters": [["name", "in", ["Ticket Workflow"]]]},
-	{"dt": "Assignment Rule", "filters": [["name", "in", ["Ticket Round Robin"]]]},
+	{"dt": "Kanban Board", "filters": [["name", "in", ["Opportunity Pipeline"]]]},
+	{"dt": "Workflow State", "filters": [["name", "in", ["Open", "In Progress", "Waiting on Customer", "Resolved", "Closed", "New", "Contacted", "Qualified", "Unqualified", "Converted", "Won", "Lost"]]]},
+	{"dt": "Workflow Action Master", "filters": [["name", "in", ["Reopen", "Start", "Wait for Customer", "Resume", "Resolve", "Close", "Contact", "Qualify", "Disqualify", "Convert", "Win", "Lose"]]]},
+	{"dt": "Workflow", "filters": [["name", "in", ["Ticket Workflow", "Lead Workflow", "Opportunity Workflow"]]]},
+	{"dt": "Assignment Rule", "filters": [["name", "in", ["Ticket Round Robin", "Lead Round Robin"]]]},
 ]
 
 # Installation
 # ------------
 after_install = "crm_suite.setup.install.after_install"
-after_migrate = ["crm_suite.service.routing.sync_support_agents"]  # Service: the ticket round robin gets the Support Agents
+# Sales: after the fixtures are synced, the lead round robin gets the site's Sales Users.
+after_migrate = [
+	"crm_suite.sales.routing.sync_round_robin_users",
+	"crm_suite.sales.indexes.add_indexes",  # Sales: composite indexes for the funnel reports
+	"crm_suite.service.routing.sync_support_agents",  # Service: the ticket round robin gets the Support Agents
+]
 
 # Desk
 # ----
@@ -42,15 +48,25 @@ doctype_js = {}
 doc_events = {
 	# Service: first agent response, customer replies reopening tickets, agents kept in the round robin.
 	"Communication": {"after_insert": ["crm_suite.service.email_in.on_communication_insert"]},
-	"User": {"on_update": ["crm_suite.service.routing.on_user_update"]},
+	# Sales: the "Lead Round Robin" assignment rule follows the Sales User role (Service: the
+	# "Ticket Round Robin" follows Support Agent).
+	"User": {
+		"on_update": ["crm_suite.sales.routing.on_user_change", "crm_suite.service.routing.on_user_update"],
+		"on_trash": ["crm_suite.sales.routing.on_user_change"],
+	},
 }
 
 # Scheduled jobs
 # --------------
 scheduler_events = {
+	"daily_long": ["crm_suite.sales.scoring.update_lead_scores"],  # Sales: re-learn and re-score open leads
 	# Service: SLA breaches + escalation every 5 minutes.
 	"cron": {"*/5 * * * *": ["crm_suite.service.jobs.check_sla"]},
-	"daily": ["crm_suite.service.jobs.auto_close_resolved"],  # Service: close tickets resolved N days ago
+	# Sales: follow-up ToDos for untouched leads.
+	"daily": [
+		"crm_suite.sales.follow_up.create_follow_up_todos",
+		"crm_suite.service.jobs.auto_close_resolved",  # Service: close tickets resolved N days ago
+	],
 }
 
 # Permissions

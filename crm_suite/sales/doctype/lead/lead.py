@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from crm_suite.sales import conversion, duplicates, scoring
 from crm_suite.utils.contact_details import full_name, normalise_email
 
 
@@ -15,6 +16,7 @@ class Lead(Document):
 	from typing import TYPE_CHECKING
 
 	if TYPE_CHECKING:
+		from crm_suite.sales.doctype.lead_duplicate.lead_duplicate import LeadDuplicate
 		from frappe.types import DF
 
 		address_line1: DF.Data | None
@@ -24,21 +26,31 @@ class Lead(Document):
 		converted_on: DF.Datetime | None
 		country: DF.Link | None
 		customer: DF.Link | None
+		duplicates: DF.Table[LeadDuplicate]
 		email_id: DF.Data | None
 		first_name: DF.Data | None
+		follow_up_todo: DF.Link | None
 		image: DF.AttachImage | None
 		industry: DF.Link | None
+		is_duplicate: DF.Check
 		job_title: DF.Data | None
 		last_name: DF.Data | None
 		lead_name: DF.Data | None
 		lead_owner: DF.Link | None
+		lead_score: DF.Int
+		merged_into: DF.Link | None
+		mobile_e164: DF.Data | None
 		mobile_no: DF.Data | None
 		naming_series: DF.Literal["CRM-LEAD-.YYYY.-"]
 		notes: DF.TextEditor | None
 		opportunity: DF.Link | None
 		phone: DF.Data | None
+		phone_e164: DF.Data | None
 		pincode: DF.Data | None
 		salutation: DF.Link | None
+		score_probability: DF.Percent
+		score_rule_points: DF.Int
+		score_updated_on: DF.Datetime | None
 		source: DF.Link | None
 		state: DF.Data | None
 		status: DF.Literal["New", "Contacted", "Qualified", "Unqualified", "Converted"]
@@ -49,7 +61,14 @@ class Lead(Document):
 	def before_validate(self):
 		self.email_id = normalise_email(self.email_id)
 		self.lead_name = full_name(self.first_name, self.last_name) or self.company_name
+		duplicates.set_contact_keys(self)
 
 	def validate(self):
 		if not self.lead_name:
 			frappe.throw(_("A lead needs a first name or an organisation."), title=_("Missing Name"))
+		conversion.validate_status(self)
+		if self.is_new() or self.has_value_changed("email_id") or self.has_value_changed("phone_e164") or (
+			self.has_value_changed("mobile_e164")
+		):
+			duplicates.flag_duplicates(self)
+		scoring.set_score(self)

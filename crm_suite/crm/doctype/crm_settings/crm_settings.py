@@ -1,0 +1,21 @@
+# Copyright (c) 2026, crm_suite developers and contributors
+# For license information, please see license.txt
+
+# import frappe
+from frappe.model.document import Document
+
+
+class CRMSettings(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		follow_up_days: DF.Int
+		learned_score_weight: DF.Percent
+		min_history_for_learning: DF.Int
+	# end: auto-generated types
+	pass

@@ -1,0 +1,276 @@
+"""Duplicate leads: finding the Leads, Customers and Contacts that share a lead's email or phone, and
+merging a duplicate lead into the original.
+
+Emails are compared lower-cased and trimmed; phones in E.164 form (a lead's own numbers are stored
+normalised in `phone_e164`/`mobile_e164`, indexed). Customers and Contacts keep phones as typed, so they are
+compared by their digits against the lead's number with and without the country code.
+"""
+
+from dataclasses import dataclass
+
+import frappe
+import phonenumbers
+from frappe import _
+from frappe.model.dynamic_links import get_dynamic_links
+from frappe.model.rename_doc import get_link_fields
+
+from crm_suite.utils.contact_details import normalise_email, normalise_phone
+
+OPEN_STATES = ("New", "Contacted", "Qualified")
+
+# Records that must not follow a merged lead: its own history, its duplicate flags, workflow bookkeeping.
+NOT_MOVED_ON_MERGE = {
+	"Lead",
+	"Lead Duplicate",
+	"Version",
+	"Workflow Action",
+	"Deleted Document",
+	"Access Log",
+	"Activity Log",
+	"DocShare",
+	"Document Follow",
+	"Route History",
+	"View Log",
+}
+
+# Fields of the original that a merge fills in from the duplicate when the original has none.
+FILLED_ON_MERGE = (
+	"email_id",
+	"phone",
+	"mobile_no",
+	"company_name",
+	"job_title",
+	"website",
+	"source",
+	"campaign",
+	"industry",
+	"territory",
+	"address_line1",
+	"city",
+	"state",
+	"pincode",
+	"country",
+)
+
+
+@dataclass(frozen=True)
+class Match:
+	doctype: str
+	name: str
+	matched_on: str  # "Email" or "Phone"
+	title: str | None
+
+
+def country_region(country: str | None) -> str | None:
+	"""The ISO code phonenumbers reads national numbers in: the lead's country, else the system's."""
+	country = country or frappe.db.get_default("country")
+	if not country:
+		return None
+	code = frappe.db.get_value("Country", country, "code")
+	return code.upper() if code else None
+
+
+def set_contact_keys(lead) -> None:
+	"""Store the lead's phone numbers in E.164 form for matching (blank when a number can't be parsed)."""
+	region = country_region(lead.country) if (lead.phone or lead.mobile_no) else None
+	lead.phone_e164 = normalise_phone(lead.phone, region)
+	lead.mobile_e164 = normalise_phone(lead.mobile_no, region)
+
+
+def phone_digit_forms(e164: str) -> list[str]:
+	"""The digit strings one E.164 number is commonly typed as: 4930123456, 030123456 and 30123456."""
+	parsed = phonenumbers.parse(e164)
+	national = str(parsed.national_number)
+	return sorted({e164.lstrip("+"), national, "0" + national, "00" + e164.lstrip("+")})
+
+
+def find_matches(
+	email: str | None, phones: list[str], exclude_lead: str | None = None
+) -> list[Match]:
+	"""Leads, Customers and Contacts with this email or one of these E.164 phone numbers."""
+	email = normalise_email(email)
+	phones = sorted({p for p in phones if p})
+	matches: dict[tuple[str, str], Match] = {}
+
+	def add(doctype, rows, matched_on):
+		for name, title in rows:
+			matches.setdefault((doctype, name), Match(doctype, name, matched_on, title))
+
+	exclude = exclude_lead or ""
+	if email:
+		add(
+			"Lead",
+			frappe.db.sql(
+				"""select name, lead_name from `tabLead`
+				where email_id = %s and name != %s and merged_into is null""",
+				(email, exclude),
+			),
+			"Email",
+		)
+		add(
+			"Customer",
+			frappe.db.sql("select name, customer_name from `tabCustomer` where email_id = %s", email),
+			"Email",
+		)
+		add(
+			"Contact",
+			frappe.db.sql(
+				"""select distinct c.name, c.full_name from `tabContact` c
+				join `tabContact Email` e on e.parent = c.name and e.parenttype = 'Contact'
+				where e.email_id = %s""",
+				email,
+			),
+			"Email",
+		)
+	if phones:
+		add(
+			"Lead",
+			frappe.db.sql(
+				"""select name, lead_name from `tabLead`
+				where (phone_e164 in %(phones)s or mobile_e164 in %(phones)s)
+				and name != %(exclude)s and merged_into is null""",
+				{"phones": phones, "exclude": exclude},
+			),
+			"Phone",
+		)
+		digits = sorted({d for p in phones for d in phone_digit_forms(p)})
+		add(
+			"Customer",
+			frappe.db.sql(
+				"""select name, customer_name from `tabCustomer`
+				where regexp_replace(ifnull(phone, ''), '[^0-9]', '') in %(d)s
+				or regexp_replace(ifnull(mobile_no, ''), '[^0-9]', '') in %(d)s""",
+				{"d": digits},
+			),
+			"Phone",
+		)
+		add(
+			"Contact",
+			frappe.db.sql(
+				"""select distinct c.name, c.full_name from `tabContact` c
+				join `tabContact Phone` p on p.parent = c.name and p.parenttype = 'Contact'
+				where regexp_replace(ifnull(p.phone, ''), '[^0-9]', '') in %(d)s""",
+				{"d": digits},
+			),
+			"Phone",
+		)
+	return list(matches.values())
+
+
+def flag_duplicates(lead) -> None:
+	"""Fill the lead's Matches table and Possible Duplicate flag (called from Lead.validate)."""
+	matches = find_matches(lead.email_id, [lead.phone_e164, lead.mobile_e164], exclude_lead=lead.name)
+	# The customer/contact a converted lead created are its own records, not duplicates.
+	own = {("Customer", lead.customer)} if lead.customer else set()
+	matches = [m for m in matches if (m.doctype, m.name) not in own]
+	lead.set(
+		"duplicates",
+		[
+			{
+				"reference_doctype": m.doctype,
+				"reference_name": m.name,
+				"matched_on": m.matched_on,
+				"match_title": m.title,
+			}
+			for m in matches
+		],
+	)
+	lead.is_duplicate = 1 if matches else 0
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def get_duplicates(lead: str) -> list[dict]:
+	"""The current matches of a saved lead (re-computed, not the stored flags)."""
+	doc = frappe.get_doc("Lead", lead)
+	doc.check_permission("read")
+	return [
+		m.__dict__
+		for m in find_matches(doc.email_id, [doc.phone_e164, doc.mobile_e164], exclude_lead=doc.name)
+	]
+
+
+@frappe.whitelist(methods=["POST"])
+def merge_leads(duplicate: str, original: str) -> dict:
+	"""Fold lead `duplicate` into lead `original`.
+
+	Everything that links to the duplicate (Opportunities, Communications, Comments, ToDos, files,
+	Interactions and any other Link or Dynamic Link to it) is re-pointed to the original, set-based; blank
+	fields of the original are filled from the duplicate; the duplicate is kept, marked Unqualified and
+	`merged_into` the original, so its history stays readable.
+	"""
+	if not duplicate or not original:
+		frappe.throw(_("Name both the duplicate lead and the original."), title=_("Missing Lead"))
+	if duplicate == original:
+		frappe.throw(_("A lead cannot be merged into itself."), title=_("Invalid Merge"))
+	for name in (duplicate, original):
+		if not frappe.db.exists("Lead", name):
+			frappe.throw(_("Lead {0} does not exist.").format(name), frappe.DoesNotExistError, title=_("Invalid Merge"))
+
+	# Lock both rows (in name order, so two merges can't deadlock) before reading them.
+	for name in sorted((duplicate, original)):
+		frappe.db.get_value("Lead", name, "name", for_update=True)
+	dup = frappe.get_doc("Lead", duplicate)
+	orig = frappe.get_doc("Lead", original)
+	dup.check_permission("write")
+	orig.check_permission("write")
+	if dup.merged_into:
+		frappe.throw(_("Lead {0} was already merged into {1}.").format(dup.name, dup.merged_into), title=_("Invalid Merge"))
+	if orig.merged_into:
+		frappe.throw(
+			_("Lead {0} was merged into {1}: merge into that lead instead.").format(orig.name, orig.merged_into),
+			title=_("Invalid Merge"),
+		)
+	if dup.status == "Converted":
+		frappe.throw(
+			_("Lead {0} is converted; merge the other lead into it instead.").format(dup.name), title=_("Invalid Merge")
+		)
+
+	moved = move_links(dup.name, orig.name)
+
+	for fieldname in FILLED_ON_MERGE:
+		if not orig.get(fieldname) and dup.get(fieldname):
+			orig.set(fieldname, dup.get(fieldname))
+	orig.flags.ignore_permissions = True  # write permission on both was checked above
+	orig.save()
+	orig.add_comment("Info", _("Lead {0} ({1}) was merged into this lead.").format(dup.name, dup.lead_name))
+
+	frappe.db.set_value(
+		"Lead",
+		dup.name,
+		{"merged_into": orig.name, "status": "Unqualified", "is_duplicate": 0},
+	)
+	frappe.db.delete("Lead Duplicate", {"parent": dup.name, "parenttype": "Lead"})
+	frappe.get_doc("Lead", dup.name).add_comment("Info", _("Merged into lead {0}.").format(orig.name))
+	return {"original": orig.name, "duplicate": dup.name, "moved": moved}
+
+
+def move_links(old: str, new: str) -> dict[str, int]:
+	"""Re-point every Link and Dynamic Link from lead `old` to lead `new`: one UPDATE per field."""
+	moved: dict[str, int] = {}
+	for field in get_link_fields("Lead"):
+		if field["parent"] in NOT_MOVED_ON_MERGE or field.get("issingle"):
+			continue
+		table = frappe.qb.DocType(field["parent"])
+		column = table[field["fieldname"]]
+		count = frappe.db.count(field["parent"], {field["fieldname"]: old})
+		if count:
+			frappe.qb.update(table).set(column, new).where(column == old).run()
+			moved[f"{field['parent']}.{field['fieldname']}"] = count
+	for df in get_dynamic_links():
+		if df.parent in NOT_MOVED_ON_MERGE or frappe.get_meta(df.parent).issingle:
+			continue
+		filters = {df.options: "Lead", df.fieldname: old}
+		try:
+			count = frappe.db.count(df.parent, filters)
+		except frappe.db.TableMissingError:
+			continue
+		if count:
+			table = frappe.qb.DocType(df.parent)
+			(
+				frappe.qb.update(table)
+				.set(table[df.fieldname], new)
+				.where((table[df.options] == "Lead") & (table[df.fieldname] == old))
+				.run()
+			)
+			moved[f"{df.parent}.{df.fieldname}"] = count
+	return moved

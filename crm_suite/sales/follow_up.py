@@ -1,0 +1,65 @@
+"""Daily follow-up reminders: a ToDo for the owner of every open lead nobody has touched for N days
+(CRM Settings → "Follow-up After (Days)"; 0 switches it off).
+
+"Touched" is the lead's `modified`. The ToDo made is remembered on the lead (`follow_up_todo`, written
+without changing `modified`), so a lead gets a new reminder only after it was touched again since the last
+one and then left alone for another N days: running the job twice never creates a second ToDo.
+"""
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, cint, now_datetime, nowdate
+
+OPEN_STATES = ("New", "Contacted", "Qualified")
+CHUNK = 500
+
+
+def follow_up_days() -> int:
+	return cint(frappe.db.get_single_value("CRM Settings", "follow_up_days"))
+
+
+def leads_due(days: int, limit: int = CHUNK) -> list[dict]:
+	"""Open leads untouched for `days` days without a reminder since they were last touched."""
+	cutoff = add_days(now_datetime(), -days)
+	return frappe.db.sql(
+		"""select l.name, l.lead_name, coalesce(nullif(l.lead_owner, 'Guest'), l.owner) as owner
+		from `tabLead` l
+		left join `tabToDo` t on t.name = l.follow_up_todo
+		where l.status in %(open)s and l.merged_into is null and l.modified < %(cutoff)s
+		and (t.name is null or t.creation < l.modified)
+		order by l.modified limit %(limit)s""",
+		{"open": OPEN_STATES, "cutoff": cutoff, "limit": limit},
+		as_dict=True,
+	)
+
+
+def create_follow_up_todos() -> int:
+	"""Scheduled daily. Returns the number of ToDos created."""
+	days = follow_up_days()
+	if days <= 0:
+		return 0
+	created = 0
+	while True:
+		rows = leads_due(days)
+		if not rows:
+			break
+		for row in rows:
+			owner = row.owner if frappe.db.exists("User", {"name": row.owner, "enabled": 1}) else "Administrator"
+			todo = frappe.get_doc(
+				{
+					"doctype": "ToDo",
+					"allocated_to": owner,
+					"reference_type": "Lead",
+					"reference_name": row.name,
+					"description": _("Follow up lead {0} ({1}): untouched for {2} days.").format(
+						row.name, row.lead_name, days
+					),
+					"date": nowdate(),
+					"priority": "Medium",
+					"assigned_by": "Administrator",
+				}
+			).insert(ignore_permissions=True)
+			frappe.db.set_value("Lead", row.name, "follow_up_todo", todo.name, update_modified=False)
+			created += 1
+		frappe.db.commit()
+	return created

@@ -1,0 +1,104 @@
+# Copyright (c) 2026, crm_suite developers and contributors
+# For license information, please see license.txt
+"""Sales Funnel: how many leads and opportunities reach each stage, their value, the stage-to-stage
+conversion rate and the drop-off.
+
+Lead stages come from the lead status (a lead at Qualified has passed Contacted; Converted has passed
+both), opportunity stages from the Sales Stage order (an opportunity at stage k, or Won, has passed every
+stage before k). Two GROUP BYs — leads by status, opportunities by status and stage — on indexed columns;
+the few result rows are then accumulated here.
+"""
+
+import frappe
+from frappe import _
+
+from crm_suite.sales.report_filters import percent, where
+
+LEAD_STAGES = [
+	(_("Leads"), ("New", "Contacted", "Qualified", "Unqualified", "Converted")),
+	(_("Contacted"), ("Contacted", "Qualified", "Converted")),
+	(_("Qualified"), ("Qualified", "Converted")),
+	(_("Converted"), ("Converted",)),
+]
+
+
+@frappe.read_only()
+def execute(filters=None):
+	rows = funnel(filters or {})
+	return columns(), rows, None, chart(rows), summary(rows)
+
+
+def columns():
+	return [
+		{"fieldname": "stage", "label": _("Stage"), "fieldtype": "Data", "width": 180},
+		{"fieldname": "count", "label": _("Count"), "fieldtype": "Int", "width": 110},
+		{"fieldname": "value", "label": _("Value"), "fieldtype": "Currency", "width": 150},
+		{"fieldname": "conversion_rate", "label": _("Conversion from Previous %"), "fieldtype": "Percent", "width": 200},
+		{"fieldname": "drop_off", "label": _("Drop-off"), "fieldtype": "Int", "width": 110},
+		{"fieldname": "drop_off_rate", "label": _("Drop-off %"), "fieldtype": "Percent", "width": 110},
+		{"fieldname": "overall_rate", "label": _("Conversion from Top %"), "fieldtype": "Percent", "width": 180},
+	]
+
+
+def funnel(filters: dict) -> list[dict]:
+	lead_where = where(filters, "l", "creation", "lead_owner")
+	by_status = dict(
+		frappe.db.sql(
+			f"select l.status, count(*) from `tabLead` l where {lead_where.sql} group by l.status",
+			lead_where.params,
+		)
+	)
+	counts = [(label, sum(by_status.get(s, 0) for s in states), None) for label, states in LEAD_STAGES]
+
+	opp_where = where(filters, "o", "creation", "opportunity_owner")
+	opportunities = frappe.db.sql(
+		f"""select o.status, o.sales_stage, count(*), ifnull(sum(o.amount), 0)
+		from `tabOpportunity` o where {opp_where.sql} group by o.status, o.sales_stage""",
+		opp_where.params,
+	)
+	stages = frappe.get_all("Sales Stage", fields=["name", "stage_order"], order_by="stage_order asc")
+	order = {s.name: s.stage_order for s in stages}
+	for stage in stages:
+		reached = [
+			(n, v)
+			for status, stage_name, n, v in opportunities
+			if status == "Won" or order.get(stage_name, -1) >= stage.stage_order
+		]
+		counts.append((stage.name, sum(n for n, _v in reached), sum(v for _n, v in reached)))
+	won = [(n, v) for status, _s, n, v in opportunities if status == "Won"]
+	counts.append((_("Won"), sum(n for n, _v in won), sum(v for _n, v in won)))
+
+	top = counts[0][1]
+	rows, previous = [], None
+	for label, count, value in counts:
+		row = {"stage": label, "count": count, "value": value, "overall_rate": percent(count, top)}
+		if previous is not None:
+			row["conversion_rate"] = percent(count, previous)
+			row["drop_off"] = max(previous - count, 0)
+			row["drop_off_rate"] = percent(row["drop_off"], previous)
+		rows.append(row)
+		previous = count
+	return rows
+
+
+def chart(rows):
+	return {
+		"data": {
+			"labels": [r["stage"] for r in rows],
+			"datasets": [{"name": _("Count"), "values": [r["count"] for r in rows]}],
+		},
+		"type": "bar",
+		"colors": ["#5e64ff"],
+		"barOptions": {"spaceRatio": 0.3},
+	}
+
+
+def summary(rows):
+	by_stage = {r["stage"]: r for r in rows}
+	leads, won = by_stage[_("Leads")]["count"], by_stage[_("Won")]
+	return [
+		{"label": _("Leads"), "value": leads, "datatype": "Int", "indicator": "Blue"},
+		{"label": _("Won"), "value": won["count"], "datatype": "Int", "indicator": "Green"},
+		{"label": _("Won Value"), "value": won["value"], "datatype": "Currency", "indicator": "Green"},
+		{"label": _("Lead to Won %"), "value": percent(won["count"], leads), "datatype": "Percent", "indicator": "Blue"},
+	]

@@ -1,0 +1,258 @@
+"""Lead score (0–100) = a rule-based part and a learned part.
+
+    score = round((1 − w) · rule_points + w · 100 · p)        w = CRM Settings "Weight of the Learned Score"
+
+`rule_points` (0–100) rewards filled-in contact data, the lead source, progress and engagement (see
+`rule_points`). `p` is the lead's conversion probability estimated by a naive-Bayes model learned each
+night from this site's closed leads (Converted = won, Unqualified = lost), as Odoo's predictive lead
+scoring does:
+
+    log-odds = ln((W + 1) / (L + 1)) + Σ_f [ ln P(v_f | won) − ln P(v_f | lost) ]
+    P(v | won) = (won leads with value v + 1) / (W + n_f + 1)        (Laplace smoothing; n_f = values of f)
+    p = 1 / (1 + e^(−log-odds))
+
+W and L are the numbers of won and lost leads, f runs over FEATURES. The counts are one SQL GROUP BY per
+feature; the nightly job then scores open leads in chunks. With fewer than "Minimum Closed Leads to Learn
+From" closed leads (or none won or none lost) there is no model and the score is the rule points alone.
+"""
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import frappe
+from frappe.utils import cint, flt, now_datetime
+
+OPEN_STATES = ("New", "Contacted", "Qualified")
+MODEL_CACHE_KEY = "crm_suite:lead_score_model"
+CHUNK = 2000
+
+SOURCE_POINTS = {
+	"Referral": 20,
+	"Partner": 20,
+	"Website": 15,
+	"Trade Show": 15,
+	"Email Campaign": 10,
+	"Social Media": 8,
+	"Advertisement": 8,
+	"Cold Call": 5,
+}
+OTHER_SOURCE_POINTS = 5
+STATUS_POINTS = {"Contacted": 5, "Qualified": 10, "Converted": 10}
+POINTS_PER_INTERACTION, MAX_INTERACTIONS = 5, 3
+
+# feature -> SQL expression over `tabLead` giving the value the model counts
+FEATURES: dict[str, str] = {
+	"source": "ifnull(source, '')",
+	"campaign": "ifnull(campaign, '')",
+	"industry": "ifnull(industry, '')",
+	"territory": "ifnull(territory, '')",
+	"country": "ifnull(country, '')",
+	"has_company": "if(ifnull(company_name, '') = '', '0', '1')",
+	"has_phone": "if(coalesce(phone_e164, mobile_e164) is null, '0', '1')",
+}
+
+
+def feature_values(lead: Mapping) -> dict[str, str]:
+	"""The model's feature values for one lead (the Python twin of FEATURES)."""
+	return {
+		"source": lead.get("source") or "",
+		"campaign": lead.get("campaign") or "",
+		"industry": lead.get("industry") or "",
+		"territory": lead.get("territory") or "",
+		"country": lead.get("country") or "",
+		"has_company": "1" if lead.get("company_name") else "0",
+		"has_phone": "1" if (lead.get("phone_e164") or lead.get("mobile_e164")) else "0",
+	}
+
+
+def rule_points(lead: Mapping, interactions: int = 0) -> int:
+	"""0–100: email 15, a phone 15, organisation 10, job title 5, website 5, industry 5 (data, max 55);
+	source up to 20 (SOURCE_POINTS, other sources 5); Contacted 5 / Qualified 10; 5 per communication or
+	comment on the lead, at most 15."""
+	points = 0
+	points += 15 if lead.get("email_id") else 0
+	points += 15 if (lead.get("phone") or lead.get("mobile_no")) else 0
+	points += 10 if lead.get("company_name") else 0
+	points += 5 if lead.get("job_title") else 0
+	points += 5 if lead.get("website") else 0
+	points += 5 if lead.get("industry") else 0
+	source = lead.get("source")
+	points += SOURCE_POINTS.get(source, OTHER_SOURCE_POINTS) if source else 0
+	points += STATUS_POINTS.get(lead.get("status"), 0)
+	points += POINTS_PER_INTERACTION * min(max(cint(interactions), 0), MAX_INTERACTIONS)
+	return min(points, 100)
+
+
+@dataclass
+class Model:
+	"""Naive-Bayes log-likelihood ratios per feature value (see the module docstring)."""
+
+	prior_log_odds: float
+	ratios: dict[str, dict[str, float]] = field(default_factory=dict)
+	unseen: dict[str, float] = field(default_factory=dict)
+	won: int = 0
+	lost: int = 0
+
+	def probability(self, values: Mapping[str, str]) -> float:
+		log_odds = self.prior_log_odds
+		for feature, value in values.items():
+			log_odds += self.ratios.get(feature, {}).get(value, self.unseen.get(feature, 0.0))
+		if log_odds > 700:  # math.exp overflows near 710
+			return 1.0
+		return 1.0 / (1.0 + math.exp(-log_odds))
+
+	def as_dict(self) -> dict:
+		return {
+			"prior_log_odds": self.prior_log_odds,
+			"ratios": self.ratios,
+			"unseen": self.unseen,
+			"won": self.won,
+			"lost": self.lost,
+		}
+
+
+def build_model(
+	won: int, lost: int, counts: Mapping[str, Iterable[tuple[str, int, int]]], alpha: float = 1.0
+) -> Model | None:
+	"""A model from totals and per-feature (value, won count, lost count) rows; None without both classes."""
+	if won <= 0 or lost <= 0:
+		return None
+	model = Model(prior_log_odds=math.log((won + alpha) / (lost + alpha)), won=won, lost=lost)
+	for feature, rows in counts.items():
+		rows = list(rows)
+		n = len(rows) + 1  # + one slot for values never seen
+		won_denominator, lost_denominator = won + alpha * n, lost + alpha * n
+		model.ratios[feature] = {
+			value: math.log((w + alpha) / won_denominator) - math.log((lo + alpha) / lost_denominator)
+			for value, w, lo in rows
+		}
+		model.unseen[feature] = math.log(alpha / won_denominator) - math.log(alpha / lost_denominator)
+	return model
+
+
+def combine(points: int, probability: float | None, learned_weight: float) -> int:
+	"""The final 0–100 score from the rule points and the learned probability (0–1, or None)."""
+	if probability is None:
+		return max(0, min(100, cint(points)))
+	w = max(0.0, min(1.0, flt(learned_weight) / 100.0))
+	return max(0, min(100, round((1 - w) * points + w * 100 * probability)))
+
+
+# --- the site's data -------------------------------------------------------------------------------
+
+
+def settings() -> tuple[float, int]:
+	values = frappe.db.get_singles_dict("CRM Settings")
+	weight = values.get("learned_score_weight")
+	minimum = values.get("min_history_for_learning")
+	return (flt(weight) if weight is not None else 60.0, cint(minimum) if minimum is not None else 20)
+
+
+def learn_model(min_history: int) -> Model | None:
+	"""Counts per feature value over closed leads: one GROUP BY per feature."""
+	history = "status in ('Converted', 'Unqualified') and merged_into is null"
+	won, lost = frappe.db.sql(
+		f"""select ifnull(sum(status = 'Converted'), 0), ifnull(sum(status = 'Unqualified'), 0)
+		from `tabLead` where {history}"""
+	)[0]
+	won, lost = cint(won), cint(lost)
+	if won + lost < max(min_history, 1):
+		return None
+	counts = {
+		feature: [
+			(value, cint(w), cint(lo))
+			for value, w, lo in frappe.db.sql(
+				f"""select {expression} as v, sum(status = 'Converted'), sum(status = 'Unqualified')
+				from `tabLead` where {history} group by v"""
+			)
+		]
+		for feature, expression in FEATURES.items()
+	}
+	return build_model(won, lost, counts)
+
+
+def cached_model() -> Model | None:
+	"""The model of the last nightly run (learned now, and cached for a day, if there is none yet)."""
+	cached = frappe.cache.get_value(MODEL_CACHE_KEY)
+	if cached is None:
+		model = learn_model(settings()[1])
+		cached = model.as_dict() if model else {}
+		frappe.cache.set_value(MODEL_CACHE_KEY, cached, expires_in_sec=24 * 3600)
+	return Model(**cached) if cached else None
+
+
+def interactions_of(lead_names: list[str]) -> dict[str, int]:
+	"""Communications plus user comments per lead (one GROUP BY each)."""
+	if not lead_names:
+		return {}
+	counts: dict[str, int] = {}
+	for table, extra in (("Communication", ""), ("Comment", "and comment_type = 'Comment'")):
+		for name, n in frappe.db.sql(
+			f"""select reference_name, count(*) from `tab{table}`
+			where reference_doctype = 'Lead' and reference_name in %(names)s {extra}
+			group by reference_name""",
+			{"names": lead_names},
+		):
+			counts[name] = counts.get(name, 0) + cint(n)
+	return counts
+
+
+def set_score(lead) -> None:
+	"""Lead.validate: score the lead with its current data and the cached model."""
+	weight, _minimum = settings()
+	interactions = 0 if lead.is_new() else interactions_of([lead.name]).get(lead.name, 0)
+	lead.score_rule_points = rule_points(lead.as_dict(), interactions)
+	model = cached_model()
+	probability = model.probability(feature_values(lead.as_dict())) if model else None
+	lead.score_probability = round(probability * 100, 2) if probability is not None else 0
+	lead.lead_score = combine(lead.score_rule_points, probability, weight)
+	lead.score_updated_on = now_datetime()
+
+
+def update_lead_scores() -> int:
+	"""Nightly: re-learn the model and re-score every open lead, in chunks that each commit."""
+	weight, minimum = settings()
+	model = learn_model(minimum)
+	frappe.cache.set_value(MODEL_CACHE_KEY, model.as_dict() if model else {}, expires_in_sec=26 * 3600)
+	columns = "name, status, email_id, phone, mobile_no, company_name, job_title, website, industry, source, campaign, territory, country, phone_e164, mobile_e164"
+	last, done = "", 0
+	while True:
+		rows = frappe.db.sql(
+			f"""select {columns} from `tabLead` where status in %(open)s and name > %(last)s
+			order by name limit {CHUNK}""",
+			{"open": OPEN_STATES, "last": last},
+			as_dict=True,
+		)
+		if not rows:
+			break
+		interactions = interactions_of([r.name for r in rows])
+		now = now_datetime()
+		scores = []
+		for r in rows:
+			points = rule_points(r, interactions.get(r.name, 0))
+			p = model.probability(feature_values(r)) if model else None
+			scores.append((r.name, points, round(p * 100, 2) if p is not None else 0, combine(points, p, weight)))
+		write_scores(scores, now)
+		frappe.db.commit()
+		done += len(rows)
+		last = rows[-1].name
+	return done
+
+
+def write_scores(scores: list[tuple[str, int, float, int]], now) -> None:
+	"""One UPDATE per chunk: CASE on the name for each score column."""
+	if not scores:
+		return
+	params: dict[str, object] = {"now": now, "names": [s[0] for s in scores]}
+	cases = {"score_rule_points": [], "score_probability": [], "lead_score": []}
+	for i, (name, points, probability, score) in enumerate(scores):
+		params[f"n{i}"], params[f"r{i}"], params[f"p{i}"], params[f"s{i}"] = name, points, probability, score
+		cases["score_rule_points"].append(f"when %(n{i})s then %(r{i})s")
+		cases["score_probability"].append(f"when %(n{i})s then %(p{i})s")
+		cases["lead_score"].append(f"when %(n{i})s then %(s{i})s")
+	assignments = ", ".join(f"`{col}` = case name {' '.join(whens)} end" for col, whens in cases.items())
+	frappe.db.sql(
+		f"update `tabLead` set {assignments}, score_updated_on = %(now)s where name in %(names)s",
+		params,
+	)

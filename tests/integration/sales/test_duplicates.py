@@ -1,0 +1,109 @@
+"""Duplicate detection against Leads, Customers and Contacts, and merging a duplicate lead."""
+
+import frappe
+import pytest
+
+from crm_suite.sales.duplicates import merge_leads
+from tests.integration.factories import make_customer, make_lead, make_opportunity, make_user, unique
+
+
+def matches(lead):
+	return {(d.reference_doctype, d.reference_name, d.matched_on) for d in lead.duplicates}
+
+
+def test_same_email_in_another_case_flags_the_new_lead():
+	first = make_lead()
+	second = make_lead(email_id=f"  {first.email_id.upper()} ")
+	assert second.is_duplicate == 1
+	assert matches(second) == {("Lead", first.name, "Email")}
+	assert first.is_duplicate == 0
+
+
+def test_phone_in_another_format_matches_lead_customer_and_contact():
+	first = make_lead(email_id=None, phone="+49 30 5550123", country="Germany")
+	customer = make_customer(phone="030 555-0123")
+	contact = frappe.get_doc(
+		{"doctype": "Contact", "first_name": "Phone", "phone_nos": [{"phone": "0049 30 5550123", "is_primary_phone": 1}]}
+	).insert()
+	lead = make_lead(email_id=None, mobile_no="030 555-0123", country="Germany")
+	assert lead.mobile_e164 == "+49305550123"
+	assert matches(lead) >= {
+		("Lead", first.name, "Phone"),
+		("Customer", customer.name, "Phone"),
+		("Contact", contact.name, "Phone"),
+	}
+
+
+def test_customer_and_contact_email_match():
+	customer = make_customer(email_id=f"{unique()}@example.com")
+	email = f"{unique()}@example.com"
+	contact = frappe.get_doc(
+		{"doctype": "Contact", "first_name": "Mail", "email_ids": [{"email_id": email, "is_primary": 1}]}
+	).insert()
+	assert matches(make_lead(email_id=customer.email_id)) == {("Customer", customer.name, "Email")}
+	assert matches(make_lead(email_id=email.upper())) == {("Contact", contact.name, "Email")}
+
+
+def test_a_lead_without_matches_is_not_flagged():
+	lead = make_lead()
+	assert lead.is_duplicate == 0 and not lead.duplicates
+
+
+def test_merge_moves_opportunities_comments_todos_and_communications():
+	original = make_lead()
+	duplicate = make_lead(email_id=original.email_id, phone="+44 20 7946 0018", company_name="Dup Ltd")
+	opp = make_opportunity(lead=duplicate.name)
+	duplicate.add_comment("Comment", "called them")
+	todo = frappe.get_doc(
+		{"doctype": "ToDo", "description": "call back", "reference_type": "Lead", "reference_name": duplicate.name}
+	).insert()
+	comm = frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_medium": "Email",
+			"subject": "Hello",
+			"reference_doctype": "Lead",
+			"reference_name": duplicate.name,
+		}
+	).insert(ignore_permissions=True)
+
+	result = merge_leads(duplicate.name, original.name)
+
+	assert frappe.db.get_value("Opportunity", opp.name, "lead") == original.name
+	assert frappe.db.get_value("ToDo", todo.name, "reference_name") == original.name
+	assert frappe.db.get_value("Communication", comm.name, "reference_name") == original.name
+	assert frappe.db.exists(
+		"Comment", {"reference_doctype": "Lead", "reference_name": original.name, "content": "called them"}
+	)
+	assert result["moved"]["Opportunity.lead"] == 1
+	original.reload()
+	assert (original.phone, original.company_name) == ("+44 20 7946 0018", "Dup Ltd")  # blanks filled in
+	assert frappe.db.get_value("Lead", duplicate.name, ["merged_into", "status"]) == (original.name, "Unqualified")
+
+
+def test_merge_into_itself_is_refused():
+	lead = make_lead()
+	with pytest.raises(frappe.ValidationError, match="itself"):
+		merge_leads(lead.name, lead.name)
+	assert frappe.db.get_value("Lead", lead.name, "merged_into") is None
+
+
+def test_merge_of_a_converted_lead_or_into_a_merged_lead_is_refused():
+	from crm_suite.sales.conversion import convert_lead
+
+	a, b, c = make_lead(), make_lead(), make_lead()
+	convert_lead(a.name)
+	with pytest.raises(frappe.ValidationError, match="converted"):
+		merge_leads(a.name, b.name)
+	merge_leads(b.name, c.name)
+	with pytest.raises(frappe.ValidationError, match="merged"):
+		merge_leads(a.name, b.name)
+
+
+def test_merge_needs_write_permission_on_both_leads():
+	original, duplicate = make_lead(), make_lead()
+	frappe.set_user(make_user("Support Agent").name)
+	with pytest.raises(frappe.PermissionError):
+		merge_leads(duplicate.name, original.name)
+	frappe.set_user("Administrator")
+	assert frappe.db.get_value("Lead", duplicate.name, "merged_into") is None

@@ -1,0 +1,85 @@
+"""The nightly lead scoring, the daily follow-up ToDos and round-robin routing, on the real database."""
+
+import frappe
+import pytest
+from frappe.utils import add_days, now_datetime
+
+from crm_suite.sales import follow_up, routing, scoring
+from tests.integration.factories import make_lead, make_user, unique
+
+
+def test_a_new_lead_gets_rule_points_on_save():
+	lead = make_lead(source="Referral", company_name="Acme", phone="+49 30 5550199")
+	assert lead.score_rule_points == 15 + 15 + 10 + 20
+	assert 0 <= lead.lead_score <= 100 and lead.score_updated_on
+
+
+@pytest.fixture
+def history():
+	"""Closed leads to learn from: Referral leads convert, Cold Call leads don't (rolled back afterwards)."""
+	frappe.db.set_single_value("CRM Settings", {"min_history_for_learning": 1, "learned_score_weight": 100})
+	source = frappe.get_doc({"doctype": "Lead Source", "source_name": unique("Src ")}).insert()
+	for i in range(6):
+		lead = make_lead(source="Referral" if i < 3 else "Cold Call")
+		frappe.db.set_value("Lead", lead.name, "status", "Converted" if i < 3 else "Unqualified")
+	frappe.cache.delete_value(scoring.MODEL_CACHE_KEY)
+	yield source
+	frappe.cache.delete_value(scoring.MODEL_CACHE_KEY)
+
+
+def test_nightly_scoring_learns_from_history_and_scores_open_leads(history, monkeypatch):
+	monkeypatch.setattr(frappe.db, "commit", lambda: None)  # keep the test's rollback
+	good, bad = make_lead(source="Referral"), make_lead(source="Cold Call")
+	assert scoring.update_lead_scores() >= 2
+	good_p, bad_p = (frappe.db.get_value("Lead", n, "score_probability") for n in (good.name, bad.name))
+	assert good_p > bad_p
+	model = scoring.learn_model(1)
+	assert frappe.db.get_value("Lead", good.name, "lead_score") == round(
+		100 * model.probability(scoring.feature_values(good.as_dict()))
+	)
+
+
+def test_follow_up_todo_is_created_once_for_an_untouched_open_lead(monkeypatch):
+	monkeypatch.setattr(frappe.db, "commit", lambda: None)
+	frappe.db.set_single_value("CRM Settings", "follow_up_days", 3)
+	owner = make_user("Sales User")
+	stale, fresh, closed = make_lead(lead_owner=owner.name), make_lead(), make_lead()
+	old = add_days(now_datetime(), -5)
+	frappe.db.set_value("Lead", stale.name, "modified", old, update_modified=False)
+	frappe.db.set_value("Lead", closed.name, {"modified": old, "status": "Unqualified"}, update_modified=False)
+
+	before = frappe.db.count("ToDo")  # (the round robin may have assigned the leads: ToDos too)
+	follow_up.create_follow_up_todos()
+	todo = frappe.db.get_value("Lead", stale.name, "follow_up_todo")
+	assert frappe.db.get_value("ToDo", todo, ["allocated_to", "reference_name"]) == (owner.name, stale.name)
+	assert not frappe.db.get_value("Lead", fresh.name, "follow_up_todo")
+	assert not frappe.db.get_value("Lead", closed.name, "follow_up_todo")
+
+	follow_up.create_follow_up_todos()  # the second run creates nothing
+	assert frappe.db.count("ToDo") == before + 1
+	assert frappe.db.get_value("Lead", stale.name, "follow_up_todo") == todo
+
+
+def test_follow_up_is_off_at_zero_days():
+	frappe.db.set_single_value("CRM Settings", "follow_up_days", 0)
+	assert follow_up.create_follow_up_todos() == 0
+
+
+def test_new_leads_are_assigned_round_robin_among_sales_users():
+	frappe.db.sql("update `tabUser` set enabled = 0 where name in %s", [routing.sales_users() or [""]])
+	a, b = make_user("Sales User"), make_user("Sales User")
+	make_user("Support Agent")  # not a seller
+	routing.sync_round_robin_users()
+	rule = frappe.get_doc("Assignment Rule", routing.RULE)
+	assert sorted(u.user for u in rule.users) == sorted([a.name, b.name]) and not rule.disabled
+
+	owners = [frappe.get_all("ToDo", {"reference_type": "Lead", "reference_name": make_lead().name}, pluck="allocated_to") for _ in range(4)]
+	assert sorted(o[0] for o in owners) == sorted([a.name, b.name] * 2)
+	assert owners[0] != owners[1]
+
+
+def test_round_robin_without_sales_users_is_disabled_and_leads_still_save():
+	frappe.db.sql("update `tabUser` set enabled = 0 where name in %s", [routing.sales_users() or [""]])
+	routing.sync_round_robin_users()
+	assert frappe.db.get_value("Assignment Rule", routing.RULE, "disabled") == 1
+	assert make_lead().name

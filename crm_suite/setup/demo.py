@@ -173,6 +173,7 @@ class _Generator:
 	def __init__(self, rng: random.Random, end: date):
 		self.rng = rng
 		self.end = end
+		self.person_of: dict[str, tuple[str, str]] = {}  # customer -> its contact's (first, last) name
 		self.start = end - timedelta(days=365)
 
 	def when(self, after: datetime | None = None, within_days: int = 365) -> datetime:
@@ -228,6 +229,7 @@ class _Generator:
 		for n, name in enumerate(names, start=1):
 			created = self.when()
 			first, last = self.person()
+			self.person_of[name] = (first, last)
 			individual = self.rng.random() < 0.2
 			customer_name = full_name(first, last) if individual else f"{self.company()} {n}"
 			email = f"{first}.{last}.{n}@{'mail.example.com' if individual else 'corp' + str(n) + '.example.com'}".lower()
@@ -265,6 +267,8 @@ class _Generator:
 			age_days = (datetime.combine(self.end, datetime.min.time()) - created).days
 			first, last = self.person()
 			customer = from_lead.get(n)
+			if customer:  # the lead was the person who became the customer's contact
+				first, last = self.person_of[customer["name"]]
 			campaign = self.rng.choice(campaigns) if campaigns and self.rng.random() < 0.3 else None
 			if customer:
 				status = "Converted"

@@ -21,6 +21,11 @@ _crm_roles = [
 # Configuration that admins may later change in the desk; `bench migrate` syncs it.
 fixtures = [
 	{"dt": "Role", "filters": [["name", "in", _crm_roles]]},
+	# Platform: example webhooks (disabled) and the CRM dashboard's cards and charts (docs/platform.md).
+	{"dt": "Webhook", "filters": [["name", "in", ["CRM Lead Created", "CRM Opportunity Won", "CRM Ticket SLA Breached"]]]},
+	{"dt": "Number Card", "filters": [["name", "in", ["Open Leads", "Pipeline Value", "SLA Breaches Today", "At-Risk Customers"]]]},
+	{"dt": "Dashboard Chart", "filters": [["name", "in", ["Leads by Source", "Pipeline by Stage", "Tickets by Status", "Revenue by Segment"]]]},
+	{"dt": "Dashboard", "filters": [["name", "in", ["CRM"]]]},
 	{"dt": "Kanban Board", "filters": [["name", "in", ["Opportunity Pipeline"]]]},
 	{"dt": "Workflow State", "filters": [["name", "in", ["Open", "In Progress", "Waiting on Customer", "Resolved", "Closed", "New", "Contacted", "Qualified", "Unqualified", "Converted", "Won", "Lost"]]]},
 	{"dt": "Workflow Action Master", "filters": [["name", "in", ["Reopen", "Start", "Wait for Customer", "Resume", "Resolve", "Close", "Contact", "Qualify", "Disqualify", "Convert", "Win", "Lose"]]]},

@@ -27,9 +27,9 @@ fixtures = [
 	{"dt": "Dashboard Chart", "filters": [["name", "in", ["Leads by Source", "Pipeline by Stage", "Tickets by Status", "Revenue by Segment"]]]},
 	{"dt": "Dashboard", "filters": [["name", "in", ["CRM"]]]},
 	{"dt": "Kanban Board", "filters": [["name", "in", ["Opportunity Pipeline"]]]},
-	{"dt": "Workflow State", "filters": [["name", "in", ["Open", "In Progress", "Waiting on Customer", "Resolved", "Closed", "New", "Contacted", "Qualified", "Unqualified", "Converted", "Won", "Lost"]]]},
-	{"dt": "Workflow Action Master", "filters": [["name", "in", ["Reopen", "Start", "Wait for Customer", "Resume", "Resolve", "Close", "Contact", "Qualify", "Disqualify", "Convert", "Win", "Lose"]]]},
-	{"dt": "Workflow", "filters": [["name", "in", ["Ticket Workflow", "Lead Workflow", "Opportunity Workflow"]]]},
+	{"dt": "Workflow State", "filters": [["name", "in", ["Open", "In Progress", "Waiting on Customer", "Resolved", "Closed", "New", "Contacted", "Qualified", "Unqualified", "Converted", "Won", "Lost", "Planned", "Active", "Completed", "Cancelled"]]]},
+	{"dt": "Workflow Action Master", "filters": [["name", "in", ["Reopen", "Start", "Wait for Customer", "Resume", "Resolve", "Close", "Contact", "Qualify", "Disqualify", "Convert", "Win", "Lose", "Activate", "Complete", "Cancel"]]]},
+	{"dt": "Workflow", "filters": [["name", "in", ["Ticket Workflow", "Lead Workflow", "Opportunity Workflow", "Campaign Workflow"]]]},
 	{"dt": "Assignment Rule", "filters": [["name", "in", ["Ticket Round Robin", "Lead Round Robin"]]]},
 ]
 
@@ -51,6 +51,8 @@ doctype_js = {}
 # Document events
 # ---------------
 doc_events = {
+	# Marketing: leads with UTM parameters or a campaign link are attributed (crm_suite/marketing/attribution.py).
+	"Lead": {"before_insert": ["crm_suite.marketing.attribution.attribute_lead"]},
 	# Service: first agent response, customer replies reopening tickets, agents kept in the round robin.
 	"Communication": {"after_insert": ["crm_suite.service.email_in.on_communication_insert"]},
 	# Sales: the "Lead Round Robin" assignment rule follows the Sales User role (Service: the
@@ -64,6 +66,8 @@ doc_events = {
 # Scheduled jobs
 # --------------
 scheduler_events = {
+	# Marketing: campaign schedule steps that are due go out through the email queue, once per recipient.
+	"hourly": ["crm_suite.marketing.outreach.enqueue_due_outreach"],
 	"daily_long": ["crm_suite.sales.scoring.update_lead_scores"],  # Sales: re-learn and re-score open leads
 	# Service: SLA breaches + escalation every 5 minutes.
 	"cron": {"*/5 * * * *": ["crm_suite.service.jobs.check_sla"]},

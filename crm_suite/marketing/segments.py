@@ -1,0 +1,157 @@
+"""Segments: who a campaign talks to.
+
+A segment's members are the Customers (or Leads) matching its filter conditions, or a static list.
+Conditions are rows of field / operator / value that the desk edits without code; on save they are
+checked against the document type's fields and stored as Frappe filters JSON, so membership is one
+`frappe.get_all` query (set-based, never a loop over documents). Any field of Customer works, including
+analytical ones added later (e.g. `rfm_segment = Champions`).
+"""
+
+import json
+from collections.abc import Iterable, Mapping
+
+import frappe
+from frappe import _
+from frappe.model import default_fields, no_value_fields
+
+SEGMENT_DOCTYPES = ("Customer", "Lead")
+OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "like", "not like", "in", "not in", "is")
+LIST_OPERATORS = ("in", "not in")
+IS_VALUES = ("set", "not set")
+# Standard columns every document has and a condition may use.
+STANDARD_FIELDS = tuple(f for f in default_fields if f not in ("doctype", "docstatus", "idx"))
+
+
+class SegmentConditionError(frappe.ValidationError):
+	"""Raised by the pure functions with an untranslated template and its arguments; `message` translates."""
+
+	@property
+	def message(self) -> str:
+		template, *args = self.args
+		return _(template).format(*args)
+
+
+def condition_to_filter(doctype: str, fieldname: str, operator: str, value: str | None) -> list:
+	"""One condition row as a Frappe filter `[doctype, field, operator, value]` (pure: no database)."""
+	fieldname = (fieldname or "").strip()
+	operator = (operator or "=").strip()
+	if not fieldname:
+		raise SegmentConditionError("A segment condition needs a field.")
+	if operator not in OPERATORS:
+		raise SegmentConditionError("Unknown operator {0} in a segment condition.", operator)
+	value = (value or "").strip()
+	if operator in LIST_OPERATORS:
+		items = [v.strip() for v in value.split(",") if v.strip()]
+		if not items:
+			raise SegmentConditionError("The condition on {0} needs at least one comma-separated value.", fieldname)
+		return [doctype, fieldname, operator, items]
+	if operator == "is":
+		if value.lower() not in IS_VALUES:
+			raise SegmentConditionError(
+				"The condition on {0} uses 'is': its value must be 'set' or 'not set'.", fieldname
+			)
+		return [doctype, fieldname, "is", value.lower()]
+	return [doctype, fieldname, operator, value]
+
+
+def conditions_to_filters(doctype: str, conditions: Iterable[Mapping]) -> list[list]:
+	return [
+		condition_to_filter(doctype, c.get("fieldname"), c.get("operator"), c.get("value")) for c in conditions
+	]
+
+
+def filterable_fields(doctype: str) -> list[str]:
+	"""Fields a condition may use: every stored field of the doctype plus the standard columns."""
+	meta = frappe.get_meta(doctype)
+	fields = [df.fieldname for df in meta.fields if df.fieldtype not in no_value_fields]
+	return sorted(set(fields) | set(STANDARD_FIELDS))
+
+
+def validate_filters(doctype: str, filters: list[list]) -> None:
+	if doctype not in SEGMENT_DOCTYPES:
+		frappe.throw(
+			_("Segments can hold {0}, not {1}.").format(", ".join(SEGMENT_DOCTYPES), doctype),
+			title=_("Invalid Segment"),
+		)
+	allowed = set(filterable_fields(doctype))
+	unknown = [f[1] for f in filters if f[1] not in allowed]
+	if unknown:
+		frappe.throw(
+			_("{0} has no field {1}: a segment condition must use one of its fields.").format(
+				_(doctype), ", ".join(frappe.bold(u) for u in unknown)
+			),
+			exc=SegmentConditionError,
+			title=_("Unknown Field"),
+		)
+
+
+def build_filters(doctype: str, conditions: Iterable[Mapping]) -> list[list]:
+	"""Checked Frappe filters for condition rows; throws (nothing saved) on a bad condition."""
+	try:
+		filters = conditions_to_filters(doctype, conditions)
+	except SegmentConditionError as e:
+		frappe.throw(e.message, exc=SegmentConditionError, title=_("Invalid Condition"))
+	validate_filters(doctype, filters)
+	return filters
+
+
+def _query_args(segment) -> dict:
+	"""`frappe.get_all` arguments selecting the segment's members."""
+	if segment.segment_type == "Static List":
+		names = [m.member for m in segment.members if m.member]
+		return {"filters": {"name": ("in", names or [""])}}
+	filters = json.loads(segment.filters_json or "[]")
+	if segment.match == "Any" and len(filters) > 1:
+		return {"or_filters": filters}
+	return {"filters": filters}
+
+
+def get_member_rows(segment, fields: Iterable[str] = ("name",), limit: int = 0) -> list[dict]:
+	"""The members of a segment (a Segment document or name) as dicts with `fields`, in one query."""
+	if isinstance(segment, str):
+		segment = frappe.get_doc("Segment", segment)
+	return frappe.get_all(
+		segment.based_on, fields=list(fields), order_by="name asc", limit_page_length=limit, **_query_args(segment)
+	)
+
+
+def count_members(segment) -> int:
+	if isinstance(segment, str):
+		segment = frappe.get_doc("Segment", segment)
+	row = frappe.get_all(segment.based_on, fields=["count(name) as n"], **_query_args(segment))
+	return int(row[0].n) if row else 0
+
+
+@frappe.whitelist()
+def preview_count(based_on: str, segment_type: str = "Filter Conditions", match: str = "All",
+		conditions: str | list | None = None, members: str | list | None = None) -> dict:
+	"""How many records an (unsaved) segment definition selects. Used by the form's Preview button."""
+	frappe.has_permission("Segment", "read", throw=True)
+	frappe.has_permission(based_on, "read", throw=True) if based_on in SEGMENT_DOCTYPES else None
+	conditions = frappe.parse_json(conditions) or []
+	members = frappe.parse_json(members) or []
+	segment = frappe._dict(
+		based_on=based_on,
+		segment_type=segment_type,
+		match=match,
+		members=[frappe._dict(m) for m in members],
+	)
+	if segment_type != "Static List":
+		segment.filters_json = json.dumps(build_filters(based_on, conditions))
+	else:
+		validate_filters(based_on, [])
+	return {"count": count_members(segment), "filters": json.loads(segment.get("filters_json") or "[]")}
+
+
+@frappe.whitelist()
+def get_filterable_fields(doctype: str) -> list[dict]:
+	"""Field names and labels for the condition editor's field picker."""
+	frappe.has_permission("Segment", "read", throw=True)
+	if doctype not in SEGMENT_DOCTYPES:
+		return []
+	meta = frappe.get_meta(doctype)
+	out = []
+	for fieldname in filterable_fields(doctype):
+		df = meta.get_field(fieldname)
+		out.append({"value": fieldname, "label": f"{_(df.label) if df else fieldname} ({fieldname})"})
+	return out

@@ -1,0 +1,162 @@
+"""Scheduled outreach: each due step reaches each segment member once, across a simulated worker restart,
+and unsubscribed addresses get nothing. These tests commit (the job commits per chunk) and clean up."""
+
+import frappe
+import pytest
+
+from crm_suite.marketing import outreach
+from tests.integration.factories import unique
+from tests.integration.factories import make_customer
+from tests.integration.marketing.helpers import make_active_campaign, make_email_template, make_segment
+
+
+class WorkerDied(Exception):
+	pass
+
+
+@pytest.fixture
+def outbox():
+	"""Emails go to Frappe's Email Queue through a default outgoing account (never sent: nothing runs the
+	queue); the account, queue rows, send logs and unsubscribes are removed afterwards."""
+	account = frappe.get_doc(
+		{
+			"doctype": "Email Account",
+			"email_account_name": unique("Campaigns "),
+			"email_id": f"{unique('campaigns-')}@example.com",
+			"enable_outgoing": 1,
+			"default_outgoing": 1,
+			"smtp_server": "localhost",
+			"no_smtp_authentication": 1,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	frappe.local.outgoing_email_account = {}
+	campaigns: list[str] = []
+	yield campaigns
+	frappe.db.rollback()
+	frappe.delete_doc("Email Account", account.name, force=True, ignore_permissions=True)
+	frappe.local.outgoing_email_account = {}
+	for name in campaigns:
+		queues = frappe.get_all(
+			"Email Queue", filters={"reference_doctype": "Campaign", "reference_name": name}, pluck="name"
+		)
+		for q in queues:
+			frappe.db.delete("Email Queue Recipient", {"parent": q})
+			frappe.db.delete("Email Queue", {"name": q})
+		frappe.db.delete("Campaign Send Log", {"campaign": name})
+		frappe.db.delete("Email Unsubscribe", {"reference_doctype": "Campaign", "reference_name": name})
+	frappe.db.commit()
+
+
+def setup_campaign(committed, outbox, n_members=7, steps=((0, None),), **kw):
+	tag = unique("Outreach ")
+	members = [committed(c) for c in _customers(n_members, tag)]
+	segment = committed(make_segment(conditions=[("customer_name", "like", f"{tag}%")]))
+	template = committed(make_email_template())
+	campaign = make_active_campaign(segment.name, [(d, t or template.name) for d, t in steps], **kw)
+	committed(campaign)
+	outbox.append(campaign.name)
+	frappe.db.commit()
+	return campaign, members
+
+
+def _customers(n, tag):
+	return [make_customer(customer_name=f"{tag}{i:03d}", email_id=f"{unique('o-')}@example.com") for i in range(n)]
+
+
+def queued_per_recipient(campaign: str) -> dict[str, int]:
+	rows = frappe.db.sql(
+		"""select r.recipient, count(*) from `tabEmail Queue Recipient` r
+		join `tabEmail Queue` q on q.name = r.parent
+		where q.reference_doctype = 'Campaign' and q.reference_name = %s group by r.recipient""",
+		campaign,
+	)
+	return dict(rows)
+
+
+def test_each_step_reaches_each_member_once_across_a_restart(committed, outbox):
+	campaign, members = setup_campaign(committed, outbox, n_members=7)
+	emails = {c.email_id for c in members}
+
+	def die_mid_chunk(n):
+		if n == 5:  # chunk 1 (3 recipients) committed, chunk 2 half done
+			raise WorkerDied
+
+	with pytest.raises(WorkerDied):
+		outreach.run_campaign_outreach(campaign.name, chunk_size=3, after_recipient=die_mid_chunk)
+	frappe.db.rollback()  # what a dying worker's connection does
+	first = queued_per_recipient(campaign.name)
+	assert len(first) == 3 and set(first.values()) == {1}
+
+	again = outreach.run_campaign_outreach(campaign.name, chunk_size=3)
+	assert again["queued"] == 4
+	final = queued_per_recipient(campaign.name)
+	assert set(final) == emails
+	assert set(final.values()) == {1}
+	assert frappe.db.count("Campaign Send Log", {"campaign": campaign.name}) == 7
+
+	# a third run (next hour's job) sends nothing
+	assert outreach.run_campaign_outreach(campaign.name)["queued"] == 0
+	assert queued_per_recipient(campaign.name) == final
+
+
+def test_email_is_rendered_for_the_member_and_carries_an_unsubscribe_link(committed, outbox):
+	campaign, members = setup_campaign(committed, outbox, n_members=1)
+	outreach.run_campaign_outreach(campaign.name)
+	q = frappe.get_doc(
+		"Email Queue", {"reference_doctype": "Campaign", "reference_name": campaign.name}
+	)
+	assert members[0].customer_name in q.message
+	assert "frappe.email.queue.unsubscribe" in q.message or "unsubscribe" in q.message.lower()
+	log = frappe.get_doc("Campaign Send Log", {"campaign": campaign.name})
+	assert (log.status, log.email_queue, log.reference_name) == ("Queued", q.name, members[0].name)
+
+
+def test_unsubscribed_members_get_no_email(committed, outbox):
+	campaign, members = setup_campaign(committed, outbox, n_members=3)
+	from_campaign, everything, subscribed = members
+	frappe.get_doc(
+		{"doctype": "Email Unsubscribe", "email": from_campaign.email_id, "reference_doctype": "Campaign",
+			"reference_name": campaign.name}
+	).insert(ignore_permissions=True)
+	glob = frappe.get_doc(
+		{"doctype": "Email Unsubscribe", "email": everything.email_id, "global_unsubscribe": 1}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	try:
+		counts = outreach.run_campaign_outreach(campaign.name)
+		assert counts == {"queued": 1, "unsubscribed": 2, "skipped": 0}
+		assert set(queued_per_recipient(campaign.name)) == {subscribed.email_id}
+		statuses = dict(
+			frappe.get_all("Campaign Send Log", {"campaign": campaign.name}, ["recipient", "status"], as_list=True)
+		)
+		assert statuses[from_campaign.email_id] == "Unsubscribed"
+	finally:
+		frappe.db.rollback()
+		frappe.delete_doc("Email Unsubscribe", glob.name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+
+
+def test_unsubscribe_link_stops_later_steps(committed, outbox):
+	"""The link in the email writes Email Unsubscribe for the campaign; the next step skips that address."""
+	today = frappe.utils.today()
+	campaign, members = setup_campaign(
+		committed, outbox, n_members=2, steps=((0, None), (5, None)),
+		start_date=frappe.utils.add_days(today, -3),
+	)
+	outreach.run_campaign_outreach(campaign.name)  # only day 0 is due
+	assert frappe.db.count("Campaign Send Log", {"campaign": campaign.name}) == 2
+	frappe.email.queue.unsubscribe("Campaign", campaign.name, members[0].email_id)  # the link's handler
+	counts = outreach.run_campaign_outreach(campaign.name, on_date=frappe.utils.add_days(today, 2))
+	assert counts == {"queued": 1, "unsubscribed": 1, "skipped": 0}
+
+
+def test_steps_not_yet_due_and_inactive_campaigns_send_nothing(committed, outbox):
+	campaign, _members = setup_campaign(committed, outbox, n_members=2, steps=((30, None),))
+	assert outreach.run_campaign_outreach(campaign.name)["queued"] == 0
+	campaign.reload()
+	campaign.status = "Completed"
+	campaign.save()
+	frappe.db.commit()
+	assert outreach.run_campaign_outreach(campaign.name, on_date=frappe.utils.add_days(frappe.utils.today(), 60)) == {
+		"queued": 0, "unsubscribed": 0, "skipped": 0}

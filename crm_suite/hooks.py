@@ -46,7 +46,9 @@ after_migrate = [
 # Desk
 # ----
 # Form scripts that extend core doctypes live next to their module.
-doctype_js = {}
+doctype_js = {
+	"Customer": ["public/js/customer_timeline.js"],
+}
 
 # Document events
 # ---------------

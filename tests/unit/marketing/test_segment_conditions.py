@@ -49,3 +49,13 @@ def test_send_key_is_stable_and_distinct():
 def test_step_due_date_adds_the_offset():
 	assert step_due_date("2026-11-20", 3) == datetime.date(2026, 11, 23)
 	assert step_due_date(datetime.date(2026, 12, 31), 0) == datetime.date(2026, 12, 31)
+
+
+def test_cost_per_lead_and_roi():
+	from crm_suite.marketing.effectiveness import cost_per_lead, roi_percent
+
+	assert cost_per_lead(1000, 4) == 250
+	assert cost_per_lead(1000, 0) is None
+	assert roi_percent(3000, 1000) == 200
+	assert roi_percent(500, 1000) == -50
+	assert roi_percent(500, 0) is None

@@ -1,0 +1,171 @@
+// The main desk journeys of the CRM Suite in a real browser. Run: `npm test` in tests/e2e (see
+// docs/platform.md) or through pytest (tests/integration/platform/test_e2e.py), which serves the site.
+// Each journey is one `it`: adding a journey is adding a block here.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+
+import {
+	call,
+	config,
+	deskIdle,
+	fillField,
+	getValue,
+	goto,
+	launch,
+	login,
+	saveForm,
+	screenshot,
+} from "./lib/harness.mjs";
+
+const stamp = Date.now().toString(36);
+const state = {};
+let h;
+
+async function waitFor(page, predicate, arg, timeout = 30_000) {
+	await page.waitForFunction(predicate, arg, { timeout });
+}
+
+async function poll(fn, expected, timeout = 15_000) {
+	const end = Date.now() + timeout;
+	let value;
+	while (Date.now() < end) {
+		value = await fn();
+		if (value === expected) return value;
+		await new Promise((r) => setTimeout(r, 300));
+	}
+	return value;
+}
+
+async function openReport(page, name, shot) {
+	await goto(page, `/app/query-report/${encodeURIComponent(name)}`);
+	await waitFor(page, (report) => window.frappe?.query_report?.report_name === report, name);
+	// rendered: the data table, or Frappe's "nothing to show" message for an empty result
+	await waitFor(page, () => {
+		const qr = frappe.query_report;
+		return (qr.$report?.is(":visible") && qr.$report.find(".dt-scrollable").length > 0) || qr.$message?.is(":visible");
+	});
+	await deskIdle(page);
+	assert.equal(await page.locator(".page-title .title-text").first().innerText(), name);
+	await screenshot(page, shot);
+}
+
+describe("CRM Suite desk journeys", () => {
+	before(async () => {
+		h = await launch();
+	});
+
+	after(async () => {
+		await h?.browser.close();
+		if (h?.errors.length) console.log("page errors seen:\n" + h.errors.join("\n"));
+	});
+
+	it("logs in to the desk", async () => {
+		await login(h.page);
+		assert.equal(await h.page.evaluate(() => frappe.session.user), config.user);
+		await screenshot(h.page, "01-desk");
+	});
+
+	it("creates a Lead in the form", async () => {
+		const { page } = h;
+		await goto(page, "/app/lead/new");
+		await fillField(page, "first_name", "Grace");
+		await fillField(page, "last_name", `Hopper ${stamp}`);
+		await fillField(page, "email_id", `grace.${stamp}@example.com`);
+		await fillField(page, "company_name", `Hopper Labs ${stamp}`);
+		state.lead = await saveForm(page);
+		assert.match(state.lead, /LEAD/);
+		assert.equal(await getValue(page, "Lead", state.lead, "lead_name"), `Grace Hopper ${stamp}`);
+		await screenshot(page, "02-lead-created");
+	});
+
+	it("converts the Lead into a customer and an opportunity", async () => {
+		const { page } = h;
+		assert.ok(state.lead, "needs the lead of the previous journey");
+		await goto(page, `/app/lead/${state.lead}`);
+		await page.locator(".page-actions button:visible", { hasText: /^\s*Convert\s*$/ }).first().click();
+		const dialog = page.locator(".modal.show");
+		await dialog.locator("input[data-fieldname='create_opportunity']").waitFor();
+		await dialog.locator(".modal-footer .btn-primary").click();
+		await waitFor(page, () => cur_frm?.doc?.status === "Converted" && cur_frm.doc.opportunity);
+		state.opportunity = await page.evaluate(() => cur_frm.doc.opportunity);
+		state.customer = await page.evaluate(() => cur_frm.doc.customer);
+		assert.ok(state.customer && state.opportunity);
+		await screenshot(page, "03-lead-converted");
+	});
+
+	it("moves the Opportunity on the Kanban board", async () => {
+		const { page } = h;
+		assert.ok(state.opportunity, "needs the opportunity of the previous journey");
+		const board = await call(page, "frappe.client.get_value", {
+			doctype: "Kanban Board",
+			filters: { reference_doctype: "Opportunity" },
+			fieldname: ["name", "field_name"],
+		});
+		assert.ok(board, "no Kanban board for Opportunity");
+		const from = await getValue(page, "Opportunity", state.opportunity, board.field_name);
+		await goto(page, `/app/opportunity/view/kanban/${encodeURIComponent(board.name)}`);
+		const card = page.locator(`.kanban-card-wrapper[data-name="${state.opportunity}"]`);
+		await card.waitFor({ state: "visible" });
+		const columns = await page.$$eval(".kanban-column[data-column-value]", (cols) =>
+			cols.filter((c) => c.offsetParent).map((c) => c.dataset.columnValue),
+		);
+		const to = columns.find((c) => c && c !== from);
+		assert.ok(to, `no other column than ${from}`);
+		const target = page.locator(`.kanban-column[data-column-value="${to}"] .kanban-cards`);
+		await target.scrollIntoViewIfNeeded();
+		const a = await card.boundingBox();
+		const b = await target.boundingBox();
+		await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+		await page.mouse.down();
+		for (let i = 1; i <= 12; i++) {
+			await page.mouse.move(a.x + a.width / 2 + ((b.x + b.width / 2 - a.x - a.width / 2) * i) / 12, a.y + 20 + (i % 2));
+		}
+		await page.mouse.move(b.x + b.width / 2, b.y + 30);
+		await page.mouse.up();
+		const now = await poll(() => getValue(page, "Opportunity", state.opportunity, board.field_name), to);
+		assert.equal(now, to, `the card did not move from ${from} to ${to}`);
+		await screenshot(page, "04-kanban-moved");
+	});
+
+	it("opens a Ticket and replies to the customer", async () => {
+		const { page } = h;
+		const ticket = await call(page, "frappe.client.insert", {
+			doc: { doctype: "Ticket", subject: `Printer on fire ${stamp}`, raised_by: `ops.${stamp}@example.com`, priority: "High" },
+		});
+		state.ticket = ticket.name;
+		await goto(page, `/app/ticket/${ticket.name}`);
+		await page.locator(".timeline-actions button, .btn-new-email", { hasText: /New Email/ }).first().click();
+		const dialog = page.locator(".modal.show");
+		await dialog.locator(".frappe-control[data-fieldname='recipients']").waitFor();
+		const recipients = dialog.locator(".frappe-control[data-fieldname='recipients'] input").first();
+		if (!(await recipients.inputValue())) {
+			await recipients.fill(`ops.${stamp}@example.com`);
+		}
+		await dialog.locator(".frappe-control[data-fieldname='content'] .ql-editor[contenteditable='true']").fill(
+			"We are on it: a technician is on the way.",
+		);
+		await dialog.locator(".modal-footer .btn-primary").click();
+		const sent = await poll(
+			() =>
+				call(page, "frappe.client.get_count", {
+					doctype: "Communication",
+					filters: { reference_doctype: "Ticket", reference_name: ticket.name, sent_or_received: "Sent" },
+				}),
+			1,
+		);
+		assert.equal(sent, 1, "the reply was not recorded on the ticket");
+		await goto(page, `/app/ticket/${ticket.name}`);
+		const reply = page.locator(".timeline-item", { hasText: "technician is on the way" }).first();
+		await reply.waitFor();
+		await reply.scrollIntoViewIfNeeded();
+		await screenshot(page, "05-ticket-replied");
+	});
+
+	it("opens the sales funnel report", async () => {
+		await openReport(h.page, "Sales Funnel", "06-sales-funnel");
+	});
+
+	it("opens the customer segmentation report", async () => {
+		await openReport(h.page, "RFM Segmentation", "07-rfm-segmentation");
+	});
+});

@@ -110,16 +110,27 @@ def match_number(e164: str | None, region: str | None = None) -> dict:
 		if same(r.phone) or same(r.mobile_no) or same(r.other_phone):
 			return {"contact": r.name, "customer": r.customer}
 
-	rows = frappe.db.sql(
-		f"""select name, phone, mobile_no, customer from `tabLead`
-		where {digits.format('phone')} like %(like)s or {digits.format('mobile_no')} like %(like)s
-		order by status = 'Converted', creation desc""",
-		{"like": like},
-		as_dict=True,
-	)
-	for r in rows:
-		if same(r.phone) or same(r.mobile_no):
-			return {"lead": r.name, "customer": r.customer}
+	meta = frappe.get_meta("Lead")
+	lookups = []
+	if meta.has_field("phone_e164") and meta.has_field("mobile_e164"):
+		# the funnel stores leads' numbers in E.164 (crm_suite/sales/duplicates.py): an indexed lookup first
+		lookups.append("phone_e164 = %(e164)s or mobile_e164 = %(e164)s")
+	# numbers the funnel could not read (no country on the lead) are compared by their digits
+	lookups.append(f"{digits.format('phone')} like %(like)s or {digits.format('mobile_no')} like %(like)s")
+	merged = " and merged_into is null" if meta.has_field("merged_into") else ""
+	rows = []
+	for where in lookups:
+		rows = frappe.db.sql(
+			f"""select name, phone, mobile_no, customer from `tabLead` where ({where}){merged}
+			order by status = 'Converted', creation desc""",
+			{"like": like, "e164": e164},
+			as_dict=True,
+		)
+		rows = [r for r in rows if same(r.phone) or same(r.mobile_no)]
+		if rows:
+			break
+	if rows:
+		return {"lead": rows[0].name, "customer": rows[0].customer}
 	return {}
 
 

@@ -1,0 +1,149 @@
+"""Web-to-lead: lead capture from the public page /contact-us and from any site (REST).
+
+POST /api/method/crm_suite.crm.web_to_lead.capture_lead   (no login)
+  first_name, last_name, company_name, email, phone, message,
+  utm_source, utm_medium, utm_campaign, campaign, and the honeypot field `website_url` (leave empty).
+
+- Rate limited per IP (Contact Center Settings › Submissions per IP per Hour, default 10): beyond it, 429.
+- Honeypot: a filled `website_url` gets the same answer as a real submission and writes nothing.
+- Deduplicated with the funnel's duplicate finder (crm_suite.sales.duplicates.find_matches: same email,
+  or same phone in E.164): an existing open Lead gets the submission as an Interaction instead of a new
+  Lead; a known Customer (directly or through its Contact) gets it as an Interaction on the Customer.
+  Only unknown people become new Leads (source Website unless UTM parameters say otherwise).
+- The answer never says whether the person was already known.
+"""
+
+import frappe
+from frappe import _
+from frappe.rate_limiter import rate_limit
+from frappe.utils import cint, escape_html, validate_email_address
+
+from crm_suite.utils.contact_details import normalise_email, normalise_phone
+
+HONEYPOT = "website_url"
+SETTINGS = "Contact Center Settings"
+MAX_LENGTHS = {"first_name": 100, "last_name": 100, "company_name": 140, "email": 140, "phone": 40,
+	"utm_source": 140, "utm_medium": 140, "utm_campaign": 140, "campaign": 140, "message": 5000}
+
+
+class WebLeadError(frappe.ValidationError):
+	http_status_code = 400
+
+
+def _limit() -> int:
+	return cint(frappe.db.get_single_value(SETTINGS, "web_lead_rate_limit")) or 10
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=_limit, seconds=60 * 60, methods=["POST"])
+def capture_lead(**data) -> dict:
+	data.pop("cmd", None)
+	submit_web_lead(data)
+	return {"status": "received", "message": _("Thank you, we will be in touch soon.")}
+
+
+def clean(data: dict) -> frappe._dict:
+	d = frappe._dict({k: (str(v).strip() if v is not None else "") for k, v in data.items() if k in MAX_LENGTHS})
+	for key, limit in MAX_LENGTHS.items():
+		if len(d.get(key) or "") > limit:
+			frappe.throw(_("{0} is too long (at most {1} characters).").format(key, limit), WebLeadError)
+	d.email = normalise_email(d.get("email"))
+	if d.email and not validate_email_address(d.email):
+		frappe.throw(_("{0} is not a valid email address.").format(escape_html(d.email)), WebLeadError)
+	if not d.email and not d.get("phone"):
+		frappe.throw(_("Please give an email address or a phone number."), WebLeadError)
+	if not (d.get("first_name") or d.get("last_name") or d.get("company_name")):
+		frappe.throw(_("Please give your name or your organisation."), WebLeadError)
+	return d
+
+
+def find_existing(email: str | None, e164: str | None) -> dict:
+	"""{"lead": ...} or {"customer": ...} for a known person, via the funnel's duplicate finder."""
+	try:
+		from crm_suite.sales.duplicates import find_matches
+	except ImportError:  # the funnel's finder is not installed: compare the same normalised keys here
+		find_matches = None
+	if find_matches:
+		matches = find_matches(email, [e164] if e164 else [])
+		leads = [m.name for m in matches if m.doctype == "Lead"]
+		if leads:
+			open_leads = frappe.get_all(
+				"Lead", filters={"name": ("in", leads), "status": ("!=", "Converted")}, pluck="name",
+				order_by="creation asc", limit=1,
+			)
+			if open_leads:
+				return {"lead": open_leads[0]}
+		customers = [m.name for m in matches if m.doctype == "Customer"]
+		contacts = [m.name for m in matches if m.doctype == "Contact"]
+		if not customers and contacts:
+			customers = frappe.get_all(
+				"Dynamic Link",
+				filters={"parenttype": "Contact", "parent": ("in", contacts), "link_doctype": "Customer"},
+				pluck="link_name",
+			)
+		if not customers and leads:
+			customers = [c for c in frappe.get_all("Lead", {"name": ("in", leads)}, pluck="customer") if c]
+		return {"customer": customers[0]} if customers else {}
+	if email:
+		lead = frappe.db.get_value("Lead", {"email_id": email, "status": ("!=", "Converted")}, "name")
+		if lead:
+			return {"lead": lead}
+		customer = frappe.db.get_value("Customer", {"email_id": email}, "name")
+		if customer:
+			return {"customer": customer}
+	return {}
+
+
+def submit_web_lead(data: dict) -> dict:
+	"""Honeypot, validation, dedup, then a Lead and/or an Interaction. Returns what was done (for tests)."""
+	if (data.get(HONEYPOT) or "").strip():
+		return {"spam": True}
+	d = clean(data)
+	settings = frappe.get_single(SETTINGS)
+	e164 = normalise_phone(d.get("phone"), (settings.default_region or "").strip().upper() or None)
+	existing = find_existing(d.email, e164)
+	lead_name = existing.get("lead")
+	created = False
+	if not existing:
+		campaign = d.get("campaign") if d.get("campaign") and frappe.db.exists("Campaign", d.campaign) else None
+		source = settings.web_lead_source if settings.web_lead_source and frappe.db.exists(
+			"Lead Source", settings.web_lead_source) else None
+		lead = frappe.get_doc(
+			{
+				"doctype": "Lead",
+				"first_name": d.get("first_name"),
+				"last_name": d.get("last_name"),
+				"company_name": d.get("company_name"),
+				"email_id": d.email,
+				"phone": e164 or d.get("phone"),
+				"utm_source": d.get("utm_source"),
+				"utm_medium": d.get("utm_medium"),
+				"utm_campaign": d.get("utm_campaign"),
+				"campaign": campaign,
+				"lead_owner": None,
+				"notes": escape_html(d.get("message") or ""),
+			}
+		)
+		lead.flags.ignore_permissions = True
+		lead.insert()
+		if not lead.source and source:  # attribution found no better source
+			lead.db_set("source", source, update_modified=False)
+		lead_name, created = lead.name, True
+	reference = ("Lead", lead_name) if lead_name else ("Customer", existing["customer"])
+	interaction = frappe.get_doc(
+		{
+			"doctype": "Interaction",
+			"channel": "Web Form",
+			"direction": "Inbound",
+			"subject": _("Web enquiry from {0}").format(
+				" ".join(filter(None, [d.get("first_name"), d.get("last_name")])) or d.get("company_name")
+			),
+			"reference_doctype": reference[0],
+			"reference_name": reference[1],
+			"agent": None,
+			"notes": escape_html(d.get("message") or ""),
+		}
+	)
+	interaction.insert(ignore_permissions=True)
+	return {"lead": lead_name, "customer": existing.get("customer"), "created": created,
+		"interaction": interaction.name}

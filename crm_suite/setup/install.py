@@ -70,9 +70,24 @@ DEFAULT_MASTERS: dict[str, tuple[str, list[dict]]] = {
 }
 
 
+# Settings whose defaults are links to the masters above: set after the masters exist (Frappe initialises
+# singles before after_install runs, so a DocField default would point at a missing record).
+DEFAULT_SETTINGS: dict[str, dict[str, str]] = {
+	"Contact Center Settings": {"unknown_caller_lead_source": "Cold Call", "web_lead_source": "Website"},
+}
+
+
 def after_install() -> None:
 	create_default_masters()
 	ensure_default_address_template()
+	apply_default_settings()
+
+
+def apply_default_settings() -> None:
+	for doctype, values in DEFAULT_SETTINGS.items():
+		for field, value in values.items():
+			if not frappe.db.get_single_value(doctype, field):
+				frappe.db.set_single_value(doctype, field, value)
 
 
 def ensure_default_address_template() -> None:

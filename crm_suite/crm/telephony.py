@@ -238,7 +238,7 @@ def handle_call_event(payload: dict) -> dict:
 	except frappe.DuplicateEntryError:
 		return {"status": "duplicate", "event_id": p.event_id}
 
-	settings = frappe.get_single(SETTINGS)
+	settings = frappe._dict(frappe.db.get_singles_dict(SETTINGS))
 	region = (settings.default_region or "").strip().upper() or None
 	e164 = normalise_phone(p.number, region)
 
@@ -287,7 +287,7 @@ def handle_call_event(payload: dict) -> dict:
 			interaction.outcome = "Connected"
 	interaction.flags.ignore_permissions = True
 	interaction.save() if name else interaction.insert()
-	log.db_set("interaction", interaction.name, update_modified=False)
+	frappe.db.set_value("Call Event Log", log.name, "interaction", interaction.name, update_modified=False)
 
 	todo = create_callback_todo(interaction) if p.event == "missed" else None
 	return {

@@ -197,3 +197,22 @@ def send_step(campaign, step, member_doctype: str, members: list[dict], chunk_si
 		# The chunk's send logs and its Email Queue rows become durable together.
 		frappe.db.commit()
 	return counts
+
+
+@frappe.whitelist(methods=["POST"])
+def send_due_steps_now(campaign: str) -> dict:
+	"""The Campaign form's "Send Due Steps Now": queue this campaign's outreach job at once."""
+	doc = frappe.get_doc("Campaign", campaign)
+	doc.check_permission("write")
+	if doc.status != "Active":
+		frappe.throw(_("Only an Active campaign sends emails."), title=_("Campaign Not Active"))
+	if not doc.target_segment or not doc.schedule:
+		frappe.throw(_("Give the campaign a target segment and a schedule first."), title=_("Nothing to Send"))
+	frappe.enqueue(
+		"crm_suite.marketing.outreach.run_campaign_outreach",
+		queue="long",
+		job_id=f"crm_suite-outreach::{frappe.local.site}::{campaign}",
+		deduplicate=True,
+		campaign=campaign,
+	)
+	return {"queued": True, "due_steps": len(due_steps(doc))}

@@ -160,3 +160,14 @@ def test_steps_not_yet_due_and_inactive_campaigns_send_nothing(committed, outbox
 	frappe.db.commit()
 	assert outreach.run_campaign_outreach(campaign.name, on_date=frappe.utils.add_days(frappe.utils.today(), 60)) == {
 		"queued": 0, "unsubscribed": 0, "skipped": 0}
+
+
+def test_send_now_needs_an_active_campaign_and_write_permission():
+	from tests.integration.factories import make_campaign, make_user
+
+	campaign = make_campaign()
+	with pytest.raises(frappe.ValidationError, match="Active"):
+		outreach.send_due_steps_now(campaign.name)
+	frappe.set_user(make_user("Sales User").name)
+	with pytest.raises(frappe.PermissionError):
+		outreach.send_due_steps_now(campaign.name)

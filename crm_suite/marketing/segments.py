@@ -122,14 +122,26 @@ def count_members(segment) -> int:
 	return int(row[0].n) if row else 0
 
 
+def _json_list(value, label: str) -> list[dict]:
+	if isinstance(value, str):
+		try:
+			value = json.loads(value) if value.strip() else []
+		except ValueError:
+			frappe.throw(_("{0} must be a JSON list.").format(label), title=_("Invalid Request"))
+	value = value or []
+	if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+		frappe.throw(_("{0} must be a list of objects.").format(label), title=_("Invalid Request"))
+	return value
+
+
 @frappe.whitelist()
 def preview_count(based_on: str, segment_type: str = "Filter Conditions", match: str = "All",
 		conditions: str | list | None = None, members: str | list | None = None) -> dict:
 	"""How many records an (unsaved) segment definition selects. Used by the form's Preview button."""
 	frappe.has_permission("Segment", "read", throw=True)
 	frappe.has_permission(based_on, "read", throw=True) if based_on in SEGMENT_DOCTYPES else None
-	conditions = frappe.parse_json(conditions) or []
-	members = frappe.parse_json(members) or []
+	conditions = _json_list(conditions, "conditions")
+	members = _json_list(members, "members")
 	segment = frappe._dict(
 		based_on=based_on,
 		segment_type=segment_type,

@@ -59,14 +59,19 @@ def test_static_list_segment():
 	assert seg.member_count == 2
 
 
-def test_any_customer_field_can_be_a_condition():
-	"""Analytical fields (rfm_segment from the analytics area) are ordinary Customer fields here."""
-	meta = frappe.get_meta("Customer")
-	fieldname = "rfm_segment" if meta.has_field("rfm_segment") else "territory"
-	value = "Champions" if fieldname == "rfm_segment" else "Europe"
-	seg = make_segment(conditions=[(fieldname, "=", value)])
-	expected = set(frappe.get_all("Customer", filters={fieldname: value}, pluck="name"))
-	assert names(seg) == expected
+def test_rfm_segment_is_an_ordinary_condition():
+	"""The analytics area's RFM segment on Customer works like any other field: rfm_segment = Champions."""
+	tag = unique("RFM ")
+	champions = [make_customer(customer_name=f"{tag}{i}") for i in range(2)]
+	at_risk = make_customer(customer_name=f"{tag}x")
+	for c in champions:
+		frappe.db.set_value("Customer", c.name, "rfm_segment", "Champions")
+	frappe.db.set_value("Customer", at_risk.name, "rfm_segment", "At Risk")
+	seg = make_segment(conditions=[("rfm_segment", "=", "Champions"), ("customer_name", "like", f"{tag}%")])
+	assert names(seg) == {c.name for c in champions}
+	seg_risky = make_segment(conditions=[("rfm_segment", "in", "At Risk, Can't Lose Them"),
+		("customer_name", "like", f"{tag}%")])
+	assert names(seg_risky) == {at_risk.name}
 
 
 def test_condition_on_a_missing_field_is_refused_and_nothing_saved():
@@ -112,3 +117,11 @@ def test_segment_permissions():
 		make_segment(conditions=[("customer_group", "=", "Commercial")])
 	frappe.set_user(make_user("Marketing Manager").name)
 	assert make_segment(conditions=[("customer_group", "=", "Commercial")]).name
+
+
+@pytest.mark.parametrize("conditions", ["not json", '{"a": 1}', "[1, 2]"])
+def test_preview_refuses_malformed_requests(conditions):
+	with pytest.raises(frappe.ValidationError, match="list"):
+		preview_count("Customer", conditions=conditions)
+	with pytest.raises(frappe.ValidationError, match="Segments can hold"):
+		preview_count("User", conditions="[]")

@@ -259,7 +259,7 @@ def handle_call_event(payload: dict) -> dict:
 				"phone_number": p.number,
 				"normalised_phone": e164,
 				"invalid_phone": 0 if e164 else 1,
-				"agent": p.agent,
+				"agent": p.agent or "",  # "" keeps the "__user" default (the webhook runs as Guest) out
 			}
 		)
 		match = match_number(e164, region)
@@ -323,7 +323,7 @@ def create_lead_for_number(e164: str, settings, agent: str | None) -> str:
 			"source": settings.unknown_caller_lead_source
 			if settings.unknown_caller_lead_source and frappe.db.exists("Lead Source", settings.unknown_caller_lead_source)
 			else None,
-			"lead_owner": agent,
+			"lead_owner": agent or "",
 		}
 	)
 	lead.insert(ignore_permissions=True)

@@ -120,7 +120,7 @@ def submit_web_lead(data: dict) -> dict:
 				"utm_medium": d.get("utm_medium"),
 				"utm_campaign": d.get("utm_campaign"),
 				"campaign": campaign,
-				"lead_owner": None,
+				"lead_owner": "",  # not Guest (the "__user" default)
 				"notes": escape_html(d.get("message") or ""),
 			}
 		)
@@ -140,7 +140,7 @@ def submit_web_lead(data: dict) -> dict:
 			),
 			"reference_doctype": reference[0],
 			"reference_name": reference[1],
-			"agent": None,
+			"agent": "",
 			"notes": escape_html(d.get("message") or ""),
 		}
 	)

@@ -198,7 +198,8 @@ def test_webhook_records_with_the_right_token_and_ignores_replays(guest_api, com
 	assert r.status_code == 200, r.text
 	msg = r.json()["message"]
 	assert (msg["status"], msg["customer"]) == ("recorded", customer.name)
-	committed(frappe.get_doc("Interaction", msg["interaction"]))
+	row = committed(frappe.get_doc("Interaction", msg["interaction"]))
+	assert not row.agent and row.owner == "Guest"
 	committed(frappe.get_doc("Call Event Log", body["event_id"]))
 	r = guest_api.post(URL, json=body)
 	assert r.json()["message"]["status"] == "duplicate"

@@ -88,6 +88,7 @@ def test_rest_endpoint_rate_limits_per_ip(guest_api, committed):
 	frappe.cache.delete_keys("rl:crm_suite.crm.web_to_lead.capture_lead")
 	assert statuses == [200] * limit + [429]
 	assert len(leads) == limit
+	assert {lead.lead_owner for lead in leads} != {"Guest"}
 	assert guest_api.post(URL, data=form(email="nope")).status_code == 400
 
 

@@ -44,11 +44,11 @@ def due_steps(campaign, on_date=None) -> list:
 	return [s for s in campaign.schedule if step_due_date(campaign.start_date, s.day_offset) <= on_date]
 
 
-def enqueue_due_outreach() -> None:
-	"""Scheduler entry (hourly): one long-queue job per Active campaign that has a schedule and a segment."""
+def due_campaigns(on_date=None) -> list[str]:
+	"""Active campaigns with a target segment, a started schedule and at least one step."""
 	Campaign = DocType("Campaign")
 	Step = DocType("Campaign Schedule Step")
-	campaigns = (
+	return (
 		frappe.qb.from_(Campaign)
 		.join(Step)
 		.on((Step.parent == Campaign.name) & (Step.parenttype == "Campaign"))
@@ -58,10 +58,15 @@ def enqueue_due_outreach() -> None:
 			(Campaign.status == "Active")
 			& Campaign.target_segment.isnotnull()
 			& Campaign.start_date.isnotnull()
-			& (Campaign.start_date <= today())
+			& (Campaign.start_date <= getdate(on_date or today()))
 		)
+		.orderby(Campaign.name)
 	).run(pluck=True)
-	for name in campaigns:
+
+
+def enqueue_due_outreach() -> None:
+	"""Scheduler entry (hourly): one long-queue job per campaign from `due_campaigns`."""
+	for name in due_campaigns():
 		frappe.enqueue(
 			"crm_suite.marketing.outreach.run_campaign_outreach",
 			queue="long",

@@ -4,6 +4,18 @@
 frappe.ui.form.on("Customer", {
 	refresh(frm) {
 		crm_suite_timeline.render(frm);
+		if (!frm.is_new() && frappe.model.can_create("Interaction")) {
+			frm.add_custom_button(
+				__("Log Interaction"),
+				() =>
+					frappe.new_doc("Interaction", {
+						reference_doctype: "Customer",
+						reference_name: frm.doc.name,
+						customer: frm.doc.name,
+					}),
+				__("Create")
+			);
+		}
 	},
 });
 

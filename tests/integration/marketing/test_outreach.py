@@ -171,3 +171,19 @@ def test_send_now_needs_an_active_campaign_and_write_permission():
 	frappe.set_user(make_user("Sales User").name)
 	with pytest.raises(frappe.PermissionError):
 		outreach.send_due_steps_now(campaign.name)
+
+
+def test_the_hourly_job_picks_active_started_campaigns_with_a_schedule_and_segment():
+	from tests.integration.factories import make_campaign
+
+	segment = make_segment(conditions=[("customer_group", "=", "Government")])
+	template = make_email_template()
+	due = make_active_campaign(segment.name, [(0, template.name)])
+	later = make_active_campaign(segment.name, [(0, template.name)], start_date=frappe.utils.add_days(None, 5))
+	no_steps = make_active_campaign(segment.name, [])
+	planned = make_campaign(target_segment=segment.name, start_date=frappe.utils.today(),
+		schedule=[{"day_offset": 0, "email_template": template.name}])
+	names = set(outreach.due_campaigns())
+	assert due.name in names
+	assert not names & {later.name, no_steps.name, planned.name}
+	assert later.name in outreach.due_campaigns(frappe.utils.add_days(None, 5))

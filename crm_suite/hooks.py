@@ -61,7 +61,7 @@ doc_events = {
 	# "Ticket Round Robin" follows Support Agent).
 	"User": {
 		"on_update": ["crm_suite.sales.routing.on_user_change", "crm_suite.service.routing.on_user_update"],
-		"on_trash": ["crm_suite.sales.routing.on_user_change"],
+		"on_trash": ["crm_suite.sales.routing.on_user_change", "crm_suite.service.routing.on_user_trash"],
 	},
 }
 

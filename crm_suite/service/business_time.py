@@ -51,6 +51,8 @@ class ServiceCalendar:
 	holidays: frozenset[date] = field(default_factory=frozenset)
 	tz: str | None = None
 	data_tz: str | None = None
+	# day -> that day's windows in UTC; filled lazily (many tickets share the same days)
+	_windows: dict = field(default_factory=dict, compare=False, repr=False)
 
 	@classmethod
 	def build(
@@ -127,7 +129,15 @@ def _local_date(utc: datetime, cal: ServiceCalendar) -> date:
 
 
 def _windows_utc(day: date, cal: ServiceCalendar) -> list[tuple[datetime, datetime]]:
-	"""The day's service windows as naive-UTC (start, end) pairs; none on a holiday."""
+	"""The day's service windows as naive-UTC (start, end) pairs; none on a holiday. Memoised per calendar."""
+	cached = cal._windows.get(day)
+	if cached is not None:
+		return cached
+	cal._windows[day] = out = _compute_windows(day, cal)
+	return out
+
+
+def _compute_windows(day: date, cal: ServiceCalendar) -> list[tuple[datetime, datetime]]:
 	if day in cal.holidays:
 		return []
 	out = []
@@ -147,14 +157,23 @@ def add_business_minutes(
 	start: datetime, minutes: float, cal: ServiceCalendar, steps: Steps | None = None
 ) -> datetime:
 	"""The moment `minutes` business minutes after `start` (naive in cal.data_tz or cal.tz)."""
-	if minutes < 0:
+	return add_business_minutes_many(start, [minutes], cal, steps)[0]
+
+
+def add_business_minutes_many(
+	start: datetime, targets: list[float], cal: ServiceCalendar, steps: Steps | None = None
+) -> list[datetime]:
+	"""Several targets from one start in a single walk (e.g. response and resolution deadlines)."""
+	if any(m < 0 for m in targets):
 		raise ValueError("minutes must not be negative")
-	if minutes == 0:
-		return start
+	results: list[datetime | None] = [start if m == 0 else None for m in targets]
+	pending = sorted((timedelta(minutes=m), i) for i, m in enumerate(targets) if m > 0)
+	if not pending:
+		return results
 	_check(cal)
 	data_tz = cal.data_tz or cal.tz
 	cursor = _to_utc(start, data_tz)
-	remaining = timedelta(minutes=minutes)
+	used = timedelta()  # business time consumed so far
 	day = _local_date(cursor, cal) - timedelta(days=1)  # a window may start the local day before
 	for _ in range(MAX_DAYS):
 		if steps is not None:
@@ -166,9 +185,12 @@ def add_business_minutes(
 				steps.windows += 1
 			begin = max(w_start, cursor)
 			available = w_end - begin
-			if remaining <= available:
-				return _from_utc(begin + remaining, data_tz)
-			remaining -= available
+			while pending and pending[0][0] - used <= available:
+				target, index = pending.pop(0)
+				results[index] = _from_utc(begin + (target - used), data_tz)
+			if not pending:
+				return results
+			used += available
 			cursor = w_end
 		day += timedelta(days=1)
 	raise NoServiceHoursError(f"No service hours within {MAX_DAYS} days")

@@ -8,20 +8,21 @@ import frappe
 RULE = "Ticket Round Robin"
 
 
-def support_agents() -> list[str]:
+def support_agents(exclude: str | None = None) -> list[str]:
 	return frappe.db.sql_list(
 		"""select distinct u.name from `tabUser` u
 		join `tabHas Role` r on r.parent = u.name and r.parenttype = 'User' and r.role = 'Support Agent'
-		where u.enabled = 1 and u.user_type = 'System User' and u.name not in ('Administrator', 'Guest')
-		order by u.name"""
+		where u.enabled = 1 and u.user_type = 'System User' and u.name not in ('Administrator', 'Guest', %s)
+		order by u.name""",
+		exclude or "",
 	)
 
 
-def sync_support_agents() -> None:
+def sync_support_agents(exclude: str | None = None) -> None:
 	if not frappe.db.exists("Assignment Rule", RULE):
 		return
 	rule = frappe.get_doc("Assignment Rule", RULE)
-	wanted = support_agents()
+	wanted = support_agents(exclude)
 	if [u.user for u in rule.users] == wanted:
 		return
 	rule.set("users", [{"user": u} for u in wanted])
@@ -39,3 +40,9 @@ def on_user_update(doc, method=None) -> None:
 	)
 	if is_agent != was_agent or (doc.is_new() if hasattr(doc, "is_new") else False):
 		sync_support_agents()
+
+
+def on_user_trash(doc, method=None) -> None:
+	"""A deleted user must leave the round robin, or new tickets would be assigned to nobody (and fail)."""
+	if doc.name in {u.user for u in frappe.get_all("Assignment Rule User", filters={"parent": RULE}, fields=["user"])}:
+		sync_support_agents(exclude=doc.name)

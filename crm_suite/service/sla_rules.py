@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from crm_suite.service.business_time import ServiceCalendar, Steps, add_business_minutes
+from crm_suite.service.business_time import ServiceCalendar, Steps, add_business_minutes_many
 
 ACTIVE_STATUSES = ("Open", "In Progress")
 PAUSED_STATUSES = ("Waiting on Customer", "Resolved")
@@ -42,10 +42,10 @@ def compute_deadlines(
 	"""Deadlines counted in business time from the opening, moved on by the business minutes the
 	ticket spent paused. A priority change simply recomputes these with the new targets."""
 	paused = max(paused_minutes or 0.0, 0.0)
-	return Deadlines(
-		response_by=add_business_minutes(opening, targets.response_minutes + paused, cal, steps),
-		resolution_by=add_business_minutes(opening, targets.resolution_minutes + paused, cal, steps),
+	response_by, resolution_by = add_business_minutes_many(
+		opening, [targets.response_minutes + paused, targets.resolution_minutes + paused], cal, steps
 	)
+	return Deadlines(response_by=response_by, resolution_by=resolution_by)
 
 
 def agreement_status(

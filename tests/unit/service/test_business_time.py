@@ -161,3 +161,11 @@ RESPONSE_BY, RESOLUTION_BY = dt(2026, 11, 24, 10, 0), dt(2026, 11, 25, 10, 0)
 def test_agreement_status(kw, expected):
 	args = {"now": NOW, "response_by": RESPONSE_BY, "resolution_by": RESOLUTION_BY, **kw}
 	assert agreement_status(**args) == expected
+
+
+def test_several_targets_in_one_walk_match_separate_walks():
+	from crm_suite.service.business_time import add_business_minutes_many
+
+	start = dt(2026, 12, 23, 14, 20)
+	targets = [0, 30, 480, 100, 2400]
+	assert add_business_minutes_many(start, targets, CAL) == [add_business_minutes(start, m, CAL) for m in targets]

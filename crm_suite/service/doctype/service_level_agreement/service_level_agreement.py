@@ -1,6 +1,7 @@
 # Copyright (c) 2026, crm_suite developers and contributors
 # For license information, please see license.txt
 
+import frappe
 from frappe.model.document import Document
 
 from crm_suite.service.sla import clear_sla_cache, validate_agreement
@@ -33,3 +34,9 @@ class ServiceLevelAgreement(Document):
 
 	def on_update(self):
 		clear_sla_cache()
+		if not self.flags.in_insert:
+			# open tickets follow new hours, holidays or times (set-based, in the background)
+			frappe.enqueue(
+				"crm_suite.service.sla.recompute_agreement", queue="long", sla=self.name, enqueue_after_commit=True,
+				job_id=f"crm-sla-recompute-{self.name}", deduplicate=True,
+			)

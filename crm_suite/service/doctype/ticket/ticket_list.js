@@ -1,5 +1,5 @@
 frappe.listview_settings["Ticket"] = {
-	add_fields: ["status", "priority"],
+	add_fields: ["status", "priority", "agreement_status"],
 	get_indicator(doc) {
 		const colors = {
 			Open: "red",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.desk.form import assign_to
-from frappe.utils import add_days, cint
+from frappe.utils import add_days, add_to_date, cint
 
 from crm_suite.service.settings import support_setting
 from crm_suite.service.sla import current_time, refresh_agreement_status
@@ -16,23 +16,33 @@ RUNNING = ("Open", "In Progress", "Waiting on Customer")
 
 
 def check_sla() -> dict:
-	"""Every few minutes: mark breaches Failed (one UPDATE) and escalate breached tickets once."""
-	failed = refresh_agreement_status()
+	"""Every few minutes: mark breaches Failed (one UPDATE), then escalate once every running ticket that
+	breached, or (Support Settings "At Risk Minutes" > 0) whose next deadline is that close."""
+	now = current_time()
+	failed = refresh_agreement_status(now)
 	frappe.db.commit()
 	ticket = frappe.qb.DocType("Ticket")
-	names = (
+	candidates = (ticket.agreement_status == "Failed") & ticket.status.isin(RUNNING)
+	at_risk = cint(support_setting("at_risk_minutes"))
+	if at_risk > 0:
+		soon = add_to_date(now, minutes=at_risk)
+		candidates = candidates | (
+			ticket.agreement_status.isin(["First Response Due", "Resolution Due"])
+			& ticket.status.isin(["Open", "In Progress"])
+			& ((ticket.first_responded_on.isnull() & (ticket.response_by < soon)) | (ticket.resolution_by < soon))
+		)
+	rows = (
 		frappe.qb.from_(ticket)
-		.select(ticket.name)
-		.where(ticket.agreement_status == "Failed")
+		.select(ticket.name, ticket.agreement_status)
 		.where(ticket.escalated_on.isnull())
-		.where(ticket.status.isin(RUNNING))
+		.where(candidates)
 		.orderby(ticket.resolution_by)
-		.run(pluck=True)
+		.run()
 	)
 	escalated = 0
-	for name in names:
+	for name, status in rows:
 		try:
-			if escalate(name):
+			if escalate(name, at_risk=status != "Failed"):
 				escalated += 1
 			frappe.db.commit()
 		except Exception:
@@ -59,10 +69,10 @@ def pick_manager() -> str | None:
 	return rows[0][0] if rows else None
 
 
-def escalate(name: str) -> bool:
+def escalate(name: str, at_risk: bool = False) -> bool:
 	"""Assign a Support Manager, notify them and log it on the ticket. Does nothing twice."""
 	row = frappe.db.get_value("Ticket", name, ["escalated_on", "agreement_status", "subject"], as_dict=True, for_update=True)
-	if not row or row.escalated_on or row.agreement_status != "Failed":
+	if not row or row.escalated_on or (row.agreement_status != "Failed" and not at_risk):
 		return False
 	manager = pick_manager()
 	if not manager:
@@ -72,7 +82,7 @@ def escalate(name: str) -> bool:
 			"assign_to": [manager],
 			"doctype": "Ticket",
 			"name": name,
-			"description": _("SLA breached: {0}").format(row.subject),
+			"description": (_("SLA at risk: {0}") if at_risk else _("SLA breached: {0}")).format(row.subject),
 			"priority": "High",
 		},
 		ignore_permissions=True,
@@ -84,13 +94,22 @@ def escalate(name: str) -> bool:
 			"type": "Alert",
 			"document_type": "Ticket",
 			"document_name": name,
-			"subject": _("Ticket {0} breached its service level agreement").format(name),
+			"subject": (
+				_("Ticket {0} is about to breach its service level agreement")
+				if at_risk
+				else _("Ticket {0} breached its service level agreement")
+			).format(name),
 			"email_content": row.subject,
 		}
 	).insert(ignore_permissions=True)
 	frappe.db.set_value("Ticket", name, {"escalated_on": current_time(), "escalated_to": manager}, update_modified=False)
 	frappe.get_doc("Ticket", name).add_comment(
-		"Info", _("Service level agreement breached: escalated to {0}").format(manager)
+		"Info",
+		(
+			_("Service level agreement at risk: escalated to {0}")
+			if at_risk
+			else _("Service level agreement breached: escalated to {0}")
+		).format(manager),
 	)
 	return True
 

@@ -123,6 +123,28 @@ def test_breaches_are_marked_failed_and_escalated_once(committed, cleanup):
 	assert frappe.db.count("Comment", {"reference_name": ticket.name, "content": ("like", "%escalated%")}) == 1
 
 
+def test_a_ticket_close_to_its_deadline_is_escalated_when_at_risk_is_on(committed, cleanup):
+	sla = committed(make_sla(default=True))
+	manager = committed(make_agent("Support Manager"))
+	frappe.db.set_single_value("Support Settings", "escalation_manager", manager.name)
+	ticket = breached_ticket(committed, cleanup, sla)  # response due Tuesday 11:00
+	frappe.db.commit()
+	try:
+		with clock(datetime(2027, 1, 5, 10, 30)):
+			frappe.db.set_single_value("Support Settings", "at_risk_minutes", 0)
+			assert jobs.check_sla()["escalated"] == 0  # off: not breached yet, nothing happens
+			frappe.db.set_single_value("Support Settings", "at_risk_minutes", 60)
+			assert jobs.check_sla()["escalated"] >= 1
+			assert jobs.check_sla()["escalated"] == 0
+	finally:
+		frappe.db.set_single_value("Support Settings", "at_risk_minutes", 0)
+		frappe.db.set_single_value("Support Settings", "escalation_manager", None)
+		frappe.db.commit()
+	row = frappe.db.get_value("Ticket", ticket.name, ["agreement_status", "escalated_to"], as_dict=True)
+	assert (row.agreement_status, row.escalated_to) == ("First Response Due", manager.name)
+	assert frappe.db.exists("Comment", {"reference_name": ticket.name, "content": ("like", "%at risk%")})
+
+
 def test_one_failing_ticket_does_not_stop_the_others(committed, cleanup, monkeypatch):
 	sla = committed(make_sla(default=True))
 	committed(make_agent("Support Manager"))

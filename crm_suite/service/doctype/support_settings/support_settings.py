@@ -14,6 +14,7 @@ class SupportSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		at_risk_minutes: DF.Int
 		auto_close_after_days: DF.Int
 		escalation_manager: DF.Link | None
 		send_feedback_request: DF.Check

@@ -10,9 +10,11 @@ UPDATE ... JOIN writes everything back to Customer. No order is loaded into Pyth
 Scoring rules (documented in docs/analytics.md):
 - Population: customers with at least one submitted, non-return order dated in (as_of - window, as_of].
   Cancelled (docstatus 2) and draft orders never count.
-- NTILE(5) over the population (R ordered by recency descending, so the most recent get 5; F and M
-  ascending), ties broken by customer name so a run is deterministic; then every tie group takes the LOWEST
-  quintile any of its members reached, so equal values always get equal scores.
+- Quintiles as NTILE(5) over the population (R ordered by recency descending, so the most recent get 5;
+  F and M ascending), except that equal values always get equal scores: a tie group takes the quintile
+  NTILE(5) gives its FIRST row, the lowest any member reaches. That is computed from RANK() (the group's
+  first position) and the population size by `ntile_sql`, in a single window layer: MariaDB 10.11 takes
+  minutes over NTILE followed by MIN()/FIRST_VALUE() over tie groups on 100k customers.
 - A customer whose net monetary in the window is zero or negative gets M score 1.
 - Customers who ordered before the window but not within it are "Lost" with scores 0; customers who never
   ordered have no segment.
@@ -87,6 +89,28 @@ def loyalty_tier(r_score: int, f_score: int, m_score: int) -> str:
 	if total >= 7:
 		return "Silver"
 	return "Bronze"
+
+
+def ntile_bucket(position: int, rows: int, buckets: int = 5) -> int:
+	"""The bucket NTILE(buckets) gives the row at 1-based `position` of `rows`: the first rows % buckets
+	buckets hold one row more than the others (the SQL standard and MariaDB's NTILE)."""
+	if not 1 <= position <= rows:
+		raise ValueError(f"position {position} outside 1..{rows}")
+	size, larger = divmod(rows, buckets)
+	if position <= larger * (size + 1):
+		return -(-position // (size + 1))
+	return larger + -(-(position - larger * (size + 1)) // size)
+
+
+def ntile_sql(position: str, rows: str, buckets: int = 5) -> str:
+	"""SQL equal to `ntile_bucket`. Fed with RANK() (the first position of a tie group) it gives every
+	member of a tie group the NTILE quintile of the group's first row, the lowest any member reaches."""
+	size = f"({rows} DIV {buckets})"
+	larger = f"({rows} MOD {buckets})"
+	return (
+		f"IF({position} <= {larger} * ({size} + 1), CEIL({position} / ({size} + 1)), "
+		f"{larger} + CEIL(({position} - {larger} * ({size} + 1)) / {size}))"
+	)
 
 
 def _quote(value: str) -> str:
@@ -198,15 +222,15 @@ def compute_rfm(
 		FROM (
 			SELECT t.customer, t.first_order_date, t.last_order_date, t.order_count, t.lifetime_value,
 				t.recency_days, t.frequency, t.monetary, t.in_window,
-				IF(t.in_window, MIN(t.r_nt) OVER (PARTITION BY t.in_window, t.recency_days), 0) AS r_score,
-				IF(t.in_window, MIN(t.f_nt) OVER (PARTITION BY t.in_window, t.frequency), 0) AS f_score,
-				IF(t.in_window, IF(t.monetary <= 0, 1, MIN(t.m_nt) OVER (PARTITION BY t.in_window, t.monetary)), 0)
-					AS m_score
+				IF(t.in_window, {ntile_sql("t.r_rank", "t.n")}, 0) AS r_score,
+				IF(t.in_window, {ntile_sql("t.f_rank", "t.n")}, 0) AS f_score,
+				IF(t.in_window, IF(t.monetary <= 0, 1, {ntile_sql("t.m_rank", "t.n")}), 0) AS m_score
 			FROM (
 				SELECT g.*,
-					NTILE(5) OVER (PARTITION BY g.in_window ORDER BY g.recency_days DESC, g.customer) AS r_nt,
-					NTILE(5) OVER (PARTITION BY g.in_window ORDER BY g.frequency, g.customer) AS f_nt,
-					NTILE(5) OVER (PARTITION BY g.in_window ORDER BY g.monetary, g.customer) AS m_nt
+					COUNT(*) OVER (PARTITION BY g.in_window) AS n,
+					RANK() OVER (PARTITION BY g.in_window ORDER BY g.recency_days DESC) AS r_rank,
+					RANK() OVER (PARTITION BY g.in_window ORDER BY g.frequency) AS f_rank,
+					RANK() OVER (PARTITION BY g.in_window ORDER BY g.monetary) AS m_rank
 				FROM (
 					SELECT so.customer,
 						MIN(IF(so.is_return = 0, so.transaction_date, NULL)) AS first_order_date,

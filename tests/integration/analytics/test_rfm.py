@@ -166,3 +166,13 @@ def test_only_managers_may_queue_a_recompute():
 	frappe.set_user(make_user("Sales User").name)
 	with pytest.raises(frappe.PermissionError):
 		rfm.enqueue_rfm()
+
+
+@pytest.mark.parametrize("rows", [1, 3, 7, 10, 23])
+def test_ntile_sql_equals_mariadb_ntile(rows):
+	"""The quintile arithmetic in SQL gives what MariaDB's own NTILE(5) gives, row for row."""
+	got = frappe.db.sql(
+		f"""SELECT seq, NTILE(5) OVER (ORDER BY seq), {rfm.ntile_sql("seq", str(rows))}
+		FROM seq_1_to_{rows} ORDER BY seq"""
+	)
+	assert [int(r[1]) for r in got] == [int(r[2]) for r in got]

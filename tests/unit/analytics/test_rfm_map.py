@@ -61,3 +61,24 @@ def test_sql_case_is_generated_from_the_map():
 )
 def test_loyalty_tier(scores, tier):
 	assert rfm.loyalty_tier(*scores) == tier
+
+
+def reference_ntile(rows: int, buckets: int = 5) -> list[int]:
+	"""NTILE as the SQL standard defines it: sizes differ by at most one, the larger buckets first."""
+	size, larger = divmod(rows, buckets)
+	out = []
+	for bucket in range(1, buckets + 1):
+		out += [bucket] * (size + (1 if bucket <= larger else 0))
+	return out
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 13, 24, 99, 100, 101])
+def test_ntile_bucket_matches_ntile(rows):
+	assert [rfm.ntile_bucket(p, rows) for p in range(1, rows + 1)] == reference_ntile(rows)
+
+
+def test_ntile_bucket_refuses_positions_outside_the_rows():
+	with pytest.raises(ValueError):
+		rfm.ntile_bucket(0, 5)
+	with pytest.raises(ValueError):
+		rfm.ntile_bucket(6, 5)

@@ -23,7 +23,9 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 
-from crm_suite.analytics.rfm import require_manager
+from crm_suite.analytics.rfm import _temp_sql, require_manager
+
+ITEM_TABLE = "crm_basket_items"
 
 
 @dataclass(frozen=True)
@@ -118,39 +120,56 @@ def compute_rules(
 	values["baskets"] = baskets
 	values["min_count"] = min_pair_count(settings.min_support, baskets)
 
-	item_counts = f"""SELECT i.product, COUNT(DISTINCT i.parent) AS n
-		FROM `tabSales Order Item` i JOIN `tabSales Order` so ON so.name = i.parent
-		WHERE {baskets_where} GROUP BY i.product HAVING n >= %(min_count)s"""
-	frappe.db.sql(
-		f"""INSERT INTO `tabAssociation Rule`
-			(name, creation, modified, owner, modified_by, docstatus, idx, antecedent, consequent,
-			pair_count, antecedent_count, consequent_count, basket_count,
-			support, confidence, lift, conviction, computed_on)
-		SELECT NEXTVAL(association_rule_id_seq), %(now)s, %(now)s, %(user)s, %(user)s, 0, 0, r.ante, r.cons,
-			r.n_ab, ca.n, cb.n, %(baskets)s,
-			r.n_ab / %(baskets)s,
-			r.n_ab / ca.n,
-			r.n_ab * %(baskets)s / (ca.n * cb.n),
-			IF(r.n_ab >= ca.n, 0, (1 - cb.n / %(baskets)s) / (1 - r.n_ab / ca.n)),
-			%(now)s
-		FROM (
-			SELECT IF(d.dir = 1, p.a, p.b) AS ante, IF(d.dir = 1, p.b, p.a) AS cons, p.n_ab
-			FROM (
-				SELECT x.product AS a, y.product AS b, COUNT(DISTINCT x.parent) AS n_ab
-				FROM `tabSales Order` so
-				JOIN `tabSales Order Item` x ON x.parent = so.name
-				JOIN `tabSales Order Item` y ON y.parent = x.parent AND y.product > x.product
-				WHERE {baskets_where}
-				GROUP BY x.product, y.product
-				HAVING n_ab >= %(min_count)s
-			) p
-			CROSS JOIN (SELECT 1 AS dir UNION ALL SELECT 2) d
-		) r
-		JOIN ({item_counts}) ca ON ca.product = r.ante
-		JOIN ({item_counts}) cb ON cb.product = r.cons
-		WHERE r.n_ab / ca.n >= %(min_confidence)s""",
+	# Baskets per product, counted once into a temporary table that the rule query joins twice.
+	_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {ITEM_TABLE}")
+	_temp_sql(
+		f"""CREATE TEMPORARY TABLE {ITEM_TABLE} (PRIMARY KEY (product))
+		SELECT i.product, COUNT(DISTINCT i.parent) AS n
+		FROM `tabSales Order` so JOIN `tabSales Order Item` i ON i.parent = so.name
+		WHERE {baskets_where} GROUP BY i.product HAVING n >= %(min_count)s""",
 		values,
 	)
+	if customers is None:
+		pair_join = """`tabSales Order Item` x FORCE INDEX (parent_product)
+			STRAIGHT_JOIN `tabSales Order Item` y FORCE INDEX (parent_product)
+				ON y.parent = x.parent AND y.product > x.product
+			STRAIGHT_JOIN `tabSales Order` so ON so.name = x.parent"""
+	else:  # a few customers' orders: let the optimizer start from them
+		pair_join = """`tabSales Order` so JOIN `tabSales Order Item` x ON x.parent = so.name
+			JOIN `tabSales Order Item` y ON y.parent = x.parent AND y.product > x.product"""
+	try:
+		# The pair count walks the lines in (parent, product) index order, so each order's lines are read
+		# together (STRAIGHT_JOIN keeps that order; driving from Sales Order made it twice as slow).
+		frappe.db.sql(
+			f"""INSERT INTO `tabAssociation Rule`
+				(name, creation, modified, owner, modified_by, docstatus, idx, antecedent, consequent,
+				pair_count, antecedent_count, consequent_count, basket_count,
+				support, confidence, lift, conviction, computed_on)
+			SELECT NEXTVAL(association_rule_id_seq), %(now)s, %(now)s, %(user)s, %(user)s, 0, 0, r.ante, r.cons,
+				r.n_ab, ca.n, cb.n, %(baskets)s,
+				r.n_ab / %(baskets)s,
+				r.n_ab / ca.n,
+				r.n_ab * %(baskets)s / (ca.n * cb.n),
+				IF(r.n_ab >= ca.n, 0, (1 - cb.n / %(baskets)s) / (1 - r.n_ab / ca.n)),
+				%(now)s
+			FROM (
+				SELECT IF(d.dir = 1, p.a, p.b) AS ante, IF(d.dir = 1, p.b, p.a) AS cons, p.n_ab
+				FROM (
+					SELECT x.product AS a, y.product AS b, COUNT(DISTINCT x.parent) AS n_ab
+					FROM {pair_join}
+					WHERE {baskets_where}
+					GROUP BY x.product, y.product
+					HAVING n_ab >= %(min_count)s
+				) p
+				CROSS JOIN (SELECT 1 AS dir UNION ALL SELECT 2) d
+			) r
+			JOIN {ITEM_TABLE} ca ON ca.product = r.ante
+			JOIN {ITEM_TABLE} cb ON cb.product = r.cons
+			WHERE r.n_ab / ca.n >= %(min_confidence)s""",
+			values,
+		)
+	finally:
+		_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {ITEM_TABLE}")
 	rules = frappe.db.sql("SELECT COUNT(*) FROM `tabAssociation Rule`")[0][0]
 	return {"baskets": baskets, "rules": rules}
 

@@ -16,6 +16,8 @@ def test_cohort_matrix_by_hand():
 		(c2, "2019-01-20"), (c2, "2019-03-03"), (c3, "2019-02-01"), (c3, "2019-03-15")]:
 		make_sales_order(customer, date, [(p, 1, 10)])
 	make_sales_order(c2, "2019-02-02", [(p, 1, 10)]).cancel()  # cancelled: no activity in February
+	make_sales_order(c3, "2018-12-01", [(p, 1, 10)]).cancel()  # cancelled: c3's first order is in February
+	rfm.compute_rfm("2019-06-30", rfm.RfmSettings(window_days=365), customers=[c1, c2, c3])  # first orders
 	data = cohorts.cohort_matrix("2019-01-01", "2019-02-28", 3)
 	assert data == [
 		{"cohort": "2019-01", "customers": 2, "month_0": 100.0, "month_1": 50.0, "month_2": 50.0, "month_3": 50.0},

@@ -47,7 +47,8 @@ after_migrate = [
 # ----
 # Form scripts that extend core doctypes live next to their module.
 doctype_js = {
-	"Customer": ["public/js/customer_timeline.js"],
+	"Customer": ["public/js/customer_timeline.js", "public/js/cross_sell.js"],
+	"Opportunity": ["public/js/opportunity_sales_order.js", "public/js/cross_sell.js"],
 }
 
 # Document events
@@ -70,7 +71,11 @@ doc_events = {
 scheduler_events = {
 	# Marketing: campaign schedule steps that are due go out through the email queue, once per recipient.
 	"hourly": ["crm_suite.marketing.outreach.enqueue_due_outreach"],
-	"daily_long": ["crm_suite.sales.scoring.update_lead_scores"],  # Sales: re-learn and re-score open leads
+	"daily_long": [
+		"crm_suite.analytics.rfm.run_nightly",  # Analytics: RFM + loyalty, nightly on the long queue
+		"crm_suite.analytics.basket.run_scheduled",  # Analytics: association rules
+		"crm_suite.sales.scoring.update_lead_scores",  # Sales: re-learn and re-score open leads
+	],
 	# Service: SLA breaches + escalation every 5 minutes.
 	"cron": {"*/5 * * * *": ["crm_suite.service.jobs.check_sla"]},
 	# Sales: follow-up ToDos for untouched leads.

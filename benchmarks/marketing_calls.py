@@ -98,16 +98,28 @@ def generate(frappe) -> str:
 def cleanup(frappe, started_at) -> None:
 	sql = frappe.db.sql
 	logs = "select name from `tabCall Event Log` where name like 'bench-%%'"
-	sql(f"delete from `tabToDo` where reference_type = 'Interaction' and reference_name in "
-		f"(select interaction from `tabCall Event Log` where name like 'bench-%%')")
-	sql(f"delete from `tabInteraction` where name in (select interaction from `tabCall Event Log` "
-		f"where name like 'bench-%%') or name like '{PREFIX}-%%'")
-	leads = sql("select name from `tabLead` where last_name like '+4915%%' and creation >= %s", started_at, pluck=True)
+	sql(
+		"delete from `tabToDo` where reference_type = 'Interaction' and reference_name in "
+		"(select interaction from `tabCall Event Log` where name like 'bench-%%')"
+	)
+	sql(
+		f"delete from `tabInteraction` where name in (select interaction from `tabCall Event Log` "
+		f"where name like 'bench-%%') or name like '{PREFIX}-%%'"
+	)
+	leads = sql(
+		"select name from `tabLead` where last_name like '+4915%%' and creation >= %s", started_at, pluck=True
+	)
 	for table in ("Version", "Comment"):
-		sql(f"delete from `tab{table}` where ref_doctype = 'Lead' and docname in %(l)s" if table == "Version"
+		sql(
+			f"delete from `tab{table}` where ref_doctype = 'Lead' and docname in %(l)s"
+			if table == "Version"
 			else f"delete from `tab{table}` where reference_doctype = 'Lead' and reference_name in %(l)s",
-			{"l": leads or [""]})
-	sql("delete from `tabToDo` where reference_type = 'Lead' and reference_name in %(l)s", {"l": leads or [""]})
+			{"l": leads or [""]},
+		)
+	sql(
+		"delete from `tabToDo` where reference_type = 'Lead' and reference_name in %(l)s",
+		{"l": leads or [""]},
+	)
 	for child in ("Lead Duplicate",):
 		if frappe.db.table_exists(child):
 			sql(f"delete from `tab{child}` where parent in %(l)s", {"l": leads or [""]})
@@ -158,9 +170,22 @@ def start_server(bench: Path, site: str):
 		s.bind(("127.0.0.1", 0))
 		port = s.getsockname()[1]
 	proc = subprocess.Popen(
-		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", site, "serve", "--port", str(port),
-			"--noreload", "--nothreading"],
-		cwd=bench / "sites", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+		[
+			sys.executable,
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"--site",
+			site,
+			"serve",
+			"--port",
+			str(port),
+			"--noreload",
+			"--nothreading",
+		],
+		cwd=bench / "sites",
+		stdout=subprocess.DEVNULL,
+		stderr=subprocess.DEVNULL,
 	)
 	url = f"http://127.0.0.1:{port}"
 	for _ in range(200):
@@ -182,7 +207,9 @@ def bench_http(frappe, url: str, site: str, n: int) -> float:
 	start = time.perf_counter()
 	count = 0
 	for payload in events(n, run):
-		r = session.post(f"{url}/api/method/crm_suite.crm.telephony.call_event", json=payload, headers=headers)
+		r = session.post(
+			f"{url}/api/method/crm_suite.crm.telephony.call_event", json=payload, headers=headers
+		)
 		assert r.status_code == 200, r.text[:300]
 		count += 1
 	elapsed = time.perf_counter() - start
@@ -196,8 +223,15 @@ def api_user(frappe) -> str:
 	email = f"{PREFIX.lower()}-api@example.com"
 	if frappe.db.exists("User", email):
 		frappe.delete_doc("User", email, force=True, ignore_permissions=True)
-	user = frappe.get_doc({"doctype": "User", "email": email, "first_name": "Bench", "send_welcome_email": 0,
-		"roles": [{"role": "Sales User"}]}).insert(ignore_permissions=True)
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": email,
+			"first_name": "Bench",
+			"send_welcome_email": 0,
+			"roles": [{"role": "Sales User"}],
+		}
+	).insert(ignore_permissions=True)
 	secret = frappe.generate_hash(length=15)
 	user.api_key = frappe.generate_hash(length=15)
 	user.api_secret = secret
@@ -222,15 +256,22 @@ def bench_timeline(frappe, customer: str, url: str | None, site: str) -> None:
 	total = INTERACTIONS + 400
 	for label, start in (("first page", 0), ("middle page", total // 2), ("last page", total - 20)):
 		med, p95 = timed(lambda s=start: get_customer_timeline(customer, s, 20), 30)
-		print(f"timeline in-process, {label:<12} (offset {start:5d})  median {med:7.2f} ms   p95 {p95:7.2f} ms")
+		print(
+			f"timeline in-process, {label:<12} (offset {start:5d})  median {med:7.2f} ms   p95 {p95:7.2f} ms"
+		)
 	if url:
 		import requests
 
 		session = requests.Session()
 		auth = {"Host": site, "Authorization": f"token {api_user(frappe)}"}
 		med, p95 = timed(
-			lambda: session.get(f"{url}/api/method/crm_suite.crm.timeline.get_customer_timeline",
-				params={"customer": customer, "start": 0, "page_length": 20}, headers=auth).raise_for_status(), 30)
+			lambda: session.get(
+				f"{url}/api/method/crm_suite.crm.timeline.get_customer_timeline",
+				params={"customer": customer, "start": 0, "page_length": 20},
+				headers=auth,
+			).raise_for_status(),
+			30,
+		)
 		print(f"timeline over REST, first page                 median {med:7.2f} ms   p95 {p95:7.2f} ms")
 
 
@@ -246,7 +287,9 @@ def main():
 	try:
 		t = time.perf_counter()
 		customer = generate(frappe)
-		print(f"generated {CUSTOMERS} customers and {INTERACTIONS} interactions in {time.perf_counter() - t:.1f} s")
+		print(
+			f"generated {CUSTOMERS} customers and {INTERACTIONS} interactions in {time.perf_counter() - t:.1f} s"
+		)
 		bench_in_process(frappe, args.events)
 		url = None
 		if not args.no_http:

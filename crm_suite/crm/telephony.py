@@ -86,7 +86,7 @@ def match_number(e164: str | None, region: str | None = None) -> dict:
 
 	rows = frappe.db.sql(
 		f"""select name, phone, mobile_no from `tabCustomer`
-		where disabled = 0 and ({digits.format('phone')} like %(like)s or {digits.format('mobile_no')} like %(like)s)
+		where disabled = 0 and ({digits.format("phone")} like %(like)s or {digits.format("mobile_no")} like %(like)s)
 		order by creation""",
 		{"like": like},
 		as_dict=True,
@@ -100,8 +100,8 @@ def match_number(e164: str | None, region: str | None = None) -> dict:
 			(select dl.link_name from `tabDynamic Link` dl where dl.parenttype = 'Contact'
 				and dl.parent = c.name and dl.link_doctype = 'Customer' order by dl.idx limit 1) as customer
 		from `tabContact` c left join `tabContact Phone` cp on cp.parent = c.name
-		where {digits.format('c.phone')} like %(like)s or {digits.format('c.mobile_no')} like %(like)s
-			or {digits.format('cp.phone')} like %(like)s
+		where {digits.format("c.phone")} like %(like)s or {digits.format("c.mobile_no")} like %(like)s
+			or {digits.format("cp.phone")} like %(like)s
 		order by c.creation""",
 		{"like": like},
 		as_dict=True,
@@ -196,7 +196,8 @@ def _parse_payload(payload: dict) -> frappe._dict:
 		frappe.throw(_("A call event needs an event_id (at most 140 characters)."), CallEventError)
 	if p.event not in EVENTS:
 		frappe.throw(
-			_("Unknown call event {0}; expected one of {1}.").format(p.event, ", ".join(EVENTS)), CallEventError
+			_("Unknown call event {0}; expected one of {1}.").format(p.event, ", ".join(EVENTS)),
+			CallEventError,
 		)
 	p.call_id = str(p.get("call_id") or p.event_id).strip()[:140]
 	direction = str(p.get("direction") or "Inbound").strip().capitalize()
@@ -243,7 +244,11 @@ def handle_call_event(payload: dict) -> dict:
 	e164 = normalise_phone(p.number, region)
 
 	name = frappe.db.get_value(
-		"Interaction", {"call_id": p.call_id, "channel": "Call"}, "name", order_by="creation desc", for_update=True
+		"Interaction",
+		{"call_id": p.call_id, "channel": "Call"},
+		"name",
+		order_by="creation desc",
+		for_update=True,
 	)
 	lead_created = False
 	if name:
@@ -267,7 +272,9 @@ def handle_call_event(payload: dict) -> dict:
 			match = {"lead": create_lead_for_number(e164, settings, p.agent)}
 			lead_created = True
 		_link(interaction, match)
-		interaction.subject = _("{0} call from {1}").format(_(p.direction), e164 or p.number or _("unknown number"))
+		interaction.subject = _("{0} call from {1}").format(
+			_(p.direction), e164 or p.number or _("unknown number")
+		)
 		if p.direction == "Outbound":
 			interaction.subject = _("Outbound call to {0}").format(e164 or p.number or _("unknown number"))
 
@@ -282,7 +289,9 @@ def handle_call_event(payload: dict) -> dict:
 		if p.duration is not None:
 			interaction.duration = p.duration
 		elif interaction.interaction_time:
-			interaction.duration = max(int(time_diff_in_seconds(p.timestamp, interaction.interaction_time)), 0)
+			interaction.duration = max(
+				int(time_diff_in_seconds(p.timestamp, interaction.interaction_time)), 0
+			)
 		if not interaction.outcome:
 			interaction.outcome = "Connected"
 	interaction.flags.ignore_permissions = True
@@ -321,7 +330,8 @@ def create_lead_for_number(e164: str, settings, agent: str | None) -> str:
 			"last_name": e164,
 			"phone": e164,
 			"source": settings.unknown_caller_lead_source
-			if settings.unknown_caller_lead_source and frappe.db.exists("Lead Source", settings.unknown_caller_lead_source)
+			if settings.unknown_caller_lead_source
+			and frappe.db.exists("Lead Source", settings.unknown_caller_lead_source)
 			else None,
 			"lead_owner": agent or "",
 		}

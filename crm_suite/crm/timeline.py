@@ -60,8 +60,8 @@ def _source_queries() -> dict[str, str]:
 			amount = _first_field(meta, ("grand_total", "total_amount", "total", "amount"), "")
 			status = _first_field(meta, ("status",), "")
 			queries["Sales Order"] = f"""
-			select 'Sales Order', so.name, so.`{date}`, so.name, 'Order', {f'so.`{status}`' if status else 'null'},
-				{f'so.`{amount}`' if amount else 'null'}, so.owner
+			select 'Sales Order', so.name, so.`{date}`, so.name, 'Order', {f"so.`{status}`" if status else "null"},
+				{f"so.`{amount}`" if amount else "null"}, so.owner
 			from `tabSales Order` so where so.customer = %(customer)s and so.docstatus < 2"""
 	return queries
 

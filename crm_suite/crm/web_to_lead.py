@@ -22,8 +22,18 @@ from crm_suite.utils.contact_details import normalise_email, normalise_phone
 
 HONEYPOT = "website_url"
 SETTINGS = "Contact Center Settings"
-MAX_LENGTHS = {"first_name": 100, "last_name": 100, "company_name": 140, "email": 140, "phone": 40,
-	"utm_source": 140, "utm_medium": 140, "utm_campaign": 140, "campaign": 140, "message": 5000}
+MAX_LENGTHS = {
+	"first_name": 100,
+	"last_name": 100,
+	"company_name": 140,
+	"email": 140,
+	"phone": 40,
+	"utm_source": 140,
+	"utm_medium": 140,
+	"utm_campaign": 140,
+	"campaign": 140,
+	"message": 5000,
+}
 
 
 class WebLeadError(frappe.ValidationError):
@@ -43,7 +53,9 @@ def capture_lead(**data) -> dict:
 
 
 def clean(data: dict) -> frappe._dict:
-	d = frappe._dict({k: (str(v).strip() if v is not None else "") for k, v in data.items() if k in MAX_LENGTHS})
+	d = frappe._dict(
+		{k: (str(v).strip() if v is not None else "") for k, v in data.items() if k in MAX_LENGTHS}
+	)
 	for key, limit in MAX_LENGTHS.items():
 		if len(d.get(key) or "") > limit:
 			frappe.throw(_("{0} is too long (at most {1} characters).").format(key, limit), WebLeadError)
@@ -68,8 +80,11 @@ def find_existing(email: str | None, e164: str | None) -> dict:
 		leads = [m.name for m in matches if m.doctype == "Lead"]
 		if leads:
 			open_leads = frappe.get_all(
-				"Lead", filters={"name": ("in", leads), "status": ("!=", "Converted")}, pluck="name",
-				order_by="creation asc", limit=1,
+				"Lead",
+				filters={"name": ("in", leads), "status": ("!=", "Converted")},
+				pluck="name",
+				order_by="creation asc",
+				limit=1,
 			)
 			if open_leads:
 				return {"lead": open_leads[0]}
@@ -105,9 +120,14 @@ def submit_web_lead(data: dict) -> dict:
 	lead_name = existing.get("lead")
 	created = False
 	if not existing:
-		campaign = d.get("campaign") if d.get("campaign") and frappe.db.exists("Campaign", d.campaign) else None
-		source = settings.web_lead_source if settings.web_lead_source and frappe.db.exists(
-			"Lead Source", settings.web_lead_source) else None
+		campaign = (
+			d.get("campaign") if d.get("campaign") and frappe.db.exists("Campaign", d.campaign) else None
+		)
+		source = (
+			settings.web_lead_source
+			if settings.web_lead_source and frappe.db.exists("Lead Source", settings.web_lead_source)
+			else None
+		)
 		lead = frappe.get_doc(
 			{
 				"doctype": "Lead",
@@ -145,5 +165,9 @@ def submit_web_lead(data: dict) -> dict:
 		}
 	)
 	interaction.insert(ignore_permissions=True)
-	return {"lead": lead_name, "customer": existing.get("customer"), "created": created,
-		"interaction": interaction.name}
+	return {
+		"lead": lead_name,
+		"customer": existing.get("customer"),
+		"created": created,
+		"interaction": interaction.name,
+	}

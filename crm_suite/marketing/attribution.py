@@ -18,9 +18,11 @@ def find_campaign(utm_campaign: str | None) -> str | None:
 	utm_campaign = clean_utm(utm_campaign)
 	if not utm_campaign:
 		return None
-	return frappe.db.get_value("Campaign", {"utm_campaign": utm_campaign}, "name") or frappe.db.get_value(
-		"Campaign", {"campaign_name": utm_campaign}, "name"
-	) or frappe.db.exists("Campaign", utm_campaign)
+	return (
+		frappe.db.get_value("Campaign", {"utm_campaign": utm_campaign}, "name")
+		or frappe.db.get_value("Campaign", {"campaign_name": utm_campaign}, "name")
+		or frappe.db.exists("Campaign", utm_campaign)
+	)
 
 
 def find_source(utm_source: str | None) -> str | None:
@@ -37,4 +39,6 @@ def attribute_lead(doc, method=None) -> None:
 	if not doc.get("campaign"):
 		doc.campaign = find_campaign(doc.get("utm_campaign"))
 	if not doc.get("source"):
-		doc.source = find_source(doc.get("utm_source")) or (lead_source_for(doc.campaign) if doc.campaign else None)
+		doc.source = find_source(doc.get("utm_source")) or (
+			lead_source_for(doc.campaign) if doc.campaign else None
+		)

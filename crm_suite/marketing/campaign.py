@@ -41,7 +41,9 @@ def validate_campaign(doc) -> None:
 				_("Row {0}: the day offset cannot be negative.").format(step.idx), title=_("Invalid Schedule")
 			)
 	if doc.get("schedule") and doc.channel and doc.channel != "Email":
-		frappe.msgprint(_("This campaign has an email schedule but its channel is {0}.").format(_(doc.channel)))
+		frappe.msgprint(
+			_("This campaign has an email schedule but its channel is {0}.").format(_(doc.channel))
+		)
 
 
 def lead_source_for(campaign: str) -> str | None:

@@ -212,7 +212,9 @@ def send_due_steps_now(campaign: str) -> dict:
 	if doc.status != "Active":
 		frappe.throw(_("Only an Active campaign sends emails."), title=_("Campaign Not Active"))
 	if not doc.target_segment or not doc.schedule:
-		frappe.throw(_("Give the campaign a target segment and a schedule first."), title=_("Nothing to Send"))
+		frappe.throw(
+			_("Give the campaign a target segment and a schedule first."), title=_("Nothing to Send")
+		)
 	frappe.enqueue(
 		"crm_suite.marketing.outreach.run_campaign_outreach",
 		queue="long",

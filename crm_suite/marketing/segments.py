@@ -43,7 +43,9 @@ def condition_to_filter(doctype: str, fieldname: str, operator: str, value: str 
 	if operator in LIST_OPERATORS:
 		items = [v.strip() for v in value.split(",") if v.strip()]
 		if not items:
-			raise SegmentConditionError("The condition on {0} needs at least one comma-separated value.", fieldname)
+			raise SegmentConditionError(
+				"The condition on {0} needs at least one comma-separated value.", fieldname
+			)
 		return [doctype, fieldname, operator, items]
 	if operator == "is":
 		if value.lower() not in IS_VALUES:
@@ -56,7 +58,8 @@ def condition_to_filter(doctype: str, fieldname: str, operator: str, value: str 
 
 def conditions_to_filters(doctype: str, conditions: Iterable[Mapping]) -> list[list]:
 	return [
-		condition_to_filter(doctype, c.get("fieldname"), c.get("operator"), c.get("value")) for c in conditions
+		condition_to_filter(doctype, c.get("fieldname"), c.get("operator"), c.get("value"))
+		for c in conditions
 	]
 
 
@@ -111,7 +114,11 @@ def get_member_rows(segment, fields: Iterable[str] = ("name",), limit: int = 0) 
 	if isinstance(segment, str):
 		segment = frappe.get_doc("Segment", segment)
 	return frappe.get_all(
-		segment.based_on, fields=list(fields), order_by="name asc", limit_page_length=limit, **_query_args(segment)
+		segment.based_on,
+		fields=list(fields),
+		order_by="name asc",
+		limit_page_length=limit,
+		**_query_args(segment),
 	)
 
 
@@ -135,8 +142,13 @@ def _json_list(value, label: str) -> list[dict]:
 
 
 @frappe.whitelist()
-def preview_count(based_on: str, segment_type: str = "Filter Conditions", match: str = "All",
-		conditions: str | list | None = None, members: str | list | None = None) -> dict:
+def preview_count(
+	based_on: str,
+	segment_type: str = "Filter Conditions",
+	match: str = "All",
+	conditions: str | list | None = None,
+	members: str | list | None = None,
+) -> dict:
 	"""How many records an (unsaved) segment definition selects. Used by the form's Preview button."""
 	frappe.has_permission("Segment", "read", throw=True)
 	frappe.has_permission(based_on, "read", throw=True) if based_on in SEGMENT_DOCTYPES else None

@@ -21,7 +21,13 @@ def test_figures_per_campaign():
 	make_opportunity(campaign=campaign.name, amount=700)  # open, linked directly
 	result = run(campaign=campaign.name)
 	(row,) = result["result"]
-	assert (row["leads"], row["opportunities"], row["won"], row["won_revenue"], row["cost"]) == (4, 2, 1, 2000, 1000)
+	assert (row["leads"], row["opportunities"], row["won"], row["won_revenue"], row["cost"]) == (
+		4,
+		2,
+		1,
+		2000,
+		1000,
+	)
 	assert row["cost_per_lead"] == 250 and row["roi"] == 100
 	assert result["chart"]["data"]["labels"] == [campaign.campaign_name]
 	(idle_row,) = run(campaign=idle.name)["result"]

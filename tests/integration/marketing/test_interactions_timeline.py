@@ -9,7 +9,9 @@ from tests.integration.factories import make_customer, make_lead, make_opportuni
 
 
 def interaction(**kw):
-	return frappe.get_doc({"doctype": "Interaction", "channel": "Call", "direction": "Inbound", **kw}).insert()
+	return frappe.get_doc(
+		{"doctype": "Interaction", "channel": "Call", "direction": "Inbound", **kw}
+	).insert()
 
 
 def test_customer_is_derived_from_the_linked_document():
@@ -56,7 +58,8 @@ def build_history():
 	items = []
 	for i in range(5):
 		row = interaction(
-			reference_doctype="Customer", reference_name=customer.name,
+			reference_doctype="Customer",
+			reference_name=customer.name,
 			interaction_time=add_to_date(base, hours=i * 10),
 		)
 		items.append(("Interaction", row.name))
@@ -131,10 +134,16 @@ def test_timeline_leaves_out_sources_the_user_cannot_read():
 
 def test_timeline_over_rest(api_as, committed):
 	customer = committed(make_customer())
-	committed(interaction(reference_doctype="Customer", reference_name=customer.name, interaction_time=now_datetime()))
+	committed(
+		interaction(
+			reference_doctype="Customer", reference_name=customer.name, interaction_time=now_datetime()
+		)
+	)
 	frappe.db.commit()
 	api = api_as("Sales User")
-	r = api.get("/api/method/crm_suite.crm.timeline.get_customer_timeline", params={"customer": customer.name})
+	r = api.get(
+		"/api/method/crm_suite.crm.timeline.get_customer_timeline", params={"customer": customer.name}
+	)
 	assert r.status_code == 200, r.text
 	assert [i["doctype"] for i in r.json()["message"]["items"]] == ["Interaction"]
 

@@ -5,8 +5,7 @@ import frappe
 import pytest
 
 from crm_suite.marketing import outreach
-from tests.integration.factories import unique
-from tests.integration.factories import make_customer
+from tests.integration.factories import make_customer, unique
 from tests.integration.marketing.helpers import make_active_campaign, make_email_template, make_segment
 
 
@@ -61,7 +60,9 @@ def setup_campaign(committed, outbox, n_members=7, steps=((0, None),), **kw):
 
 
 def _customers(n, tag):
-	return [make_customer(customer_name=f"{tag}{i:03d}", email_id=f"{unique('o-')}@example.com") for i in range(n)]
+	return [
+		make_customer(customer_name=f"{tag}{i:03d}", email_id=f"{unique('o-')}@example.com") for i in range(n)
+	]
 
 
 def queued_per_recipient(campaign: str) -> dict[str, int]:
@@ -103,9 +104,7 @@ def test_each_step_reaches_each_member_once_across_a_restart(committed, outbox):
 def test_email_is_rendered_for_the_member_and_carries_an_unsubscribe_link(committed, outbox):
 	campaign, members = setup_campaign(committed, outbox, n_members=1)
 	outreach.run_campaign_outreach(campaign.name)
-	q = frappe.get_doc(
-		"Email Queue", {"reference_doctype": "Campaign", "reference_name": campaign.name}
-	)
+	q = frappe.get_doc("Email Queue", {"reference_doctype": "Campaign", "reference_name": campaign.name})
 	assert members[0].customer_name in q.message
 	assert "frappe.email.queue.unsubscribe" in q.message or "unsubscribe" in q.message.lower()
 	log = frappe.get_doc("Campaign Send Log", {"campaign": campaign.name})
@@ -116,8 +115,12 @@ def test_unsubscribed_members_get_no_email(committed, outbox):
 	campaign, members = setup_campaign(committed, outbox, n_members=3)
 	from_campaign, everything, subscribed = members
 	frappe.get_doc(
-		{"doctype": "Email Unsubscribe", "email": from_campaign.email_id, "reference_doctype": "Campaign",
-			"reference_name": campaign.name}
+		{
+			"doctype": "Email Unsubscribe",
+			"email": from_campaign.email_id,
+			"reference_doctype": "Campaign",
+			"reference_name": campaign.name,
+		}
 	).insert(ignore_permissions=True)
 	glob = frappe.get_doc(
 		{"doctype": "Email Unsubscribe", "email": everything.email_id, "global_unsubscribe": 1}
@@ -128,7 +131,9 @@ def test_unsubscribed_members_get_no_email(committed, outbox):
 		assert counts == {"queued": 1, "unsubscribed": 2, "skipped": 0}
 		assert set(queued_per_recipient(campaign.name)) == {subscribed.email_id}
 		statuses = dict(
-			frappe.get_all("Campaign Send Log", {"campaign": campaign.name}, ["recipient", "status"], as_list=True)
+			frappe.get_all(
+				"Campaign Send Log", {"campaign": campaign.name}, ["recipient", "status"], as_list=True
+			)
 		)
 		assert statuses[from_campaign.email_id] == "Unsubscribed"
 	finally:
@@ -141,7 +146,10 @@ def test_unsubscribe_link_stops_later_steps(committed, outbox):
 	"""The link in the email writes Email Unsubscribe for the campaign; the next step skips that address."""
 	today = frappe.utils.today()
 	campaign, members = setup_campaign(
-		committed, outbox, n_members=2, steps=((0, None), (5, None)),
+		committed,
+		outbox,
+		n_members=2,
+		steps=((0, None), (5, None)),
 		start_date=frappe.utils.add_days(today, -3),
 	)
 	outreach.run_campaign_outreach(campaign.name)  # only day 0 is due
@@ -158,8 +166,9 @@ def test_steps_not_yet_due_and_inactive_campaigns_send_nothing(committed, outbox
 	campaign.status = "Completed"
 	campaign.save()
 	frappe.db.commit()
-	assert outreach.run_campaign_outreach(campaign.name, on_date=frappe.utils.add_days(frappe.utils.today(), 60)) == {
-		"queued": 0, "unsubscribed": 0, "skipped": 0}
+	assert outreach.run_campaign_outreach(
+		campaign.name, on_date=frappe.utils.add_days(frappe.utils.today(), 60)
+	) == {"queued": 0, "unsubscribed": 0, "skipped": 0}
 
 
 def test_send_now_needs_an_active_campaign_and_write_permission():
@@ -179,10 +188,15 @@ def test_the_hourly_job_picks_active_started_campaigns_with_a_schedule_and_segme
 	segment = make_segment(conditions=[("customer_group", "=", "Government")])
 	template = make_email_template()
 	due = make_active_campaign(segment.name, [(0, template.name)])
-	later = make_active_campaign(segment.name, [(0, template.name)], start_date=frappe.utils.add_days(None, 5))
+	later = make_active_campaign(
+		segment.name, [(0, template.name)], start_date=frappe.utils.add_days(None, 5)
+	)
 	no_steps = make_active_campaign(segment.name, [])
-	planned = make_campaign(target_segment=segment.name, start_date=frappe.utils.today(),
-		schedule=[{"day_offset": 0, "email_template": template.name}])
+	planned = make_campaign(
+		target_segment=segment.name,
+		start_date=frappe.utils.today(),
+		schedule=[{"day_offset": 0, "email_template": template.name}],
+	)
 	names = set(outreach.due_campaigns())
 	assert due.name in names
 	assert not names & {later.name, no_steps.name, planned.name}

@@ -18,7 +18,9 @@ def test_filter_segment_selects_matching_customers_only():
 	tag = unique("Acme ")
 	gov = [make_customer(customer_name=f"{tag} {i}", customer_group="Government") for i in range(3)]
 	other = make_customer(customer_name=f"{tag} x", customer_group="Commercial")
-	seg = make_segment(conditions=[("customer_group", "=", "Government"), ("customer_name", "like", f"{tag}%")])
+	seg = make_segment(
+		conditions=[("customer_group", "=", "Government"), ("customer_name", "like", f"{tag}%")]
+	)
 	assert names(seg) == {c.name for c in gov}
 	assert other.name not in names(seg)
 	assert seg.member_count == 3
@@ -69,8 +71,9 @@ def test_rfm_segment_is_an_ordinary_condition():
 	frappe.db.set_value("Customer", at_risk.name, "rfm_segment", "At Risk")
 	seg = make_segment(conditions=[("rfm_segment", "=", "Champions"), ("customer_name", "like", f"{tag}%")])
 	assert names(seg) == {c.name for c in champions}
-	seg_risky = make_segment(conditions=[("rfm_segment", "in", "At Risk, Can't Lose Them"),
-		("customer_name", "like", f"{tag}%")])
+	seg_risky = make_segment(
+		conditions=[("rfm_segment", "in", "At Risk, Can't Lose Them"), ("customer_name", "like", f"{tag}%")]
+	)
 	assert names(seg_risky) == {at_risk.name}
 
 

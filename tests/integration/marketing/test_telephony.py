@@ -30,7 +30,13 @@ def settings():
 
 def event(event="ringing", number=None, call_id=None, **kw):
 	return handle_call_event(
-		{"event_id": unique("ev-"), "event": event, "call_id": call_id or unique("call-"), "from": number, **kw}
+		{
+			"event_id": unique("ev-"),
+			"event": event,
+			"call_id": call_id or unique("call-"),
+			"from": number,
+			**kw,
+		}
 	)
 
 
@@ -41,7 +47,11 @@ def test_caller_is_matched_to_a_customer_whatever_the_format(settings):
 	assert result["customer"] == customer.name
 	row = frappe.get_doc("Interaction", result["interaction"])
 	assert (row.reference_doctype, row.reference_name, row.normalised_phone, row.invalid_phone) == (
-		"Customer", customer.name, e164, 0)
+		"Customer",
+		customer.name,
+		e164,
+		0,
+	)
 
 
 def test_caller_is_matched_to_a_contact_and_its_customer(settings):
@@ -125,7 +135,9 @@ def test_missed_calls_go_round_robin_to_the_agents(settings):
 		assert e164 in todo.description
 		assigned.append(todo.allocated_to)
 		# ToDos made in one second tie on creation; the next one is clearly later
-		frappe.db.set_value("ToDo", todo.name, "creation", frappe.utils.add_to_date(None, seconds=-100 + len(assigned)))
+		frappe.db.set_value(
+			"ToDo", todo.name, "creation", frappe.utils.add_to_date(None, seconds=-100 + len(assigned))
+		)
 	assert assigned == [a.name, b.name, a.name]
 	assert next_callback_agent() == b.name
 

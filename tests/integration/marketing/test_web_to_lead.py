@@ -21,7 +21,11 @@ def test_a_new_person_becomes_an_attributed_lead_with_an_interaction():
 	assert lead.email_id == lead.email_id.lower()
 	row = frappe.get_doc("Interaction", result["interaction"])
 	assert (row.channel, row.reference_doctype, row.reference_name, row.lead) == (
-		"Web Form", "Lead", lead.name, lead.name)
+		"Web Form",
+		"Lead",
+		lead.name,
+		lead.name,
+	)
 	assert "<b>" not in row.notes
 
 
@@ -80,8 +84,11 @@ def test_rest_endpoint_rate_limits_per_ip(guest_api, committed):
 		r = guest_api.post(URL, data=form())
 		statuses.append(r.status_code)
 	frappe.db.rollback()
-	for name in frappe.get_all("Lead", filters={"creation": (">", frappe.utils.add_to_date(None, minutes=-2)),
-			"owner": "Guest"}, pluck="name"):
+	for name in frappe.get_all(
+		"Lead",
+		filters={"creation": (">", frappe.utils.add_to_date(None, minutes=-2)), "owner": "Guest"},
+		pluck="name",
+	):
 		for i in frappe.get_all("Interaction", {"lead": name}, pluck="name"):
 			committed(frappe.get_doc("Interaction", i))
 		leads.append(committed(frappe.get_doc("Lead", name)))

@@ -10,13 +10,26 @@ from crm_suite.marketing.segments import SegmentConditionError, condition_to_fil
 
 def test_plain_operators_pass_through():
 	assert condition_to_filter("Customer", " rfm_segment ", "=", " Champions ") == [
-		"Customer", "rfm_segment", "=", "Champions"]
-	assert condition_to_filter("Lead", "creation", ">=", "2026-01-01") == ["Lead", "creation", ">=", "2026-01-01"]
+		"Customer",
+		"rfm_segment",
+		"=",
+		"Champions",
+	]
+	assert condition_to_filter("Lead", "creation", ">=", "2026-01-01") == [
+		"Lead",
+		"creation",
+		">=",
+		"2026-01-01",
+	]
 
 
 def test_in_splits_commas_and_drops_blanks():
 	assert condition_to_filter("Customer", "territory", "in", "Europe, Asia Pacific,,") == [
-		"Customer", "territory", "in", ["Europe", "Asia Pacific"]]
+		"Customer",
+		"territory",
+		"in",
+		["Europe", "Asia Pacific"],
+	]
 
 
 @pytest.mark.parametrize("value, expected", [("set", "set"), ("NOT SET", "not set")])
@@ -26,7 +39,13 @@ def test_is_accepts_set_and_not_set(value, expected):
 
 @pytest.mark.parametrize(
 	"fieldname, operator, value",
-	[("", "=", "x"), ("a", "between", "1"), ("a", "in", " , "), ("a", "is", "maybe"), ("a", "drop table", "")],
+	[
+		("", "=", "x"),
+		("a", "between", "1"),
+		("a", "in", " , "),
+		("a", "is", "maybe"),
+		("a", "drop table", ""),
+	],
 )
 def test_bad_conditions_raise(fieldname, operator, value):
 	with pytest.raises(SegmentConditionError):
@@ -34,16 +53,29 @@ def test_bad_conditions_raise(fieldname, operator, value):
 
 
 def test_rows_become_a_filter_list():
-	rows = [{"fieldname": "customer_group", "operator": "!=", "value": "Individual"}, {"fieldname": "phone",
-		"operator": "is", "value": "set"}]
+	rows = [
+		{"fieldname": "customer_group", "operator": "!=", "value": "Individual"},
+		{"fieldname": "phone", "operator": "is", "value": "set"},
+	]
 	assert conditions_to_filters("Customer", rows) == [
-		["Customer", "customer_group", "!=", "Individual"], ["Customer", "phone", "is", "set"]]
+		["Customer", "customer_group", "!=", "Individual"],
+		["Customer", "phone", "is", "set"],
+	]
 
 
 def test_send_key_is_stable_and_distinct():
 	assert send_key("C1", "s1", "a@x.com") == send_key("C1", "s1", "a@x.com")
-	assert len({send_key("C1", "s1", "a@x.com"), send_key("C1", "s2", "a@x.com"), send_key("C2", "s1", "a@x.com"),
-		send_key("C1", "s1", "b@x.com")}) == 4
+	assert (
+		len(
+			{
+				send_key("C1", "s1", "a@x.com"),
+				send_key("C1", "s2", "a@x.com"),
+				send_key("C2", "s1", "a@x.com"),
+				send_key("C1", "s1", "b@x.com"),
+			}
+		)
+		== 4
+	)
 
 
 def test_step_due_date_adds_the_offset():

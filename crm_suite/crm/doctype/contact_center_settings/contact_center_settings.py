@@ -12,8 +12,9 @@ class ContactCenterSettings(Document):
 	from typing import TYPE_CHECKING
 
 	if TYPE_CHECKING:
-		from crm_suite.crm.doctype.contact_center_agent.contact_center_agent import ContactCenterAgent
 		from frappe.types import DF
+
+		from crm_suite.crm.doctype.contact_center_agent.contact_center_agent import ContactCenterAgent
 
 		callback_agents: DF.TableMultiSelect[ContactCenterAgent]
 		create_lead_for_unknown: DF.Check

@@ -30,7 +30,17 @@ class Interaction(Document):
 		naming_series: DF.Literal["INT-.YYYY.-"]
 		normalised_phone: DF.Data | None
 		notes: DF.TextEditor | None
-		outcome: DF.Literal["", "Connected", "No Answer", "Voicemail", "Busy", "Interested", "Not Interested", "Follow-up Needed", "Resolved"]
+		outcome: DF.Literal[
+			"",
+			"Connected",
+			"No Answer",
+			"Voicemail",
+			"Busy",
+			"Interested",
+			"Not Interested",
+			"Follow-up Needed",
+			"Resolved",
+		]
 		phone_number: DF.Data | None
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None

@@ -16,7 +16,9 @@ class Campaign(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
-		from crm_suite.marketing.doctype.campaign_schedule_step.campaign_schedule_step import CampaignScheduleStep
+		from crm_suite.marketing.doctype.campaign_schedule_step.campaign_schedule_step import (
+			CampaignScheduleStep,
+		)
 
 		actual_cost: DF.Currency
 		budget: DF.Currency

@@ -18,9 +18,10 @@ class Segment(Document):
 	from typing import TYPE_CHECKING
 
 	if TYPE_CHECKING:
+		from frappe.types import DF
+
 		from crm_suite.marketing.doctype.segment_condition.segment_condition import SegmentCondition
 		from crm_suite.marketing.doctype.segment_member.segment_member import SegmentMember
-		from frappe.types import DF
 
 		based_on: DF.Literal["Customer", "Lead"]
 		conditions: DF.Table[SegmentCondition]
@@ -46,8 +47,12 @@ class Segment(Document):
 			title_field = frappe.get_meta(self.based_on).title_field or "name"
 			names = [m.member for m in self.members if m.member]
 			titles = dict(
-				frappe.get_all(self.based_on, filters={"name": ("in", names or [""])}, fields=["name", title_field],
-					as_list=True)
+				frappe.get_all(
+					self.based_on,
+					filters={"name": ("in", names or [""])},
+					fields=["name", title_field],
+					as_list=True,
+				)
 			)
 			for m in self.members:
 				m.member_doctype = self.based_on

@@ -15,7 +15,13 @@ def execute(filters: dict | None = None):
 
 def columns() -> list[dict]:
 	return [
-		{"fieldname": "campaign", "label": _("Campaign"), "fieldtype": "Link", "options": "Campaign", "width": 200},
+		{
+			"fieldname": "campaign",
+			"label": _("Campaign"),
+			"fieldtype": "Link",
+			"options": "Campaign",
+			"width": 200,
+		},
 		{"fieldname": "channel", "label": _("Channel"), "fieldtype": "Data", "width": 90},
 		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 90},
 		{"fieldname": "leads", "label": _("Leads"), "fieldtype": "Int", "width": 80},
@@ -54,6 +60,10 @@ def summary(rows: list[dict]) -> list[dict]:
 		{"label": _("Leads"), "value": leads, "datatype": "Int", "indicator": "Blue"},
 		{"label": _("Won Revenue"), "value": revenue, "datatype": "Currency", "indicator": "Green"},
 		{"label": _("Cost"), "value": cost, "datatype": "Currency", "indicator": "Orange"},
-		{"label": _("ROI %"), "value": roi or 0, "datatype": "Percent",
-			"indicator": "Green" if (roi or 0) >= 0 else "Red"},
+		{
+			"label": _("ROI %"),
+			"value": roi or 0,
+			"datatype": "Percent",
+			"indicator": "Green" if (roi or 0) >= 0 else "Red",
+		},
 	]

@@ -52,8 +52,10 @@ def measure(label: str, results: list):
 	tracemalloc.stop()
 	rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 	results.append((label, elapsed, peak / 1024 / 1024, rss))
-	print(f"{label:<58} {elapsed:8.3f} s   peak Python {peak / 1024 / 1024:8.2f} MiB   max RSS {rss:7.1f} MiB",
-		flush=True)
+	print(
+		f"{label:<58} {elapsed:8.3f} s   peak Python {peak / 1024 / 1024:8.2f} MiB   max RSS {rss:7.1f} MiB",
+		flush=True,
+	)
 
 
 def generate(frappe) -> None:
@@ -117,8 +119,11 @@ def generate(frappe) -> None:
 	frappe.db.commit()
 	for table in ("tabSales Order", "tabSales Order Item", "tabCustomer", "tabProduct"):
 		sql(f"ANALYZE TABLE `{table}`")
-	print(f"generated {CUSTOMERS:,} customers, {PRODUCTS:,} products, {ORDERS:,} orders, "
-		f"{ORDERS * LINES_PER_ORDER:,} lines in {time.perf_counter() - t:.1f} s", flush=True)
+	print(
+		f"generated {CUSTOMERS:,} customers, {PRODUCTS:,} products, {ORDERS:,} orders, "
+		f"{ORDERS * LINES_PER_ORDER:,} lines in {time.perf_counter() - t:.1f} s",
+		flush=True,
+	)
 
 
 def cleanup(frappe) -> None:
@@ -128,7 +133,9 @@ def cleanup(frappe) -> None:
 	sql(f"DELETE FROM `tabSales Order Item` WHERE parent LIKE '{PREFIX}-SO-%%'")
 	sql(f"DELETE FROM `tabSales Order` WHERE name LIKE '{PREFIX}-SO-%%'")
 	sql(f"DELETE FROM `tabCustomer` WHERE name LIKE '{PREFIX}-C-%%'")
-	sql(f"DELETE FROM `tabAssociation Rule` WHERE antecedent LIKE '{PREFIX}-P-%%' OR consequent LIKE '{PREFIX}-P-%%'")
+	sql(
+		f"DELETE FROM `tabAssociation Rule` WHERE antecedent LIKE '{PREFIX}-P-%%' OR consequent LIKE '{PREFIX}-P-%%'"
+	)
 	sql(f"DELETE FROM `tabProduct` WHERE name LIKE '{PREFIX}-P-%%'")
 	frappe.db.commit()
 	print(f"cleaned up the generated data in {time.perf_counter() - t:.1f} s", flush=True)
@@ -136,18 +143,25 @@ def cleanup(frappe) -> None:
 
 def bare_rfm_query(frappe, index_hint: str = "") -> int:
 	"""The grouping query with three NTILE windows alone (no write-back), for comparison."""
-	return len(frappe.db.sql(f"""SELECT customer,
+	return len(
+		frappe.db.sql(
+			f"""SELECT customer,
 			NTILE(5) OVER (ORDER BY recency DESC) r, NTILE(5) OVER (ORDER BY frequency) f,
 			NTILE(5) OVER (ORDER BY monetary) m
 		FROM (SELECT customer, DATEDIFF('{AS_OF}', MAX(transaction_date)) recency, COUNT(*) frequency,
 				SUM(grand_total) monetary
 			FROM `tabSales Order` {index_hint}
 			WHERE docstatus = 1 AND transaction_date > DATE_SUB('{AS_OF}', INTERVAL 365 DAY)
-			GROUP BY customer) g""", as_list=True))
+			GROUP BY customer) g""",
+			as_list=True,
+		)
+	)
 
 
 def main() -> None:
-	parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+	parser = argparse.ArgumentParser(
+		description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+	)
 	parser.add_argument("--site", default=os.environ.get("CRM_SITE"), required=not os.environ.get("CRM_SITE"))
 	parser.add_argument("--keep", action="store_true", help="leave the generated data in place")
 	parser.add_argument("--cleanup-only", action="store_true")
@@ -163,7 +177,8 @@ def main() -> None:
 		if args.cleanup_only:
 			return
 		generate(frappe)
-	print("load average (1, 5, 15 min): %.2f %.2f %.2f on %d CPUs" % (*os.getloadavg(), os.cpu_count()))
+	one, five, fifteen = os.getloadavg()
+	print(f"load average (1, 5, 15 min): {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs")
 	results: list = []
 	try:
 		settings = rfm.RfmSettings(window_days=365)
@@ -200,7 +215,7 @@ def main() -> None:
 			print(f"    {len(rows):,} rows (what a Python library such as mlxtend would start from)")
 			del rows
 	finally:
-		print("load average (1, 5, 15 min): %.2f %.2f %.2f" % os.getloadavg())
+		print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 		if args.keep:
 			print("--keep: generated data left in place; run with --cleanup-only to remove it")
 		else:

@@ -39,7 +39,9 @@ def validate_min_support(min_support) -> float:
 	value = flt(min_support, 9)
 	if min_support is None or not 0 < value <= 1:
 		frappe.throw(
-			_("Minimum support is a share of baskets: more than 0 and at most 1 (got {0}).").format(min_support),
+			_("Minimum support is a share of baskets: more than 0 and at most 1 (got {0}).").format(
+				min_support
+			),
 			title=_("Invalid Minimum Support"),
 		)
 	return value
@@ -203,7 +205,9 @@ def get_cross_sell(doctype: str, name: str, limit: int = 5) -> list[dict]:
 	"""Products often bought with what this Customer or Opportunity already has, that it has not bought,
 	best first (highest confidence, then lift). Only rules with lift above 1 count."""
 	if doctype not in ("Customer", "Opportunity"):
-		frappe.throw(_("Cross-sell suggestions are for a Customer or an Opportunity."), title=_("Not Supported"))
+		frappe.throw(
+			_("Cross-sell suggestions are for a Customer or an Opportunity."), title=_("Not Supported")
+		)
 	doc = frappe.get_doc(doctype, name)
 	doc.check_permission("read")
 	customer = doc.name if doctype == "Customer" else (doc.customer or "")

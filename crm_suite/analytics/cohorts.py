@@ -55,7 +55,9 @@ def cohort_matrix(from_date=None, to_date=None, months: int = 12) -> list[dict]:
 	rows: dict[int, dict] = {}
 	for cohort_ym, month_no, customers in cohort_counts(from_date, to_date, months):
 		cohort_ym, month_no = int(cohort_ym), int(month_no)
-		row = rows.setdefault(cohort_ym, {"cohort": f"{cohort_ym // 100}-{cohort_ym % 100:02d}", "customers": 0})
+		row = rows.setdefault(
+			cohort_ym, {"cohort": f"{cohort_ym // 100}-{cohort_ym % 100:02d}", "customers": 0}
+		)
 		if month_no == 0:
 			row["customers"] = customers
 		row[f"month_{month_no}"] = customers

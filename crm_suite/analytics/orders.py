@@ -42,9 +42,9 @@ def validate_order_lines(lines: list[tuple[float, float]], is_return: bool) -> N
 	for idx, (qty, rate) in enumerate(lines, start=1):
 		if not qty or (qty < 0) != bool(is_return):
 			frappe.throw(
-				_("Quantity in row {0} must be more than zero (returns are entered with the Is Return flag).").format(
-					idx
-				),
+				_(
+					"Quantity in row {0} must be more than zero (returns are entered with the Is Return flag)."
+				).format(idx),
 				title=_("Invalid Quantity"),
 			)
 		if (rate or 0) < 0:

@@ -298,7 +298,9 @@ def compute_rfm(
 
 def require_manager() -> None:
 	"""Recomputes are for CRM Managers and System Managers (frappe.only_for is skipped in tests)."""
-	if frappe.session.user != "Administrator" and not {"System Manager", "CRM Manager"} & set(frappe.get_roles()):
+	if frappe.session.user != "Administrator" and not {"System Manager", "CRM Manager"} & set(
+		frappe.get_roles()
+	):
 		frappe.throw(_("Only a CRM Manager may recompute analytics."), frappe.PermissionError)
 
 
@@ -313,4 +315,6 @@ def run_nightly() -> None:
 def enqueue_rfm() -> None:
 	"""The "Recompute now" button in Analytics Settings."""
 	require_manager()
-	frappe.enqueue("crm_suite.analytics.rfm.run_nightly", queue="long", job_id="crm_suite_rfm", deduplicate=True)
+	frappe.enqueue(
+		"crm_suite.analytics.rfm.run_nightly", queue="long", job_id="crm_suite_rfm", deduplicate=True
+	)

@@ -19,7 +19,9 @@ def _conditions(filters) -> tuple[str, dict]:
 			values[field] = filters.get(field)
 	if filters.get("segment"):
 		if filters.get("segment") not in SEGMENTS:
-			frappe.throw(_("Unknown RFM segment {0}.").format(filters.get("segment")), title=_("Invalid Segment"))
+			frappe.throw(
+				_("Unknown RFM segment {0}.").format(filters.get("segment")), title=_("Invalid Segment")
+			)
 		conditions.append("c.rfm_segment = %(segment)s")
 		values["segment"] = filters.get("segment")
 	return " AND ".join(conditions), values

@@ -5,7 +5,9 @@ import frappe
 from tests.integration.factories import make_customer, make_product
 
 
-def make_sales_order(customer: str, date: str, lines: list[tuple[str, float, float]], submit: bool = True, **kw):
+def make_sales_order(
+	customer: str, date: str, lines: list[tuple[str, float, float]], submit: bool = True, **kw
+):
 	"""lines: (product, qty, rate)."""
 	doc = frappe.get_doc(
 		{

@@ -18,15 +18,26 @@ BASKETS = ["AB", "ABC", "AC", "AAB", "BC", "B", "CD", "D", "ABD", "C"]
 @pytest.fixture
 def shop():
 	names = customers(3)
-	codes = dict(zip("ABCD", products(4)))
+	codes = dict(zip("ABCD", products(4), strict=True))
 	for i, basket_letters in enumerate(BASKETS):
-		make_sales_order(names[i % 3], str(add_days(AS_OF, -i - 1)), [(codes[x], 1, 10) for x in basket_letters])
+		make_sales_order(
+			names[i % 3], str(add_days(AS_OF, -i - 1)), [(codes[x], 1, 10) for x in basket_letters]
+		)
 	# None of these count: cancelled, draft, a return, and an order before the window.
 	make_sales_order(names[0], str(add_days(AS_OF, -3)), [(codes["A"], 1, 10), (codes["D"], 1, 10)]).cancel()
-	make_sales_order(names[0], str(add_days(AS_OF, -3)), [(codes["A"], 1, 10), (codes["D"], 1, 10)], submit=False)
-	sale = frappe.get_all("Sales Order", filters={"customer": names[0], "docstatus": 1}, pluck="name", limit=1)[0]
-	make_sales_order(names[0], str(add_days(AS_OF, -2)), [(codes["C"], 1, 10), (codes["D"], 1, 10)],
-		is_return=1, return_against=sale)
+	make_sales_order(
+		names[0], str(add_days(AS_OF, -3)), [(codes["A"], 1, 10), (codes["D"], 1, 10)], submit=False
+	)
+	sale = frappe.get_all(
+		"Sales Order", filters={"customer": names[0], "docstatus": 1}, pluck="name", limit=1
+	)[0]
+	make_sales_order(
+		names[0],
+		str(add_days(AS_OF, -2)),
+		[(codes["C"], 1, 10), (codes["D"], 1, 10)],
+		is_return=1,
+		return_against=sale,
+	)
 	make_sales_order(names[1], str(add_days(AS_OF, -400)), [(codes["C"], 1, 10), (codes["D"], 1, 10)])
 	return frappe._dict(customers=names, codes=codes)
 
@@ -92,7 +103,9 @@ def test_min_support_outside_zero_one_is_refused(shop, min_support):
 
 
 def test_min_support_of_one_is_allowed(shop):
-	assert basket.compute_rules(AS_OF, basket.BasketSettings(365, 1, 0), customers=shop.customers)["rules"] == 0
+	assert (
+		basket.compute_rules(AS_OF, basket.BasketSettings(365, 1, 0), customers=shop.customers)["rules"] == 0
+	)
 
 
 def test_cross_sell_suggests_products_bought_together_not_yet_bought(shop):

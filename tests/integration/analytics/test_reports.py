@@ -12,15 +12,30 @@ from tests.integration.factories import make_customer, make_user, unique
 def test_cohort_matrix_by_hand():
 	c1, c2, c3 = customers(3)
 	(p,) = products(1)
-	for customer, date in [(c1, "2019-01-05"), (c1, "2019-02-10"), (c1, "2019-02-20"), (c1, "2019-04-01"),
-		(c2, "2019-01-20"), (c2, "2019-03-03"), (c3, "2019-02-01"), (c3, "2019-03-15")]:
+	for customer, date in [
+		(c1, "2019-01-05"),
+		(c1, "2019-02-10"),
+		(c1, "2019-02-20"),
+		(c1, "2019-04-01"),
+		(c2, "2019-01-20"),
+		(c2, "2019-03-03"),
+		(c3, "2019-02-01"),
+		(c3, "2019-03-15"),
+	]:
 		make_sales_order(customer, date, [(p, 1, 10)])
 	make_sales_order(c2, "2019-02-02", [(p, 1, 10)]).cancel()  # cancelled: no activity in February
 	make_sales_order(c3, "2018-12-01", [(p, 1, 10)]).cancel()  # cancelled: c3's first order is in February
 	rfm.compute_rfm("2019-06-30", rfm.RfmSettings(window_days=365), customers=[c1, c2, c3])  # first orders
 	data = cohorts.cohort_matrix("2019-01-01", "2019-02-28", 3)
 	assert data == [
-		{"cohort": "2019-01", "customers": 2, "month_0": 100.0, "month_1": 50.0, "month_2": 50.0, "month_3": 50.0},
+		{
+			"cohort": "2019-01",
+			"customers": 2,
+			"month_0": 100.0,
+			"month_1": 50.0,
+			"month_2": 50.0,
+			"month_3": 50.0,
+		},
 		{"cohort": "2019-02", "customers": 1, "month_0": 100.0, "month_1": 100.0},
 	]
 	result = run_report("Cohort Retention", {"from_date": "2019-01-01", "to_date": "2019-02-28", "months": 3})
@@ -29,8 +44,14 @@ def test_cohort_matrix_by_hand():
 	assert result["chart"]["data"]["datasets"][0]["values"] == [50.0, 50.0, 50.0]
 
 
-@pytest.mark.parametrize("filters,message", [({"months": 0}, "between 1 and"), ({"months": 61}, "between 1 and"),
-	({"from_date": "2019-03-01", "to_date": "2019-01-01", "months": 3}, "must not be after")])
+@pytest.mark.parametrize(
+	"filters,message",
+	[
+		({"months": 0}, "between 1 and"),
+		({"months": 61}, "between 1 and"),
+		({"from_date": "2019-03-01", "to_date": "2019-01-01", "months": 3}, "must not be after"),
+	],
+)
 def test_cohort_bad_filters(filters, message):
 	with pytest.raises(frappe.ValidationError, match=message):
 		run_report("Cohort Retention", filters)
@@ -55,8 +76,12 @@ def test_rfm_segmentation_summary_chart_and_drill_down():
 	result = run_report("RFM Segmentation", {"customer_group": group})
 	rows = {r["segment"]: r for r in result["result"]}
 	# R ties at 1; F 1..5 -> Lost, Hibernating, At Risk, At Risk, Can't Lose Them.
-	assert {s: r["customers"] for s, r in rows.items()} == {"At Risk": 2, "Hibernating": 1, "Can't Lose Them": 1,
-		"Lost": 1}
+	assert {s: r["customers"] for s, r in rows.items()} == {
+		"At Risk": 2,
+		"Hibernating": 1,
+		"Can't Lose Them": 1,
+		"Lost": 1,
+	}
 	assert [r["segment"] for r in result["result"]] == ["At Risk", "Can't Lose Them", "Hibernating", "Lost"]
 	revenue = sum(10 * (i + 1) * (i + 1) for i in range(5))  # 550
 	assert rows["At Risk"]["revenue"] == 90 + 160
@@ -66,8 +91,9 @@ def test_rfm_segmentation_summary_chart_and_drill_down():
 	drill = run_report("RFM Segmentation", {"customer_group": group, "segment": "At Risk"})
 	assert [r["customer"] for r in drill["result"]] == [names[3], names[2]]  # highest monetary first
 	# Campaign targeting filters Customer on the plain Select field.
-	assert set(frappe.get_all("Customer", filters={"rfm_segment": "At Risk", "customer_group": group},
-		pluck="name")) == {names[2], names[3]}
+	assert set(
+		frappe.get_all("Customer", filters={"rfm_segment": "At Risk", "customer_group": group}, pluck="name")
+	) == {names[2], names[3]}
 	with pytest.raises(frappe.ValidationError, match="Unknown RFM segment"):
 		run_report("RFM Segmentation", {"segment": "Whales"})
 
@@ -86,7 +112,9 @@ def test_frequently_bought_together_filters_and_bad_support():
 	for i, lines in enumerate([[a, b], [a, b], [a, c], [b], [c]]):
 		make_sales_order(names[i % 2], f"2026-06-{20 + i}", [(x, 1, 10) for x in lines])
 	basket.compute_rules("2026-06-30", basket.BasketSettings(365, 0.2, 0), customers=names)
-	result = run_report("Frequently Bought Together", {"min_support": 0.3, "min_confidence": 0.5, "min_lift": 0})
+	result = run_report(
+		"Frequently Bought Together", {"min_support": 0.3, "min_confidence": 0.5, "min_lift": 0}
+	)
 	# a+b in 2 of 5 baskets (0.4); a in 3, b in 3: confidence 2/3 both ways, lift (2/3)/(3/5) = 1.11.
 	assert [(r["antecedent"], r["consequent"]) for r in result["result"]] == sorted([(a, b), (b, a)])
 	assert result["result"][0]["lift"] == pytest.approx((2 / 3) / (3 / 5), abs=1e-6)

@@ -12,8 +12,13 @@ from tests.integration.analytics.orders_factory import customers, make_sales_ord
 from tests.integration.factories import make_user
 
 AS_OF = "2026-06-30"
-SETTINGS = rfm.RfmSettings(window_days=365, churn_interval_factor=3, churn_days_single_order=180,
-	clv_lifetime_years=3, clv_margin_percent=100)
+SETTINGS = rfm.RfmSettings(
+	window_days=365,
+	churn_interval_factor=3,
+	churn_days_single_order=180,
+	clv_lifetime_years=3,
+	clv_margin_percent=100,
+)
 
 
 def ago(days: int) -> str:
@@ -32,7 +37,7 @@ def run(names, settings=SETTINGS):
 def test_recency_ties_share_the_lower_quintile_and_one_order_customers():
 	names = customers(10)
 	(product,) = products(1)
-	for i, (name, days) in enumerate(zip(names, [60, 50, 40, 30, 20, 10, 5, 1, 1, 1])):
+	for i, (name, days) in enumerate(zip(names, [60, 50, 40, 30, 20, 10, 5, 1, 1, 1], strict=True)):
 		make_sales_order(name, ago(days), [(product, 1, 10 * (i + 1))])
 	assert run(names) == {"scored": 10, "segment_changes": 10}
 	rows = fields(names, "r_score", "f_score", "m_score", "rfm_segment", "loyalty_tier")
@@ -41,8 +46,18 @@ def test_recency_ties_share_the_lower_quintile_and_one_order_customers():
 	# Everyone has one order: a single tie group, all F = 1.
 	assert {r[1] for r in rows} == {1}
 	assert [r[2] for r in rows] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
-	assert [r[3] for r in rows] == ["Lost", "Lost", "Hibernating", "Hibernating", "About to Sleep",
-		"About to Sleep", "Promising", "Promising", "Promising", "Promising"]
+	assert [r[3] for r in rows] == [
+		"Lost",
+		"Lost",
+		"Hibernating",
+		"Hibernating",
+		"About to Sleep",
+		"About to Sleep",
+		"Promising",
+		"Promising",
+		"Promising",
+		"Promising",
+	]
 	assert [r[4] for r in rows] == ["Bronze"] * 4 + ["Silver"] * 4 + ["Gold"] * 2
 	first = frappe.get_doc("Customer", names[0])
 	assert (first.recency_days, first.frequency, first.monetary, first.order_count) == (60, 1, 10, 1)
@@ -72,8 +87,17 @@ def test_frequency_zero_and_negative_monetary_returns_and_cancelled_orders():
 	make_sales_order(c5, ago(1), [(product, 1, 1000)]).cancel()
 
 	assert run(names) == {"scored": 5, "segment_changes": 5}
-	rows = fields(names, "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "rfm_segment")
-	assert [r[:3] for r in rows] == [(10, 1, 0), (10, 2, -30), (10, 3, 30), (10, 4, 200), (10, 5, 300), (0, 0, 0)]
+	rows = fields(
+		names, "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "rfm_segment"
+	)
+	assert [r[:3] for r in rows] == [
+		(10, 1, 0),
+		(10, 2, -30),
+		(10, 3, 30),
+		(10, 4, 200),
+		(10, 5, 300),
+		(0, 0, 0),
+	]
 	# Same recency for all five: one tie group, R = 1. F by quintile. M: zero and negative totals score 1.
 	assert [r[3:] for r in rows] == [
 		(1, 1, 1, "Lost"),
@@ -107,7 +131,14 @@ def test_customers_outside_the_window_are_lost_and_loyalty_metrics():
 	assert (l.avg_days_between_orders, l.recency_days, l.churn_risk) == (10, 290, 1)
 	assert (rows[single].churn_risk, rows[single].is_repeat_customer) == (1, 0)
 	g = rows[gone]
-	assert (g.rfm_segment, g.r_score, g.f_score, g.m_score, g.frequency, g.recency_days) == ("Lost", 0, 0, 0, 0, 400)
+	assert (g.rfm_segment, g.r_score, g.f_score, g.m_score, g.frequency, g.recency_days) == (
+		"Lost",
+		0,
+		0,
+		0,
+		0,
+		400,
+	)
 	assert (g.loyalty_tier, g.churn_risk, str(g.first_order_date)) == ("", 1, ago(400))
 
 

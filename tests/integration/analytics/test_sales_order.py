@@ -40,7 +40,9 @@ def test_a_return_against_another_customers_order_is_refused():
 	product = make_product().name
 	sale = make_sales_order(make_customer().name, "2026-01-10", [(product, 3, 10)])
 	with pytest.raises(frappe.ValidationError, match="same customer"):
-		make_sales_order(make_customer().name, "2026-01-12", [(product, 1, 10)], is_return=1, return_against=sale.name)
+		make_sales_order(
+			make_customer().name, "2026-01-12", [(product, 1, 10)], is_return=1, return_against=sale.name
+		)
 
 
 def test_an_order_without_products_is_refused_and_nothing_saved():
@@ -50,7 +52,10 @@ def test_an_order_without_products_is_refused_and_nothing_saved():
 	assert not frappe.db.exists("Sales Order", {"customer": customer})
 
 
-@pytest.mark.parametrize("qty,rate,message", [(0, 10, "Quantity in row 1"), (-2, 10, "Quantity in row 1"), (1, -5, "Rate in row 1")])
+@pytest.mark.parametrize(
+	"qty,rate,message",
+	[(0, 10, "Quantity in row 1"), (-2, 10, "Quantity in row 1"), (1, -5, "Rate in row 1")],
+)
 def test_bad_lines_are_refused(qty, rate, message):
 	customer = make_customer().name
 	with pytest.raises(frappe.ValidationError, match=message):

@@ -12,7 +12,9 @@ def test_line_amounts_and_totals_round_per_line():
 	assert (t.total_qty, t.grand_total) == (3, 22.5)
 
 
-@pytest.mark.parametrize("qty,is_return,expected", [(2, False, 2), (2, True, -2), (-2, True, -2), (0, True, 0)])
+@pytest.mark.parametrize(
+	"qty,is_return,expected", [(2, False, 2), (2, True, -2), (-2, True, -2), (0, True, 0)]
+)
 def test_returns_carry_negative_quantities(qty, is_return, expected):
 	assert orders.signed_qty(qty, is_return) == expected
 
@@ -35,6 +37,8 @@ def test_rule_with_confidence_one_has_infinite_conviction_stored_as_zero():
 	assert basket.rule_measures(n_ab=3, n_a=3, n_b=5, n=10)["conviction"] == 0.0
 
 
-@pytest.mark.parametrize("support,baskets,count", [(0.1, 10, 1), (0.25, 10, 3), (0.3, 10, 3), (0.0001, 5, 1), (1, 7, 7)])
+@pytest.mark.parametrize(
+	"support,baskets,count", [(0.1, 10, 1), (0.25, 10, 3), (0.3, 10, 3), (0.0001, 5, 1), (1, 7, 7)]
+)
 def test_min_pair_count(support, baskets, count):
 	assert basket.min_pair_count(support, baskets) == count

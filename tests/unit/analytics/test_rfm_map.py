@@ -55,9 +55,17 @@ def test_sql_case_is_generated_from_the_map():
 
 @pytest.mark.parametrize(
 	"scores,tier",
-	[((5, 5, 5), "Platinum"), ((5, 4, 4), "Platinum"), ((4, 4, 4), "Gold"), ((3, 3, 4), "Gold"),
-		((3, 3, 3), "Silver"), ((1, 1, 5), "Silver"), ((2, 2, 2), "Bronze"), ((1, 1, 1), "Bronze"),
-		((0, 0, 0), "")],
+	[
+		((5, 5, 5), "Platinum"),
+		((5, 4, 4), "Platinum"),
+		((4, 4, 4), "Gold"),
+		((3, 3, 4), "Gold"),
+		((3, 3, 3), "Silver"),
+		((1, 1, 5), "Silver"),
+		((2, 2, 2), "Bronze"),
+		((1, 1, 1), "Bronze"),
+		((0, 0, 0), ""),
+	],
 )
 def test_loyalty_tier(scores, tier):
 	assert rfm.loyalty_tier(*scores) == tier

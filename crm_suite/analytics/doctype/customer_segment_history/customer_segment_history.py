@@ -17,10 +17,36 @@ class CustomerSegmentHistory(Document):
 		changed_on: DF.Datetime
 		customer: DF.Link
 		f_score: DF.Int
-		from_segment: DF.Literal["", "Champions", "Loyal", "Potential Loyalist", "New", "Promising", "Need Attention", "About to Sleep", "At Risk", "Can't Lose Them", "Hibernating", "Lost"]
+		from_segment: DF.Literal[
+			"",
+			"Champions",
+			"Loyal",
+			"Potential Loyalist",
+			"New",
+			"Promising",
+			"Need Attention",
+			"About to Sleep",
+			"At Risk",
+			"Can't Lose Them",
+			"Hibernating",
+			"Lost",
+		]
 		m_score: DF.Int
 		name: DF.Int | None
 		r_score: DF.Int
-		to_segment: DF.Literal["", "Champions", "Loyal", "Potential Loyalist", "New", "Promising", "Need Attention", "About to Sleep", "At Risk", "Can't Lose Them", "Hibernating", "Lost"]
+		to_segment: DF.Literal[
+			"",
+			"Champions",
+			"Loyal",
+			"Potential Loyalist",
+			"New",
+			"Promising",
+			"Need Attention",
+			"About to Sleep",
+			"At Risk",
+			"Can't Lose Them",
+			"Hibernating",
+			"Lost",
+		]
 	# end: auto-generated types
 	pass

@@ -15,8 +15,9 @@ class SalesOrder(Document):
 	from typing import TYPE_CHECKING
 
 	if TYPE_CHECKING:
-		from crm_suite.analytics.doctype.sales_order_item.sales_order_item import SalesOrderItem
 		from frappe.types import DF
+
+		from crm_suite.analytics.doctype.sales_order_item.sales_order_item import SalesOrderItem
 
 		amended_from: DF.Link | None
 		currency: DF.Link
@@ -47,7 +48,8 @@ class SalesOrder(Document):
 			) or (None, None)
 			if customer != self.customer or docstatus != 1:
 				frappe.throw(
-					_("A return is against a submitted order of the same customer."), title=_("Invalid Return")
+					_("A return is against a submitted order of the same customer."),
+					title=_("Invalid Return"),
 				)
 
 	def set_totals(self):

@@ -25,15 +25,39 @@ def execute(filters=None):
 
 def columns():
 	return [
-		{"fieldname": "antecedent", "label": _("If Bought"), "fieldtype": "Link", "options": "Product", "width": 150},
+		{
+			"fieldname": "antecedent",
+			"label": _("If Bought"),
+			"fieldtype": "Link",
+			"options": "Product",
+			"width": 150,
+		},
 		{"fieldname": "antecedent_name", "label": _("Product Name"), "fieldtype": "Data", "width": 160},
-		{"fieldname": "consequent", "label": _("Also Bought"), "fieldtype": "Link", "options": "Product", "width": 150},
+		{
+			"fieldname": "consequent",
+			"label": _("Also Bought"),
+			"fieldtype": "Link",
+			"options": "Product",
+			"width": 150,
+		},
 		{"fieldname": "consequent_name", "label": _("Product Name"), "fieldtype": "Data", "width": 160},
 		{"fieldname": "pair_count", "label": _("Baskets With Both"), "fieldtype": "Int", "width": 120},
 		{"fieldname": "support", "label": _("Support"), "fieldtype": "Float", "precision": 6, "width": 100},
-		{"fieldname": "confidence", "label": _("Confidence"), "fieldtype": "Float", "precision": 4, "width": 100},
+		{
+			"fieldname": "confidence",
+			"label": _("Confidence"),
+			"fieldtype": "Float",
+			"precision": 4,
+			"width": 100,
+		},
 		{"fieldname": "lift", "label": _("Lift"), "fieldtype": "Float", "precision": 3, "width": 90},
-		{"fieldname": "conviction", "label": _("Conviction"), "fieldtype": "Float", "precision": 3, "width": 100},
+		{
+			"fieldname": "conviction",
+			"label": _("Conviction"),
+			"fieldtype": "Float",
+			"precision": 3,
+			"width": 100,
+		},
 	]
 
 

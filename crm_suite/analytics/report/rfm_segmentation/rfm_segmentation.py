@@ -15,7 +15,9 @@ def execute(filters=None):
 		data = segment_summary.customer_rows(filters)
 		message = None
 		if len(data) == segment_summary.DRILL_DOWN_LIMIT:
-			message = _("Showing the {0} customers with the highest monetary value; the Customer list filtered on RFM Segment shows all.").format(segment_summary.DRILL_DOWN_LIMIT)
+			message = _(
+				"Showing the {0} customers with the highest monetary value; the Customer list filtered on RFM Segment shows all."
+			).format(segment_summary.DRILL_DOWN_LIMIT)
 		return customer_columns(), data, message
 	data = segment_summary.segment_rows(filters)
 	return segment_columns(), data, None, chart(data)
@@ -28,8 +30,20 @@ def segment_columns():
 		{"fieldname": "customer_share", "label": _("% of Customers"), "fieldtype": "Percent", "width": 110},
 		{"fieldname": "revenue", "label": _("Revenue in Window"), "fieldtype": "Currency", "width": 140},
 		{"fieldname": "revenue_share", "label": _("% of Revenue"), "fieldtype": "Percent", "width": 110},
-		{"fieldname": "avg_recency", "label": _("Avg Recency (Days)"), "fieldtype": "Float", "precision": 1, "width": 130},
-		{"fieldname": "avg_frequency", "label": _("Avg Frequency"), "fieldtype": "Float", "precision": 2, "width": 110},
+		{
+			"fieldname": "avg_recency",
+			"label": _("Avg Recency (Days)"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 130,
+		},
+		{
+			"fieldname": "avg_frequency",
+			"label": _("Avg Frequency"),
+			"fieldtype": "Float",
+			"precision": 2,
+			"width": 110,
+		},
 		{"fieldname": "avg_monetary", "label": _("Avg Monetary"), "fieldtype": "Currency", "width": 120},
 		{"fieldname": "churn_risk", "label": _("At Churn Risk"), "fieldtype": "Int", "width": 110},
 		{"fieldname": "avg_clv", "label": _("Avg CLV Estimate"), "fieldtype": "Currency", "width": 130},
@@ -38,7 +52,13 @@ def segment_columns():
 
 def customer_columns():
 	return [
-		{"fieldname": "customer", "label": _("Customer"), "fieldtype": "Link", "options": "Customer", "width": 160},
+		{
+			"fieldname": "customer",
+			"label": _("Customer"),
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": 160,
+		},
 		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 180},
 		{"fieldname": "segment", "label": _("Segment"), "fieldtype": "Data", "width": 140},
 		{"fieldname": "r_score", "label": _("R"), "fieldtype": "Int", "width": 50},

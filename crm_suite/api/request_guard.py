@@ -26,6 +26,7 @@ from crm_suite.api.schema import (
 	INT_TYPES,
 	NUMBER_TYPES,
 	STANDARD_FIELDS,
+	SYSTEM_FIELDS,
 	TABLE_TYPES,
 	has_value,
 	number_limit,
@@ -215,6 +216,9 @@ def check_body(
 	unknown = sorted(k for k in body if k not in fields and k not in standard and k not in ("__islocal", "__unsaved"))
 	if unknown:
 		bad(_("Unknown field(s): {0}").format(", ".join(unknown)))
+	system = sorted(k for k in body if k in SYSTEM_FIELDS and k in fields)
+	if system:
+		bad(_("{0} are maintained by the system and cannot be set").format(", ".join(system)))
 	for key, value in body.items():
 		if key in fields:
 			_check_value(key, fields[key], value, child_lookup)
@@ -289,6 +293,40 @@ def _authenticated() -> bool:
 	return True
 
 
+def desk_style_arguments(fn: Callable, args: dict) -> dict:
+	"""Lists and objects sent in a JSON body for parameters WITHOUT a type hint, turned into the JSON text
+	the desk's frappe.call sends for them: the method then sees the same input over REST as from the desk
+	(annotated parameters are converted and checked by Frappe itself)."""
+	import inspect
+
+	out = dict(args)
+	for param in inspect.signature(fn).parameters.values():
+		if param.annotation is inspect.Parameter.empty and isinstance(out.get(param.name), dict | list):
+			out[param.name] = json.dumps(out[param.name])
+	return out
+
+
+def check_argument_shapes(fn: Callable, args: dict) -> None:
+	"""A list or object for a parameter typed as text/number is a 400. Frappe checks annotations itself,
+	but not string annotations (`from __future__ import annotations`): resolve them here."""
+	import types
+	import typing
+
+	try:
+		hints = typing.get_type_hints(fn)
+	except Exception:
+		return
+	containers = (list, dict, tuple, set)
+	for name, value in args.items():
+		hint = hints.get(name)
+		if hint is None or not isinstance(value, dict | list):
+			continue
+		options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+		if any(o is typing.Any or (typing.get_origin(o) or o) in containers for o in options):
+			continue
+		bad(_("{0} must be a single value, not {1}").format(name, type(value).__name__))
+
+
 def validate_method_call(method: str) -> None:
 	"""A call of one of the app's whitelisted functions must pass its required arguments."""
 	try:
@@ -303,6 +341,8 @@ def validate_method_call(method: str) -> None:
 	missing = missing_arguments(fn, given)
 	if missing:
 		bad(_("Missing argument(s): {0}").format(", ".join(missing)))
+	check_argument_shapes(fn, frappe.local.form_dict)
+	frappe.local.form_dict.update(desk_style_arguments(fn, frappe.local.form_dict))
 
 
 def validate_api_request() -> None:

@@ -129,6 +129,10 @@ def field_schema(field: Any, child_ref: str | None = None) -> dict[str, Any]:
 	return schema
 
 
+# Tree (NestedSet) bookkeeping columns: maintained by Frappe, never written by clients.
+SYSTEM_FIELDS = frozenset({"lft", "rgt", "old_parent"})
+
+
 def doc_schema(
 	fields: Iterable[Any],
 	child_refs: Mapping[str, str] | None = None,
@@ -152,6 +156,8 @@ def doc_schema(
 		if not has_value(field):
 			continue
 		fieldname = _get(field, "fieldname")
+		if for_input and fieldname in SYSTEM_FIELDS:
+			continue
 		properties[fieldname] = field_schema(field, child_refs.get(_get(field, "options") or ""))
 		if (
 			for_input

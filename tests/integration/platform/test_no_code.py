@@ -44,6 +44,7 @@ def test_customize_form_field_shows_in_meta_form_rest_openapi_and_report(custom_
 	assert frappe.get_meta("Lead").get_field(fieldname).fieldtype == "Select"
 	from frappe.desk.form.load import getdoctype
 
+	frappe.response.docs = []
 	getdoctype("Lead")
 	lead_meta = next(d for d in frappe.response.docs if d.name == "Lead")
 	assert fieldname in [f.fieldname for f in lead_meta.fields]
@@ -87,6 +88,7 @@ def test_customize_form_field_shows_in_meta_form_rest_openapi_and_report(custom_
 def test_openapi_document_covers_app_doctypes_and_methods():
 	spec = build_openapi("http://example.invalid")
 	assert spec["openapi"].startswith("3.")
+	assert "x-import-errors" not in spec, spec.get("x-import-errors")
 	for doctype in ("Lead", "Opportunity", "Customer", "Ticket", "Campaign"):
 		assert f"/api/resource/{doctype}" in spec["paths"]
 		assert f"/api/resource/{doctype}/{{name}}" in spec["paths"]
@@ -250,7 +252,9 @@ def test_notification_on_a_condition_sends_an_email(clean_notification_cache, ou
 	calm = make_ticket(priority="Low", raised_by=f"{unique()}@example.com")
 
 	queued = frappe.get_all(
-		"Email Queue", filters={"reference_doctype": "Ticket", "reference_name": ["in", [urgent.name, calm.name]]},
+		"Email Queue",
+		filters={"reference_doctype": "Ticket", "reference_name": ["in", [urgent.name, calm.name]],
+			"message": ["like", f"%{subject}%"]},  # other notifications on tickets may send mail too
 		fields=["name", "reference_name", "message"],
 	)
 	assert [q.reference_name for q in queued] == [urgent.name]

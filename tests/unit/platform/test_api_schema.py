@@ -10,6 +10,8 @@ from crm_suite.api.request_guard import (
 	check_filters_param,
 	check_integer_param,
 	check_order_param,
+	check_argument_shapes,
+	desk_style_arguments,
 	missing_arguments,
 )
 from crm_suite.api.schema import doc_schema, field_schema
@@ -130,6 +132,8 @@ def test_body_checks():
 		{"qty": 2**31}, {"closed_on": "yesterday-ish"}, {"closed_on": "0999-12-31"}, {"items": {"item": "P"}},
 		{"items": [{"nofield": 1}]}, {"items": [{"qty": "x"}]}, {"docstatus": "1"},
 	]
+	with pytest.raises(BadRequest):
+		check_body({"lft": 1}, {**FIELDS, "lft": "Int"}, children)
 	for body in bad_bodies:
 		with pytest.raises(BadRequest):
 			check_body(body, FIELDS, children)
@@ -141,3 +145,21 @@ def test_missing_arguments():
 
 	assert missing_arguments(fn, []) == ["lead"]
 	assert missing_arguments(fn, ["lead"]) == []
+
+
+def test_unannotated_arguments_arrive_as_the_desk_sends_them():
+	def fn(subject, tags: list | None = None, count: int = 0):
+		pass
+
+	args = desk_style_arguments(fn, {"subject": [None, None], "tags": ["a"], "count": 3, "cmd": "x"})
+	assert args == {"subject": "[null, null]", "tags": ["a"], "count": 3, "cmd": "x"}
+
+
+def test_argument_shapes_follow_type_hints_even_as_strings():
+	def fn(subject: "str", tags: "list | None" = None, data: "dict | str | None" = None, anything=None):
+		pass
+
+	check_argument_shapes(fn, {"subject": "x", "tags": ["a"], "data": {"a": 1}, "anything": [1]})
+	for args in ({"subject": [None]}, {"subject": {"a": 1}}):
+		with pytest.raises(BadRequest):
+			check_argument_shapes(fn, args)

@@ -47,7 +47,8 @@ def may_convert(lead, user: str | None = None) -> bool:
 	roles = set(frappe.get_roles(user))
 	workflow = frappe.get_cached_doc("Workflow", workflow_name)
 	return any(
-		t.state == lead.status and t.next_state == CONVERTED and t.allowed in roles for t in workflow.transitions
+		t.state == lead.status and t.next_state == CONVERTED and t.allowed in roles
+		for t in workflow.transitions
 	)
 
 
@@ -77,7 +78,9 @@ def convert_lead(lead: str, create_opportunity: bool | int | str = 0) -> dict:
 	"""Convert a lead; returns the names of its customer, contact, address and opportunity."""
 	create_opportunity = frappe.utils.sbool(create_opportunity) in (True, 1, "1")
 	if not lead or not frappe.db.exists("Lead", lead):
-		frappe.throw(_("Lead {0} does not exist.").format(lead), frappe.DoesNotExistError, title=_("Cannot Convert"))
+		frappe.throw(
+			_("Lead {0} does not exist.").format(lead), frappe.DoesNotExistError, title=_("Cannot Convert")
+		)
 	frappe.db.get_value("Lead", lead, "name", for_update=True)  # one conversion at a time per lead
 	doc = frappe.get_doc("Lead", lead)
 	doc.check_permission("read")
@@ -136,7 +139,9 @@ def existing_customer(email: str | None) -> str | None:
 	email = normalise_email(email)
 	if not email:
 		return None
-	return frappe.db.get_value("Customer", {"email_id": email, "disabled": 0}, "name", order_by="creation asc")
+	return frappe.db.get_value(
+		"Customer", {"email_id": email, "disabled": 0}, "name", order_by="creation asc"
+	)
 
 
 def existing_contact(email: str | None) -> str | None:
@@ -162,7 +167,8 @@ def linked_customer(contact: str) -> str | None:
 
 def link_contact(contact: str, customer: str) -> None:
 	if not frappe.db.exists(
-		"Dynamic Link", {"parenttype": "Contact", "parent": contact, "link_doctype": "Customer", "link_name": customer}
+		"Dynamic Link",
+		{"parenttype": "Contact", "parent": contact, "link_doctype": "Customer", "link_name": customer},
 	):
 		doc = frappe.get_doc("Contact", contact)
 		doc.append("links", {"link_doctype": "Customer", "link_name": customer})
@@ -213,7 +219,15 @@ def make_contact(lead, customer: str):
 			"Lead": {
 				"doctype": "Contact",
 				"field_map": {"job_title": "designation"},
-				"field_no_map": ["status", "email_id", "phone", "mobile_no", "image", "naming_series", "notes"],
+				"field_no_map": [
+					"status",
+					"email_id",
+					"phone",
+					"mobile_no",
+					"image",
+					"naming_series",
+					"notes",
+				],
 			}
 		},
 		postprocess=postprocess,
@@ -284,4 +298,6 @@ def make_opportunity(lead, customer: str):
 
 
 def valid_user(user: str | None) -> bool:
-	return bool(user) and user not in ("Guest",) and bool(frappe.db.exists("User", {"name": user, "enabled": 1}))
+	return (
+		bool(user) and user not in ("Guest",) and bool(frappe.db.exists("User", {"name": user, "enabled": 1}))
+	)

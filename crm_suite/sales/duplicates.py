@@ -84,9 +84,7 @@ def phone_digit_forms(e164: str) -> list[str]:
 	return sorted({e164.lstrip("+"), national, "0" + national, "00" + e164.lstrip("+")})
 
 
-def find_matches(
-	email: str | None, phones: list[str], exclude_lead: str | None = None
-) -> list[Match]:
+def find_matches(email: str | None, phones: list[str], exclude_lead: str | None = None) -> list[Match]:
 	"""Leads, Customers and Contacts with this email or one of these E.164 phone numbers."""
 	email = normalise_email(email)
 	phones = sorted({p for p in phones if p})
@@ -204,7 +202,9 @@ def merge_leads(duplicate: str, original: str) -> dict:
 		frappe.throw(_("A lead cannot be merged into itself."), title=_("Invalid Merge"))
 	for name in (duplicate, original):
 		if not frappe.db.exists("Lead", name):
-			frappe.throw(_("Lead {0} does not exist.").format(name), frappe.DoesNotExistError, title=_("Invalid Merge"))
+			frappe.throw(
+				_("Lead {0} does not exist.").format(name), frappe.DoesNotExistError, title=_("Invalid Merge")
+			)
 
 	# Lock both rows (in name order, so two merges can't deadlock) before reading them.
 	for name in sorted((duplicate, original)):
@@ -214,15 +214,21 @@ def merge_leads(duplicate: str, original: str) -> dict:
 	dup.check_permission("write")
 	orig.check_permission("write")
 	if dup.merged_into:
-		frappe.throw(_("Lead {0} was already merged into {1}.").format(dup.name, dup.merged_into), title=_("Invalid Merge"))
+		frappe.throw(
+			_("Lead {0} was already merged into {1}.").format(dup.name, dup.merged_into),
+			title=_("Invalid Merge"),
+		)
 	if orig.merged_into:
 		frappe.throw(
-			_("Lead {0} was merged into {1}: merge into that lead instead.").format(orig.name, orig.merged_into),
+			_("Lead {0} was merged into {1}: merge into that lead instead.").format(
+				orig.name, orig.merged_into
+			),
 			title=_("Invalid Merge"),
 		)
 	if dup.status == "Converted":
 		frappe.throw(
-			_("Lead {0} is converted; merge the other lead into it instead.").format(dup.name), title=_("Invalid Merge")
+			_("Lead {0} is converted; merge the other lead into it instead.").format(dup.name),
+			title=_("Invalid Merge"),
 		)
 
 	moved = move_links(dup.name, orig.name)

@@ -44,7 +44,9 @@ def create_follow_up_todos() -> int:
 		if not rows:
 			break
 		for row in rows:
-			owner = row.owner if frappe.db.exists("User", {"name": row.owner, "enabled": 1}) else "Administrator"
+			owner = (
+				row.owner if frappe.db.exists("User", {"name": row.owner, "enabled": 1}) else "Administrator"
+			)
 			todo = frappe.get_doc(
 				{
 					"doctype": "ToDo",

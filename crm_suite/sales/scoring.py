@@ -12,7 +12,8 @@ scoring does:
     p = 1 / (1 + e^(−log-odds))
 
 W and L are the numbers of won and lost leads, f runs over FEATURES. The counts are one SQL GROUP BY per
-feature; the nightly job then scores open leads in chunks. With fewer than "Minimum Closed Leads to Learn
+feature; the nightly job stores the model in CRM Settings (and the cache) and scores open leads in chunks.
+A lead saved during the day is scored with the stored model. With fewer than "Minimum Closed Leads to Learn
 From" closed leads (or none won or none lost) there is no model and the score is the rule points alone.
 """
 
@@ -173,29 +174,52 @@ def learn_model(min_history: int) -> Model | None:
 
 
 def cached_model() -> Model | None:
-	"""The model of the last nightly run (learned now, and cached for a day, if there is none yet)."""
+	"""The model of the last nightly run: from the cache, else from CRM Settings (where the job stores
+	it). Never learned here, so saving a lead stays cheap; before the first nightly run there is none."""
 	cached = frappe.cache.get_value(MODEL_CACHE_KEY)
 	if cached is None:
-		model = learn_model(settings()[1])
-		cached = model.as_dict() if model else {}
+		stored = frappe.db.get_single_value("CRM Settings", "lead_score_model")
+		cached = frappe.parse_json(stored) if stored else {}
 		frappe.cache.set_value(MODEL_CACHE_KEY, cached, expires_in_sec=24 * 3600)
 	return Model(**cached) if cached else None
 
 
+def store_model(model: Model | None) -> None:
+	value = model.as_dict() if model else {}
+	frappe.db.set_single_value(
+		"CRM Settings",
+		{"lead_score_model": frappe.as_json(value) if model else None, "model_updated_on": now_datetime()},
+	)
+	frappe.cache.set_value(MODEL_CACHE_KEY, value, expires_in_sec=24 * 3600)
+
+
 def interactions_of(lead_names: list[str]) -> dict[str, int]:
-	"""Communications plus user comments per lead (one GROUP BY each)."""
+	"""Communications, user comments and Interactions per lead (one GROUP BY each)."""
 	if not lead_names:
 		return {}
 	counts: dict[str, int] = {}
-	for table, extra in (("Communication", ""), ("Comment", "and comment_type = 'Comment'")):
-		for name, n in frappe.db.sql(
-			f"""select reference_name, count(*) from `tab{table}`
-			where reference_doctype = 'Lead' and reference_name in %(names)s {extra}
-			group by reference_name""",
-			{"names": lead_names},
-		):
+	queries = [
+		"""select reference_name, count(*) from `tabCommunication`
+		where reference_doctype = 'Lead' and reference_name in %(names)s group by reference_name""",
+		"""select reference_name, count(*) from `tabComment`
+		where reference_doctype = 'Lead' and reference_name in %(names)s and comment_type = 'Comment'
+		group by reference_name""",
+	]
+	if interaction_table_exists():
+		queries.append(
+			"""select lead, count(*) from `tabInteraction` where lead in %(names)s group by lead"""
+		)
+	for query in queries:
+		for name, n in frappe.db.sql(query, {"names": lead_names}):
 			counts[name] = counts.get(name, 0) + cint(n)
 	return counts
+
+
+def interaction_table_exists() -> bool:
+	"""Interactions (calls, meetings) count as engagement where the contact-center module is installed."""
+	if frappe.flags.crm_interaction_table is None:
+		frappe.flags.crm_interaction_table = bool(frappe.db.table_exists("Interaction"))
+	return frappe.flags.crm_interaction_table
 
 
 def set_score(lead) -> None:
@@ -214,7 +238,8 @@ def update_lead_scores() -> int:
 	"""Nightly: re-learn the model and re-score every open lead, in chunks that each commit."""
 	weight, minimum = settings()
 	model = learn_model(minimum)
-	frappe.cache.set_value(MODEL_CACHE_KEY, model.as_dict() if model else {}, expires_in_sec=26 * 3600)
+	store_model(model)
+	frappe.db.commit()
 	columns = "name, status, email_id, phone, mobile_no, company_name, job_title, website, industry, source, campaign, territory, country, phone_e164, mobile_e164"
 	last, done = "", 0
 	while True:
@@ -232,7 +257,9 @@ def update_lead_scores() -> int:
 		for r in rows:
 			points = rule_points(r, interactions.get(r.name, 0))
 			p = model.probability(feature_values(r)) if model else None
-			scores.append((r.name, points, round(p * 100, 2) if p is not None else 0, combine(points, p, weight)))
+			scores.append(
+				(r.name, points, round(p * 100, 2) if p is not None else 0, combine(points, p, weight))
+			)
 		write_scores(scores, now)
 		frappe.db.commit()
 		done += len(rows)

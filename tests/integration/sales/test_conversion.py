@@ -41,7 +41,11 @@ def test_convert_creates_customer_contact_address_and_opportunity():
 	assert [(link.link_doctype, link.link_name) for link in address.links] == [("Customer", customer.name)]
 
 	opportunity = frappe.get_doc("Opportunity", lead.opportunity)
-	assert (opportunity.customer, opportunity.lead, opportunity.source) == (customer.name, lead.name, "Website")
+	assert (opportunity.customer, opportunity.lead, opportunity.source) == (
+		customer.name,
+		lead.name,
+		"Website",
+	)
 	assert opportunity.status == "Open"
 
 
@@ -118,7 +122,10 @@ def test_workflow_path_new_contacted_qualified_converted():
 	lead = frappe.get_doc("Lead", lead.name)
 	from frappe.model.workflow import apply_workflow, get_transitions
 
-	assert {t["action"] for t in get_transitions(lead)} == {"Contact", "Disqualify"}  # no Convert: no customer
+	assert {t["action"] for t in get_transitions(lead)} == {
+		"Contact",
+		"Disqualify",
+	}  # no Convert: no customer
 	lead = apply_workflow(lead.as_dict(), "Contact")
 	lead = apply_workflow(lead.as_dict(), "Qualify")
 	assert lead.status == "Qualified"

@@ -23,7 +23,11 @@ def test_phone_in_another_format_matches_lead_customer_and_contact():
 	first = make_lead(email_id=None, phone="+49 30 5550123", country="Germany")
 	customer = make_customer(phone="030 555-0123")
 	contact = frappe.get_doc(
-		{"doctype": "Contact", "first_name": "Phone", "phone_nos": [{"phone": "0049 30 5550123", "is_primary_phone": 1}]}
+		{
+			"doctype": "Contact",
+			"first_name": "Phone",
+			"phone_nos": [{"phone": "0049 30 5550123", "is_primary_phone": 1}],
+		}
 	).insert()
 	lead = make_lead(email_id=None, mobile_no="030 555-0123", country="Germany")
 	assert lead.mobile_e164 == "+49305550123"
@@ -55,7 +59,12 @@ def test_merge_moves_opportunities_comments_todos_and_communications():
 	opp = make_opportunity(lead=duplicate.name)
 	duplicate.add_comment("Comment", "called them")
 	todo = frappe.get_doc(
-		{"doctype": "ToDo", "description": "call back", "reference_type": "Lead", "reference_name": duplicate.name}
+		{
+			"doctype": "ToDo",
+			"description": "call back",
+			"reference_type": "Lead",
+			"reference_name": duplicate.name,
+		}
 	).insert()
 	comm = frappe.get_doc(
 		{
@@ -78,7 +87,10 @@ def test_merge_moves_opportunities_comments_todos_and_communications():
 	assert result["moved"]["Opportunity.lead"] == 1
 	original.reload()
 	assert (original.phone, original.company_name) == ("+44 20 7946 0018", "Dup Ltd")  # blanks filled in
-	assert frappe.db.get_value("Lead", duplicate.name, ["merged_into", "status"]) == (original.name, "Unqualified")
+	assert frappe.db.get_value("Lead", duplicate.name, ["merged_into", "status"]) == (
+		original.name,
+		"Unqualified",
+	)
 
 
 def test_merge_into_itself_is_refused():
@@ -107,3 +119,33 @@ def test_merge_needs_write_permission_on_both_leads():
 		merge_leads(duplicate.name, original.name)
 	frappe.set_user("Administrator")
 	assert frappe.db.get_value("Lead", duplicate.name, "merged_into") is None
+
+
+def test_merge_moves_interactions_and_they_count_as_engagement():
+	original, duplicate = make_lead(), make_lead()
+	interaction = frappe.get_doc(
+		{
+			"doctype": "Interaction",
+			"subject": "Intro call",
+			"channel": "Call",
+			"direction": "Outbound",
+			"interaction_time": frappe.utils.now_datetime(),
+			"lead": duplicate.name,
+			"reference_doctype": "Lead",
+			"reference_name": duplicate.name,
+		}
+	).insert()
+	merge_leads(duplicate.name, original.name)
+	assert frappe.db.get_value("Interaction", interaction.name, ["lead", "reference_name"]) == (
+		original.name,
+		original.name,
+	)
+	from crm_suite.sales.scoring import interactions_of, rule_points
+
+	assert interactions_of([original.name]) == {original.name: 1}
+	original = frappe.get_doc("Lead", original.name)
+	assert (
+		original.score_rule_points
+		== rule_points(original.as_dict(), 1)
+		== rule_points(original.as_dict()) + 5
+	)

@@ -13,8 +13,15 @@ def test_whole_journey_from_lead_to_won_opportunity_and_the_funnel():
 	frappe.set_user(seller.name)
 
 	lead = frappe.get_doc(
-		{"doctype": "Lead", "first_name": "Grace", "last_name": unique(), "company_name": unique("Hopper "),
-			"email_id": f"{unique()}@example.com", "source": "Referral", "campaign": campaign}
+		{
+			"doctype": "Lead",
+			"first_name": "Grace",
+			"last_name": unique(),
+			"company_name": unique("Hopper "),
+			"email_id": f"{unique()}@example.com",
+			"source": "Referral",
+			"campaign": campaign,
+		}
 	).insert()
 	assert lead.status == "New" and lead.lead_score > 0 and not lead.is_duplicate
 	twin = make_lead(email_id=lead.email_id, campaign=campaign)
@@ -40,7 +47,12 @@ def test_whole_journey_from_lead_to_won_opportunity_and_the_funnel():
 
 	rows = {r["stage"]: r for r in run("Sales Funnel", filters={"campaign": campaign})["result"]}
 	# the merged twin stays counted as an Unqualified lead
-	assert (rows["Leads"]["count"], rows["Converted"]["count"], rows["Won"]["count"], rows["Won"]["value"]) == (2, 1, 1, 2500)
+	assert (
+		rows["Leads"]["count"],
+		rows["Converted"]["count"],
+		rows["Won"]["count"],
+		rows["Won"]["value"],
+	) == (2, 1, 1, 2500)
 
 
 def cleanup(committed, result):
@@ -54,7 +66,11 @@ def test_rest_journey_as_a_sales_user(api_as, committed):
 	api = api_as("Sales User")
 	created = api.post(
 		"/api/resource/Lead",
-		json={"first_name": "Rest", "company_name": unique("Rest Co "), "email_id": f"{unique()}@example.com"},
+		json={
+			"first_name": "Rest",
+			"company_name": unique("Rest Co "),
+			"email_id": f"{unique()}@example.com",
+		},
 	)
 	assert created.status_code == 200, created.text
 	name = created.json()["data"]["name"]
@@ -66,7 +82,9 @@ def test_rest_journey_as_a_sales_user(api_as, committed):
 	assert frappe.db.get_value("Lead", name, "status") == "New"
 
 	doc = api.get(f"/api/resource/Lead/{name}").json()["data"]
-	moved = api.post("/api/method/frappe.model.workflow.apply_workflow", json={"doc": doc, "action": "Contact"})
+	moved = api.post(
+		"/api/method/frappe.model.workflow.apply_workflow", json={"doc": doc, "action": "Contact"}
+	)
 	assert moved.status_code == 200, moved.text
 	assert moved.json()["message"]["status"] == "Contacted"
 
@@ -101,12 +119,18 @@ def test_rest_bad_input_and_forbidden_calls(api_as, committed):
 	refused = seller.post("/api/method/crm_suite.sales.conversion.convert_lead", json={"lead": lead.name})
 	assert refused.status_code == 417 and "Unqualified" in refused.text
 	itself = seller.post(
-		"/api/method/crm_suite.sales.duplicates.merge_leads", json={"duplicate": lead.name, "original": lead.name}
+		"/api/method/crm_suite.sales.duplicates.merge_leads",
+		json={"duplicate": lead.name, "original": lead.name},
 	)
 	assert itself.status_code == 417 and "itself" in itself.text
 
 	agent = api_as("Support Agent")
-	assert agent.post("/api/method/crm_suite.sales.conversion.convert_lead", json={"lead": lead.name}).status_code == 403
+	assert (
+		agent.post(
+			"/api/method/crm_suite.sales.conversion.convert_lead", json={"lead": lead.name}
+		).status_code
+		== 403
+	)
 	assert (
 		agent.post(
 			"/api/method/frappe.desk.query_report.run", json={"report_name": "Sales Funnel", "filters": {}}

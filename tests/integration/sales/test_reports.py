@@ -7,7 +7,13 @@ from frappe.utils import add_days, add_months, getdate, nowdate
 from crm_suite.sales.conversion import convert_lead
 from tests.integration.factories import make_campaign, make_lead, make_opportunity
 
-REPORTS = ("Sales Funnel", "Lead Conversion Time", "Lead Source Effectiveness", "Pipeline Forecast", "Win Loss Analysis")
+REPORTS = (
+	"Sales Funnel",
+	"Lead Conversion Time",
+	"Lead Source Effectiveness",
+	"Pipeline Forecast",
+	"Win Loss Analysis",
+)
 
 
 def run(report, **filters):
@@ -36,7 +42,12 @@ def pipeline():
 	lost.update({"status": "Lost", "lost_reason": "Price"})
 	lost.save()
 	month = getdate(add_months(nowdate(), 1)).strftime("%Y-%m")
-	make_opportunity(campaign=campaign, amount=500, sales_stage="Qualification", expected_close_date=add_months(nowdate(), 1))
+	make_opportunity(
+		campaign=campaign,
+		amount=500,
+		sales_stage="Qualification",
+		expected_close_date=add_months(nowdate(), 1),
+	)
 	return frappe._dict(campaign=campaign, month=month)
 
 
@@ -46,7 +57,10 @@ def test_sales_funnel_counts_values_and_rates(pipeline):
 	assert [rows[s]["count"] for s in ("Leads", "Contacted", "Qualified", "Converted")] == [4, 3, 2, 2]
 	assert rows["Contacted"]["conversion_rate"] == 75.0 and rows["Contacted"]["drop_off"] == 1
 	# opportunities: open@Qualification(500), lost@Needs Analysis(400), won@Proposal(1000)
-	assert [rows[s]["count"] for s in ("Prospecting", "Qualification", "Needs Analysis", "Proposal", "Negotiation", "Won")] == [3, 3, 2, 1, 1, 1]
+	assert [
+		rows[s]["count"]
+		for s in ("Prospecting", "Qualification", "Needs Analysis", "Proposal", "Negotiation", "Won")
+	] == [3, 3, 2, 1, 1, 1]
 	assert rows["Needs Analysis"]["value"] == 1400 and rows["Won"]["value"] == 1000
 	assert result["chart"]["data"]["labels"][0] == "Leads"
 

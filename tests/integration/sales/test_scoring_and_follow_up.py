@@ -46,7 +46,9 @@ def test_follow_up_todo_is_created_once_for_an_untouched_open_lead(monkeypatch):
 	stale, fresh, closed = make_lead(lead_owner=owner.name), make_lead(), make_lead()
 	old = add_days(now_datetime(), -5)
 	frappe.db.set_value("Lead", stale.name, "modified", old, update_modified=False)
-	frappe.db.set_value("Lead", closed.name, {"modified": old, "status": "Unqualified"}, update_modified=False)
+	frappe.db.set_value(
+		"Lead", closed.name, {"modified": old, "status": "Unqualified"}, update_modified=False
+	)
 
 	before = frappe.db.count("ToDo")  # (the round robin may have assigned the leads: ToDos too)
 	follow_up.create_follow_up_todos()
@@ -73,7 +75,12 @@ def test_new_leads_are_assigned_round_robin_among_sales_users():
 	rule = frappe.get_doc("Assignment Rule", routing.RULE)
 	assert sorted(u.user for u in rule.users) == sorted([a.name, b.name]) and not rule.disabled
 
-	owners = [frappe.get_all("ToDo", {"reference_type": "Lead", "reference_name": make_lead().name}, pluck="allocated_to") for _ in range(4)]
+	owners = [
+		frappe.get_all(
+			"ToDo", {"reference_type": "Lead", "reference_name": make_lead().name}, pluck="allocated_to"
+		)
+		for _ in range(4)
+	]
 	assert sorted(o[0] for o in owners) == sorted([a.name, b.name] * 2)
 	assert owners[0] != owners[1]
 

@@ -15,7 +15,9 @@ class CRMSettings(Document):
 		from frappe.types import DF
 
 		follow_up_days: DF.Int
+		lead_score_model: DF.JSON | None
 		learned_score_weight: DF.Percent
 		min_history_for_learning: DF.Int
+		model_updated_on: DF.Datetime | None
 	# end: auto-generated types
 	pass

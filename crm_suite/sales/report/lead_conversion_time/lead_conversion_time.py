@@ -18,15 +18,57 @@ def execute(filters=None):
 
 def columns():
 	return [
-		{"fieldname": "source", "label": _("Source"), "fieldtype": "Link", "options": "Lead Source", "width": 160},
+		{
+			"fieldname": "source",
+			"label": _("Source"),
+			"fieldtype": "Link",
+			"options": "Lead Source",
+			"width": 160,
+		},
 		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
 		{"fieldname": "won", "label": _("Won"), "fieldtype": "Int", "width": 80},
-		{"fieldname": "mean_lead_to_opportunity", "label": _("Lead → Opportunity, Mean Days"), "fieldtype": "Float", "precision": 1, "width": 210},
-		{"fieldname": "median_lead_to_opportunity", "label": _("Lead → Opportunity, Median Days"), "fieldtype": "Float", "precision": 1, "width": 220},
-		{"fieldname": "mean_opportunity_to_won", "label": _("Opportunity → Won, Mean Days"), "fieldtype": "Float", "precision": 1, "width": 210},
-		{"fieldname": "median_opportunity_to_won", "label": _("Opportunity → Won, Median Days"), "fieldtype": "Float", "precision": 1, "width": 220},
-		{"fieldname": "mean_lead_to_won", "label": _("Lead → Won, Mean Days"), "fieldtype": "Float", "precision": 1, "width": 180},
-		{"fieldname": "median_lead_to_won", "label": _("Lead → Won, Median Days"), "fieldtype": "Float", "precision": 1, "width": 190},
+		{
+			"fieldname": "mean_lead_to_opportunity",
+			"label": _("Lead → Opportunity, Mean Days"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 210,
+		},
+		{
+			"fieldname": "median_lead_to_opportunity",
+			"label": _("Lead → Opportunity, Median Days"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 220,
+		},
+		{
+			"fieldname": "mean_opportunity_to_won",
+			"label": _("Opportunity → Won, Mean Days"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 210,
+		},
+		{
+			"fieldname": "median_opportunity_to_won",
+			"label": _("Opportunity → Won, Median Days"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 220,
+		},
+		{
+			"fieldname": "mean_lead_to_won",
+			"label": _("Lead → Won, Mean Days"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 180,
+		},
+		{
+			"fieldname": "median_lead_to_won",
+			"label": _("Lead → Won, Median Days"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 190,
+		},
 	]
 
 
@@ -66,8 +108,14 @@ def chart(rows):
 		"data": {
 			"labels": [r.source or _("Not Set") for r in rows],
 			"datasets": [
-				{"name": _("Lead → Opportunity (median days)"), "values": [r.median_lead_to_opportunity or 0 for r in rows]},
-				{"name": _("Opportunity → Won (median days)"), "values": [r.median_opportunity_to_won or 0 for r in rows]},
+				{
+					"name": _("Lead → Opportunity (median days)"),
+					"values": [r.median_lead_to_opportunity or 0 for r in rows],
+				},
+				{
+					"name": _("Opportunity → Won (median days)"),
+					"values": [r.median_opportunity_to_won or 0 for r in rows],
+				},
 			],
 		},
 		"type": "bar",

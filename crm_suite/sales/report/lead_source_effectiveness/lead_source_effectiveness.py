@@ -1,7 +1,8 @@
 # Copyright (c) 2026, crm_suite developers and contributors
 # For license information, please see license.txt
 """Lead Source Effectiveness: per source, leads, converted leads and conversion rate, opportunities, won
-opportunities and won revenue. Two GROUP BYs (leads by source; their opportunities by the lead's source)."""
+opportunities and won revenue. Two GROUP BYs: leads by source, and opportunities by their source (copied
+from the lead when it is converted); the date, owner and campaign filters apply to each's own fields."""
 
 import frappe
 from frappe import _
@@ -17,11 +18,28 @@ def execute(filters=None):
 
 def columns():
 	return [
-		{"fieldname": "source", "label": _("Source"), "fieldtype": "Link", "options": "Lead Source", "width": 160},
+		{
+			"fieldname": "source",
+			"label": _("Source"),
+			"fieldtype": "Link",
+			"options": "Lead Source",
+			"width": 160,
+		},
 		{"fieldname": "leads", "label": _("Leads"), "fieldtype": "Int", "width": 100},
 		{"fieldname": "converted", "label": _("Converted"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "conversion_rate", "label": _("Conversion Rate %"), "fieldtype": "Percent", "width": 140},
-		{"fieldname": "average_score", "label": _("Average Lead Score"), "fieldtype": "Float", "precision": 1, "width": 150},
+		{
+			"fieldname": "conversion_rate",
+			"label": _("Conversion Rate %"),
+			"fieldtype": "Percent",
+			"width": 140,
+		},
+		{
+			"fieldname": "average_score",
+			"label": _("Average Lead Score"),
+			"fieldtype": "Float",
+			"precision": 1,
+			"width": 150,
+		},
 		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
 		{"fieldname": "won", "label": _("Won"), "fieldtype": "Int", "width": 80},
 		{"fieldname": "win_rate", "label": _("Win Rate %"), "fieldtype": "Percent", "width": 110},
@@ -38,14 +56,16 @@ def data(filters: dict) -> list[dict]:
 		w.params,
 		as_dict=True,
 	)
+	# Opportunities carry their lead's source (and campaign) from the conversion, so they are counted by
+	# their own source, creation date and owner: an index-only scan, no join to a million leads.
+	ow = where(filters, "o", "creation", "opportunity_owner")
 	opportunities = {
 		r.source: r
 		for r in frappe.db.sql(
-			f"""select ifnull(l.source, '') as source, count(*) as opportunities, sum(o.status = 'Won') as won,
+			f"""select ifnull(o.source, '') as source, count(*) as opportunities, sum(o.status = 'Won') as won,
 				sum(o.status in ('Won', 'Lost')) as closed, sum(if(o.status = 'Won', o.amount, 0)) as won_revenue
-			from `tabOpportunity` o join `tabLead` l on l.name = o.lead
-			where {w.sql} group by ifnull(l.source, '')""",
-			w.params,
+			from `tabOpportunity` o where {ow.sql} group by ifnull(o.source, '')""",
+			ow.params,
 			as_dict=True,
 		)
 	}

@@ -21,7 +21,12 @@ def columns():
 		{"fieldname": "owner", "label": _("Owner"), "fieldtype": "Link", "options": "User", "width": 220},
 		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
 		{"fieldname": "amount", "label": _("Amount"), "fieldtype": "Currency", "width": 150},
-		{"fieldname": "weighted_amount", "label": _("Weighted Amount"), "fieldtype": "Currency", "width": 160},
+		{
+			"fieldname": "weighted_amount",
+			"label": _("Weighted Amount"),
+			"fieldtype": "Currency",
+			"width": 160,
+		},
 	]
 
 

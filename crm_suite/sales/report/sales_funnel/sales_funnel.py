@@ -33,10 +33,20 @@ def columns():
 		{"fieldname": "stage", "label": _("Stage"), "fieldtype": "Data", "width": 180},
 		{"fieldname": "count", "label": _("Count"), "fieldtype": "Int", "width": 110},
 		{"fieldname": "value", "label": _("Value"), "fieldtype": "Currency", "width": 150},
-		{"fieldname": "conversion_rate", "label": _("Conversion from Previous %"), "fieldtype": "Percent", "width": 200},
+		{
+			"fieldname": "conversion_rate",
+			"label": _("Conversion from Previous %"),
+			"fieldtype": "Percent",
+			"width": 200,
+		},
 		{"fieldname": "drop_off", "label": _("Drop-off"), "fieldtype": "Int", "width": 110},
 		{"fieldname": "drop_off_rate", "label": _("Drop-off %"), "fieldtype": "Percent", "width": 110},
-		{"fieldname": "overall_rate", "label": _("Conversion from Top %"), "fieldtype": "Percent", "width": 180},
+		{
+			"fieldname": "overall_rate",
+			"label": _("Conversion from Top %"),
+			"fieldtype": "Percent",
+			"width": 180,
+		},
 	]
 
 
@@ -44,6 +54,8 @@ def funnel(filters: dict) -> list[dict]:
 	lead_where = where(filters, "l", "creation", "lead_owner")
 	by_status = dict(
 		frappe.db.sql(
+			# no status list: MariaDB then reads the (status, creation) index in order, which measured
+			# faster than a range over the statuses
 			f"select l.status, count(*) from `tabLead` l where {lead_where.sql} group by l.status",
 			lead_where.params,
 		)
@@ -100,5 +112,10 @@ def summary(rows):
 		{"label": _("Leads"), "value": leads, "datatype": "Int", "indicator": "Blue"},
 		{"label": _("Won"), "value": won["count"], "datatype": "Int", "indicator": "Green"},
 		{"label": _("Won Value"), "value": won["value"], "datatype": "Currency", "indicator": "Green"},
-		{"label": _("Lead to Won %"), "value": percent(won["count"], leads), "datatype": "Percent", "indicator": "Blue"},
+		{
+			"label": _("Lead to Won %"),
+			"value": percent(won["count"], leads),
+			"datatype": "Percent",
+			"indicator": "Blue",
+		},
 	]

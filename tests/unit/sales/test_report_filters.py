@@ -14,7 +14,14 @@ def test_no_filters_is_always_true():
 
 def test_datetime_range_is_half_open_and_values_are_parameters():
 	w = where(
-		{"from_date": "2026-01-01", "to_date": "2026-01-31", "owner": "a@b.c", "source": "Web", "campaign": "X"}, "l"
+		{
+			"from_date": "2026-01-01",
+			"to_date": "2026-01-31",
+			"owner": "a@b.c",
+			"source": "Web",
+			"campaign": "X",
+		},
+		"l",
 	)
 	assert "l.`creation` >= %(from_date)s" in w.sql and "l.`creation` < %(to_date)s" in w.sql
 	assert w.params["to_date"] == datetime.date(2026, 2, 1)

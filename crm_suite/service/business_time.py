@@ -143,7 +143,11 @@ def _compute_windows(day: date, cal: ServiceCalendar) -> list[tuple[datetime, da
 	out = []
 	for start, end in cal.hours.get(day.weekday(), ()):
 		local_start = datetime.combine(day, start)
-		local_end = datetime.combine(day + timedelta(days=1), time(0)) if end == time(0) else datetime.combine(day, end)
+		local_end = (
+			datetime.combine(day + timedelta(days=1), time(0))
+			if end == time(0)
+			else datetime.combine(day, end)
+		)
 		out.append((_to_utc(local_start, cal.tz), _to_utc(local_end, cal.tz)))
 	return out
 

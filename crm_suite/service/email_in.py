@@ -15,7 +15,11 @@ AGENT_ROLES = {"Support Agent", "Support Manager"}
 
 
 def on_communication_insert(doc, method=None) -> None:
-	if doc.reference_doctype != "Ticket" or not doc.reference_name or doc.communication_type != "Communication":
+	if (
+		doc.reference_doctype != "Ticket"
+		or not doc.reference_name
+		or doc.communication_type != "Communication"
+	):
 		return
 	if not frappe.db.exists("Ticket", doc.reference_name):
 		return
@@ -57,7 +61,9 @@ def on_customer_message(doc) -> None:
 		).insert(ignore_permissions=True)
 		doc.db_set({"reference_name": follow_up.name}, update_modified=False)
 		follow_up.add_comment("Info", _("Follow-up of closed ticket {0}").format(ticket.name))
-		ticket.add_comment("Info", _("A new message was filed as follow-up ticket {0}").format(follow_up.name))
+		ticket.add_comment(
+			"Info", _("A new message was filed as follow-up ticket {0}").format(follow_up.name)
+		)
 
 
 def set_status(ticket, status: str, reason: str) -> None:

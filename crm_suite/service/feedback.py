@@ -46,7 +46,9 @@ def request_feedback(ticket) -> bool:
 	frappe.sendmail(
 		recipients=[ticket.raised_by],
 		subject=_("How did we do? {0}").format(ticket.subject),
-		message=_("Your ticket {0} has been resolved. Please rate our service from 1 to 5:").format(ticket.name)
+		message=_("Your ticket {0} has been resolved. Please rate our service from 1 to 5:").format(
+			ticket.name
+		)
 		+ f"<p>{links}</p>",
 		reference_doctype="Ticket",
 		reference_name=ticket.name,

@@ -29,7 +29,10 @@ def check_sla() -> dict:
 		candidates = candidates | (
 			ticket.agreement_status.isin(["First Response Due", "Resolution Due"])
 			& ticket.status.isin(["Open", "In Progress"])
-			& ((ticket.first_responded_on.isnull() & (ticket.response_by < soon)) | (ticket.resolution_by < soon))
+			& (
+				(ticket.first_responded_on.isnull() & (ticket.response_by < soon))
+				| (ticket.resolution_by < soon)
+			)
 		)
 	rows = (
 		frappe.qb.from_(ticket)
@@ -47,7 +50,11 @@ def check_sla() -> dict:
 			frappe.db.commit()
 		except Exception:
 			frappe.db.rollback()
-			frappe.log_error(title=_("SLA escalation failed for {0}").format(name), reference_doctype="Ticket", reference_name=name)
+			frappe.log_error(
+				title=_("SLA escalation failed for {0}").format(name),
+				reference_doctype="Ticket",
+				reference_name=name,
+			)
 	return {"failed": failed, "escalated": escalated}
 
 
@@ -71,7 +78,9 @@ def pick_manager() -> str | None:
 
 def escalate(name: str, at_risk: bool = False) -> bool:
 	"""Assign a Support Manager, notify them and log it on the ticket. Does nothing twice."""
-	row = frappe.db.get_value("Ticket", name, ["escalated_on", "agreement_status", "subject"], as_dict=True, for_update=True)
+	row = frappe.db.get_value(
+		"Ticket", name, ["escalated_on", "agreement_status", "subject"], as_dict=True, for_update=True
+	)
 	if not row or row.escalated_on or (row.agreement_status != "Failed" and not at_risk):
 		return False
 	manager = pick_manager()
@@ -102,7 +111,9 @@ def escalate(name: str, at_risk: bool = False) -> bool:
 			"email_content": row.subject,
 		}
 	).insert(ignore_permissions=True)
-	frappe.db.set_value("Ticket", name, {"escalated_on": current_time(), "escalated_to": manager}, update_modified=False)
+	frappe.db.set_value(
+		"Ticket", name, {"escalated_on": current_time(), "escalated_to": manager}, update_modified=False
+	)
 	frappe.get_doc("Ticket", name).add_comment(
 		"Info",
 		(
@@ -139,5 +150,9 @@ def auto_close_resolved() -> dict:
 			closed += 1
 		except Exception:
 			frappe.db.rollback()
-			frappe.log_error(title=_("Auto-close failed for {0}").format(name), reference_doctype="Ticket", reference_name=name)
+			frappe.log_error(
+				title=_("Auto-close failed for {0}").format(name),
+				reference_doctype="Ticket",
+				reference_name=name,
+			)
 	return {"closed": closed}

@@ -100,7 +100,9 @@ def restrict_portal_ticket(ticket) -> None:
 	)
 	ticket.raised_by = user_email(user)
 	ticket.contact = (linked or contacts or [None])[0]
-	ticket.customer = ticket.customer if ticket.customer in customers else (customers[0] if customers else None)
+	ticket.customer = (
+		ticket.customer if ticket.customer in customers else (customers[0] if customers else None)
+	)
 	ticket.status = "Open"
 	ticket.agent = None
 	ticket.service_level_agreement = None
@@ -123,7 +125,9 @@ def _portal_ticket(name: str, ptype: str = "read"):
 @frappe.whitelist()
 def get_my_tickets(status: str | None = None) -> list[dict]:
 	filters = {"status": status} if status else {}
-	return frappe.get_list("Ticket", filters=filters, fields=TICKET_FIELDS, order_by="modified desc", limit=200)
+	return frappe.get_list(
+		"Ticket", filters=filters, fields=TICKET_FIELDS, order_by="modified desc", limit=200
+	)
 
 
 @frappe.whitelist()
@@ -138,7 +142,11 @@ def get_ticket(name: str) -> dict:
 def get_messages(name: str) -> list[dict]:
 	return frappe.get_all(
 		"Communication",
-		filters={"reference_doctype": "Ticket", "reference_name": name, "communication_type": "Communication"},
+		filters={
+			"reference_doctype": "Ticket",
+			"reference_name": name,
+			"communication_type": "Communication",
+		},
 		fields=["name", "sender", "sender_full_name", "sent_or_received", "content", "creation"],
 		order_by="creation asc",
 	)
@@ -185,7 +193,9 @@ def create_ticket(subject: str, description: str | None = None, ticket_type: str
 			"doctype": "Ticket",
 			"subject": strip_html(subject).strip()[:140],
 			"description": escape_html(description or ""),
-			"ticket_type": ticket_type if ticket_type and frappe.db.exists("Ticket Type", ticket_type) else None,
+			"ticket_type": ticket_type
+			if ticket_type and frappe.db.exists("Ticket Type", ticket_type)
+			else None,
 		}
 	)
 	ticket.insert()

@@ -19,13 +19,19 @@ def support_agents(exclude: str | None = None) -> list[str]:
 
 
 def sync_support_agents(exclude: str | None = None) -> None:
+	"""Members = the enabled Support Agents. With none the rule is disabled: Frappe's round robin cannot
+	pick from an empty list (it would fail the ticket's insert)."""
 	if not frappe.db.exists("Assignment Rule", RULE):
 		return
 	rule = frappe.get_doc("Assignment Rule", RULE)
 	wanted = support_agents(exclude)
-	if [u.user for u in rule.users] == wanted:
+	disabled = 0 if wanted else 1
+	if [u.user for u in rule.users] == wanted and rule.disabled == disabled:
 		return
 	rule.set("users", [{"user": u} for u in wanted])
+	rule.disabled = disabled
+	if rule.last_user not in wanted:
+		rule.last_user = None
 	rule.flags.ignore_permissions = True
 	rule.save()
 
@@ -44,5 +50,7 @@ def on_user_update(doc, method=None) -> None:
 
 def on_user_trash(doc, method=None) -> None:
 	"""A deleted user must leave the round robin, or new tickets would be assigned to nobody (and fail)."""
-	if doc.name in {u.user for u in frappe.get_all("Assignment Rule User", filters={"parent": RULE}, fields=["user"])}:
+	if doc.name in {
+		u.user for u in frappe.get_all("Assignment Rule User", filters={"parent": RULE}, fields=["user"])
+	}:
 		sync_support_agents(exclude=doc.name)

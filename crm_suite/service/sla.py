@@ -128,7 +128,8 @@ def apply_sla(ticket, now: datetime | None = None) -> None:
 	now = now or current_time()
 	before = ticket.get_doc_before_save() if not ticket.is_new() else None
 	if not ticket.service_level_agreement or (
-		before and (before.customer != ticket.customer or before.ticket_type != ticket.ticket_type)
+		before
+		and (before.customer != ticket.customer or before.ticket_type != ticket.ticket_type)
 		and before.service_level_agreement == ticket.service_level_agreement
 	):
 		ticket.service_level_agreement = choose_sla(ticket.customer, ticket.ticket_type)
@@ -237,7 +238,19 @@ def recompute_open_tickets(
 	)
 	updates: list[tuple] = []
 	done = 0
-	for name, status, priority, agreement, opening, paused, responded, resolved, response_by, resolution_by, previous in rows:
+	for (
+		name,
+		status,
+		priority,
+		agreement,
+		opening,
+		paused,
+		responded,
+		resolved,
+		response_by,
+		resolution_by,
+		previous,
+	) in rows:
 		targets = get_targets(agreement, priority)
 		if not targets or not opening:
 			continue
@@ -250,8 +263,13 @@ def recompute_open_tickets(
 		if status not in DONE_STATUSES:
 			resolution_by = d.resolution_by
 		state = agreement_status(
-			status=status, now=now, response_by=response_by, resolution_by=resolution_by,
-			first_responded_on=responded, resolution_date=resolved, previous=previous,
+			status=status,
+			now=now,
+			response_by=response_by,
+			resolution_by=resolution_by,
+			first_responded_on=responded,
+			resolution_date=resolved,
+			previous=previous,
 		)
 		updates.append((name, response_by, resolution_by, state))
 		if len(updates) >= chunk:
@@ -310,7 +328,8 @@ def validate_agreement(sla) -> None:
 			validate_windows(weekday, windows)
 		except ValueError:
 			frappe.throw(
-				_("Service hours on {0} overlap").format(_(WEEKDAYS[weekday])), title=_("Invalid Service Hours")
+				_("Service hours on {0} overlap").format(_(WEEKDAYS[weekday])),
+				title=_("Invalid Service Hours"),
 			)
 	if not by_day:
 		frappe.throw(_("Add at least one row of service hours"), title=_("Invalid Service Hours"))
@@ -318,7 +337,9 @@ def validate_agreement(sla) -> None:
 	seen = set()
 	for row in sla.priorities:
 		if row.priority in seen:
-			frappe.throw(_("Priority {0} is listed twice").format(_(row.priority)), title=_("Duplicate Priority"))
+			frappe.throw(
+				_("Priority {0} is listed twice").format(_(row.priority)), title=_("Duplicate Priority")
+			)
 		seen.add(row.priority)
 		if flt(row.response_time) <= 0 or flt(row.resolution_time) <= 0:
 			frappe.throw(
@@ -340,5 +361,6 @@ def validate_agreement(sla) -> None:
 		)
 		if other:
 			frappe.throw(
-				_("{0} is already the default agreement").format(frappe.bold(other)), title=_("Duplicate Default")
+				_("{0} is already the default agreement").format(frappe.bold(other)),
+				title=_("Duplicate Default"),
 			)

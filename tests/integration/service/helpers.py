@@ -11,8 +11,14 @@ HOUR = 3600
 
 
 def make_sla(
-	priorities=None, hours=None, default=False, holidays=(), time_zone=None, customer_group=None,
-	ticket_type=None, name=None,
+	priorities=None,
+	hours=None,
+	default=False,
+	holidays=(),
+	time_zone=None,
+	customer_group=None,
+	ticket_type=None,
+	name=None,
 ):
 	"""Default: Monday–Friday 09:00–17:00; Medium 4 h response / 16 h resolution, Urgent 30 min / 4 h."""
 	if default:
@@ -20,13 +26,17 @@ def make_sla(
 		frappe.db.set_value("Service Level Agreement", {"default_sla": 1}, "default_sla", 0)
 	holiday_list = None
 	if holidays:
-		holiday_list = frappe.get_doc(
-			{
-				"doctype": "Service Holiday List",
-				"holiday_list_name": unique("Holidays "),
-				"holidays": [{"holiday_date": d, "description": "Holiday"} for d in holidays],
-			}
-		).insert().name
+		holiday_list = (
+			frappe.get_doc(
+				{
+					"doctype": "Service Holiday List",
+					"holiday_list_name": unique("Holidays "),
+					"holidays": [{"holiday_date": d, "description": "Holiday"} for d in holidays],
+				}
+			)
+			.insert()
+			.name
+		)
 	priorities = priorities or {"Low": (8, 40), "Medium": (4, 16), "High": (2, 8), "Urgent": (0.5, 4)}
 	return frappe.get_doc(
 		{

@@ -50,10 +50,14 @@ def test_mail_creates_a_ticket_and_replies_thread_onto_it(account):
 	assert (ticket.subject, ticket.raised_by, ticket.status) == ("Printer on fire", sender, "Open")
 	assert ticket.service_level_agreement and ticket.agreement_status == "First Response Due"
 
-	reply = receive(account, sender, "Re: Printer on fire", "Still burning.", f"{unique()}@mail.example.com", first_id)
+	reply = receive(
+		account, sender, "Re: Printer on fire", "Still burning.", f"{unique()}@mail.example.com", first_id
+	)
 	assert (reply.reference_doctype, reply.reference_name) == ("Ticket", ticket.name)
 	assert frappe.db.count("Ticket", {"raised_by": sender}) == 1
-	assert frappe.db.count("Communication", {"reference_doctype": "Ticket", "reference_name": ticket.name}) == 2
+	assert (
+		frappe.db.count("Communication", {"reference_doctype": "Ticket", "reference_name": ticket.name}) == 2
+	)
 
 
 def test_the_first_agent_reply_is_the_first_response_and_a_customer_reply_reopens(account):
@@ -69,14 +73,28 @@ def test_the_first_agent_reply_is_the_first_response_and_a_customer_reply_reopen
 	agent = make_agent()
 	frappe.set_user(agent.name)
 	make_communication(
-		doctype="Ticket", name=ticket_name, content="Try resetting your password.", subject="Re: Cannot log in",
-		sender=agent.name, recipients=sender, send_email=False, communication_medium="Email",
+		doctype="Ticket",
+		name=ticket_name,
+		content="Try resetting your password.",
+		subject="Re: Cannot log in",
+		sender=agent.name,
+		recipients=sender,
+		send_email=False,
+		communication_medium="Email",
 	)
-	first = frappe.db.get_value("Ticket", ticket_name, ["first_responded_on", "agreement_status"], as_dict=True)
+	first = frappe.db.get_value(
+		"Ticket", ticket_name, ["first_responded_on", "agreement_status"], as_dict=True
+	)
 	assert first.first_responded_on and first.agreement_status == "Resolution Due"
 	make_communication(
-		doctype="Ticket", name=ticket_name, content="Any luck?", subject="Re: Cannot log in",
-		sender=agent.name, recipients=sender, send_email=False, communication_medium="Email",
+		doctype="Ticket",
+		name=ticket_name,
+		content="Any luck?",
+		subject="Re: Cannot log in",
+		sender=agent.name,
+		recipients=sender,
+		send_email=False,
+		communication_medium="Email",
 	)
 	assert frappe.db.get_value("Ticket", ticket_name, "first_responded_on") == first.first_responded_on
 

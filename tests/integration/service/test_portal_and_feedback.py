@@ -49,7 +49,9 @@ def test_a_contact_sees_their_customers_tickets_only(two_customers):
 def test_staff_are_not_restricted(two_customers):
 	a, b = two_customers
 	frappe.set_user(make_agent().name)
-	names = set(frappe.get_list("Ticket", filters={"name": ("in", [a.ticket.name, b.ticket.name])}, pluck="name"))
+	names = set(
+		frappe.get_list("Ticket", filters={"name": ("in", [a.ticket.name, b.ticket.name])}, pluck="name")
+	)
 	assert names == {a.ticket.name, b.ticket.name}
 
 
@@ -59,10 +61,19 @@ def test_a_portal_ticket_belongs_to_its_creator_whatever_they_send(two_customers
 	name = portal.create_ticket("VPN down", "since noon")
 	ticket = frappe.get_doc("Ticket", name)
 	assert (ticket.customer, ticket.raised_by, ticket.contact, ticket.status) == (
-		a.customer.name, a.email, a.contact.name, "Open",
+		a.customer.name,
+		a.email,
+		a.contact.name,
+		"Open",
 	)
 	forged = frappe.get_doc(
-		{"doctype": "Ticket", "subject": "forged", "customer": b.customer.name, "raised_by": b.email, "status": "Resolved"}
+		{
+			"doctype": "Ticket",
+			"subject": "forged",
+			"customer": b.customer.name,
+			"raised_by": b.email,
+			"status": "Resolved",
+		}
 	).insert()
 	assert (forged.customer, forged.raised_by, forged.status) == (a.customer.name, a.email, "Open")
 
@@ -126,7 +137,9 @@ def test_feedback_with_the_emailed_token_or_by_the_owner(two_customers):
 	with pytest.raises(frappe.PermissionError):
 		submit_feedback(a.ticket.name, 1)  # not theirs
 	frappe.set_user("Administrator")
-	got = frappe.db.get_value("Ticket", a.ticket.name, ["feedback_rating", "feedback_comment", "feedback_on"], as_dict=True)
+	got = frappe.db.get_value(
+		"Ticket", a.ticket.name, ["feedback_rating", "feedback_comment", "feedback_on"], as_dict=True
+	)
 	assert (got.feedback_rating, got.feedback_comment) == (4, "quick and kind") and got.feedback_on
 	assert frappe.db.get_value("Ticket", b.ticket.name, "feedback_rating") == 2
 
@@ -137,8 +150,12 @@ def test_an_open_ticket_cannot_be_rated(two_customers):
 		submit_feedback(a.ticket.name, 5, token=feedback_token(a.ticket.name))
 
 
-def test_resolving_emails_a_rating_link(two_customers):
-	a, _b = two_customers
+def test_resolving_emails_a_rating_link():
+	# With an outgoing account, Frappe sends assignment notifications at once in tests and commits:
+	# keep the round robin out of this test so nothing leaks.
+	frappe.db.set_value("Assignment Rule", "Ticket Round Robin", "disabled", 1)
+	a = make_portal_customer()
+	a.ticket = make_ticket(customer=a.customer.name, raised_by=a.email)
 	frappe.db.set_value("Email Account", {"default_outgoing": 1}, "default_outgoing", 0)
 	frappe.get_doc(
 		{
@@ -159,7 +176,9 @@ def test_resolving_emails_a_rating_link(two_customers):
 	assert len(queued) == 1
 	mime = email.message_from_string(frappe.get_doc("Email Queue", queued[0]).message)
 	message = "".join(
-		part.get_payload(decode=True).decode() for part in mime.walk() if part.get_content_type() == "text/html"
+		part.get_payload(decode=True).decode()
+		for part in mime.walk()
+		if part.get_content_type() == "text/html"
 	)
 	assert feedback_token(a.ticket.name) in message and "rating=5" in message
 	assert frappe.db.get_value("Ticket", a.ticket.name, "feedback_requested_on")
@@ -169,7 +188,9 @@ def test_no_rating_email_when_switched_off(two_customers):
 	a, _b = two_customers
 	frappe.db.set_single_value("Support Settings", "send_feedback_request", 0)
 	resolve(a.ticket)
-	assert not frappe.db.exists("Email Queue", {"reference_doctype": "Ticket", "reference_name": a.ticket.name})
+	assert not frappe.db.exists(
+		"Email Queue", {"reference_doctype": "Ticket", "reference_name": a.ticket.name}
+	)
 
 
 # ----------------------------------------------------------------- over HTTP
@@ -209,7 +230,9 @@ def test_another_customers_ticket_is_refused_over_rest_and_the_portal(live, gues
 	listed = a.api.get("/api/resource/Ticket", params={"limit_page_length": 0}).json()["data"]
 	assert [t["name"] for t in listed] == [a.ticket.name]
 	assert a.api.put(f"/api/resource/Ticket/{a.ticket.name}", json={"status": "Closed"}).status_code == 403
-	r = a.api.post("/api/method/crm_suite.service.portal.reply", json={"ticket": b.ticket.name, "message": "hi"})
+	r = a.api.post(
+		"/api/method/crm_suite.service.portal.reply", json={"ticket": b.ticket.name, "message": "hi"}
+	)
 	assert r.status_code == 403
 
 	page = a.api.get("/support")
@@ -225,8 +248,15 @@ def test_feedback_over_http_with_the_emailed_link(live, guest_api):
 	frappe.db.set_value("Ticket", a.ticket.name, "status", "Resolved")
 	frappe.db.commit()
 	token = feedback_token(a.ticket.name)
-	assert guest_api.get("/support/feedback", params={"ticket": a.ticket.name, "token": token, "rating": 5}).status_code == 200
-	assert guest_api.get("/support/feedback", params={"ticket": a.ticket.name, "token": "x"}).status_code == 403
+	assert (
+		guest_api.get(
+			"/support/feedback", params={"ticket": a.ticket.name, "token": token, "rating": 5}
+		).status_code
+		== 200
+	)
+	assert (
+		guest_api.get("/support/feedback", params={"ticket": a.ticket.name, "token": "x"}).status_code == 403
+	)
 	bad = guest_api.post(
 		"/api/method/crm_suite.service.feedback.submit_feedback",
 		json={"ticket": a.ticket.name, "token": token, "rating": 9},
@@ -238,4 +268,7 @@ def test_feedback_over_http_with_the_emailed_link(live, guest_api):
 	)
 	assert ok.status_code == 200, ok.text
 	frappe.db.rollback()
-	assert frappe.db.get_value("Ticket", a.ticket.name, ["feedback_rating", "feedback_comment"]) == (5, "great")
+	assert frappe.db.get_value("Ticket", a.ticket.name, ["feedback_rating", "feedback_comment"]) == (
+		5,
+		"great",
+	)

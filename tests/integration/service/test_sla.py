@@ -52,7 +52,9 @@ def test_bad_priorities_time_zone_and_a_second_default_are_refused(sla):
 	with pytest.raises(frappe.ValidationError, match="time zone"):
 		make_sla(time_zone="Mars/Olympus")
 	with pytest.raises(frappe.ValidationError, match="default"):
-		frappe.get_doc({**make_sla().as_dict(), "name": None, "sla_name": unique(), "default_sla": 1}).insert()
+		frappe.get_doc(
+			{**make_sla().as_dict(), "name": None, "sla_name": unique(), "default_sla": 1}
+		).insert()
 
 
 def test_conditions_choose_the_most_specific_agreement(sla):
@@ -66,7 +68,10 @@ def test_conditions_choose_the_most_specific_agreement(sla):
 		ticket_at(MON, customer=gold_customer.name, ticket_type="Incident").service_level_agreement
 		== gold_incident.name
 	)
-	assert ticket_at(MON, customer=make_customer().name, ticket_type="Incident").service_level_agreement == sla.name
+	assert (
+		ticket_at(MON, customer=make_customer().name, ticket_type="Incident").service_level_agreement
+		== sla.name
+	)
 
 
 # ----------------------------------------------------------------- deadlines

@@ -147,15 +147,29 @@ RESPONSE_BY, RESOLUTION_BY = dt(2026, 11, 24, 10, 0), dt(2026, 11, 25, 10, 0)
 		({"status": "In Progress", "first_responded_on": dt(2026, 11, 24, 11, 0)}, "Failed"),
 		({"status": "Waiting on Customer", "first_responded_on": dt(2026, 11, 24, 9, 0)}, "Paused"),
 		(
-			{"status": "Resolved", "first_responded_on": dt(2026, 11, 24, 9), "resolution_date": dt(2026, 11, 24, 11)},
+			{
+				"status": "Resolved",
+				"first_responded_on": dt(2026, 11, 24, 9),
+				"resolution_date": dt(2026, 11, 24, 11),
+			},
 			"Fulfilled",
 		),
 		(
-			{"status": "Closed", "first_responded_on": dt(2026, 11, 24, 9), "resolution_date": dt(2026, 11, 25, 11)},
+			{
+				"status": "Closed",
+				"first_responded_on": dt(2026, 11, 24, 9),
+				"resolution_date": dt(2026, 11, 25, 11),
+			},
 			"Failed",
 		),
-		({"status": "In Progress", "first_responded_on": dt(2026, 11, 24, 9), "previous": "Failed"}, "Failed"),
-		({"status": "In Progress", "now": dt(2026, 11, 26), "first_responded_on": dt(2026, 11, 24, 9)}, "Failed"),
+		(
+			{"status": "In Progress", "first_responded_on": dt(2026, 11, 24, 9), "previous": "Failed"},
+			"Failed",
+		),
+		(
+			{"status": "In Progress", "now": dt(2026, 11, 26), "first_responded_on": dt(2026, 11, 24, 9)},
+			"Failed",
+		),
 	],
 )
 def test_agreement_status(kw, expected):
@@ -168,4 +182,6 @@ def test_several_targets_in_one_walk_match_separate_walks():
 
 	start = dt(2026, 12, 23, 14, 20)
 	targets = [0, 30, 480, 100, 2400]
-	assert add_business_minutes_many(start, targets, CAL) == [add_business_minutes(start, m, CAL) for m in targets]
+	assert add_business_minutes_many(start, targets, CAL) == [
+		add_business_minutes(start, m, CAL) for m in targets
+	]

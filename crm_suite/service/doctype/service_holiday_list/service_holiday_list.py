@@ -13,8 +13,9 @@ class ServiceHolidayList(Document):
 	from typing import TYPE_CHECKING
 
 	if TYPE_CHECKING:
-		from crm_suite.service.doctype.service_holiday.service_holiday import ServiceHoliday
 		from frappe.types import DF
+
+		from crm_suite.service.doctype.service_holiday.service_holiday import ServiceHoliday
 
 		holiday_list_name: DF.Data
 		holidays: DF.Table[ServiceHoliday]
@@ -25,7 +26,9 @@ class ServiceHolidayList(Document):
 		for row in self.holidays:
 			if row.holiday_date in seen:
 				frappe.throw(
-					_("Row {0}: {1} is listed twice").format(row.idx, frappe.format(row.holiday_date, "Date")),
+					_("Row {0}: {1} is listed twice").format(
+						row.idx, frappe.format(row.holiday_date, "Date")
+					),
 					title=_("Duplicate Holiday"),
 				)
 			seen.add(row.holiday_date)

@@ -14,9 +14,10 @@ class ServiceLevelAgreement(Document):
 	from typing import TYPE_CHECKING
 
 	if TYPE_CHECKING:
+		from frappe.types import DF
+
 		from crm_suite.service.doctype.sla_priority.sla_priority import SLAPriority
 		from crm_suite.service.doctype.sla_service_hours.sla_service_hours import SLAServiceHours
-		from frappe.types import DF
 
 		customer_group: DF.Link | None
 		default_sla: DF.Check
@@ -37,6 +38,10 @@ class ServiceLevelAgreement(Document):
 		if not self.flags.in_insert:
 			# open tickets follow new hours, holidays or times (set-based, in the background)
 			frappe.enqueue(
-				"crm_suite.service.sla.recompute_agreement", queue="long", sla=self.name, enqueue_after_commit=True,
-				job_id=f"crm-sla-recompute-{self.name}", deduplicate=True,
+				"crm_suite.service.sla.recompute_agreement",
+				queue="long",
+				sla=self.name,
+				enqueue_after_commit=True,
+				job_id=f"crm-sla-recompute-{self.name}",
+				deduplicate=True,
 			)

@@ -21,7 +21,9 @@ class Ticket(Document):
 		from frappe.types import DF
 
 		agent: DF.Link | None
-		agreement_status: DF.Literal["", "First Response Due", "Resolution Due", "Paused", "Fulfilled", "Failed"]
+		agreement_status: DF.Literal[
+			"", "First Response Due", "Resolution Due", "Paused", "Fulfilled", "Failed"
+		]
 		contact: DF.Link | None
 		customer: DF.Link | None
 		description: DF.TextEditor | None

@@ -62,7 +62,11 @@ def execute(filters=None):
 	fulfilled = sum(flt(r.fulfilled) for r in rows)
 	summary = [
 		{"label": _("Tickets"), "value": total, "datatype": "Int"},
-		{"label": _("Compliance"), "value": flt(100.0 * fulfilled / total, 1) if total else 0, "datatype": "Percent",
-			"indicator": "Green" if total and fulfilled / total >= 0.9 else "Red"},
+		{
+			"label": _("Compliance"),
+			"value": flt(100.0 * fulfilled / total, 1) if total else 0,
+			"datatype": "Percent",
+			"indicator": "Green" if total and fulfilled / total >= 0.9 else "Red",
+		},
 	]
 	return columns, rows, None, chart, summary

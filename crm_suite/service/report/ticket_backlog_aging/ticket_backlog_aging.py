@@ -6,13 +6,20 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-BUCKETS = [(0, 1, "< 1 day"), (1, 3, "1–3 days"), (3, 7, "3–7 days"), (7, 14, "1–2 weeks"), (14, 30, "2–4 weeks"), (30, None, "> 30 days")]
+BUCKETS = [
+	(0, 1, "< 1 day"),
+	(1, 3, "1–3 days"),
+	(3, 7, "3–7 days"),
+	(7, 14, "1–2 weeks"),
+	(14, 30, "2–4 weeks"),
+	(30, None, "> 30 days"),
+]
 PRIORITIES = ["Urgent", "High", "Medium", "Low"]
 
 
 def bucket_sql() -> str:
 	parts = []
-	for i, (low, high, _label) in enumerate(BUCKETS):
+	for i, (_low, high, _label) in enumerate(BUCKETS):
 		if high is None:
 			parts.append(f"else {i}")
 		else:
@@ -48,7 +55,9 @@ def execute(filters=None):
 		row["total"] = sum(grid[i].values())
 		data.append(row)
 	columns = [{"fieldname": "age", "label": _("Age"), "fieldtype": "Data", "width": 140}]
-	columns += [{"fieldname": frappe.scrub(p), "label": _(p), "fieldtype": "Int", "width": 100} for p in PRIORITIES]
+	columns += [
+		{"fieldname": frappe.scrub(p), "label": _(p), "fieldtype": "Int", "width": 100} for p in PRIORITIES
+	]
 	columns.append({"fieldname": "total", "label": _("Total"), "fieldtype": "Int", "width": 100})
 	chart = {
 		"data": {

@@ -42,8 +42,18 @@ def execute(filters=None):
 		{"fieldname": "tickets", "label": _("Tickets"), "fieldtype": "Int", "width": 90},
 		{"fieldname": "resolved", "label": _("Resolved"), "fieldtype": "Int", "width": 90},
 		{"fieldname": "breached", "label": _("SLA Failed"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "avg_response_hours", "label": _("Avg First Response (h)"), "fieldtype": "Float", "width": 170},
-		{"fieldname": "avg_resolution_hours", "label": _("Avg Resolution (h)"), "fieldtype": "Float", "width": 150},
+		{
+			"fieldname": "avg_response_hours",
+			"label": _("Avg First Response (h)"),
+			"fieldtype": "Float",
+			"width": 170,
+		},
+		{
+			"fieldname": "avg_resolution_hours",
+			"label": _("Avg Resolution (h)"),
+			"fieldtype": "Float",
+			"width": 150,
+		},
 	]
 	chart = {
 		"data": {

@@ -71,3 +71,17 @@ def test_support_agent_has_no_transitions():
 	opp = make_opportunity()
 	as_user("Support Agent")
 	assert get_transitions(frappe.get_doc("Opportunity", opp.name)) == []
+
+
+def test_kanban_board_and_round_robin_fixtures_are_installed():
+	board = frappe.get_doc("Kanban Board", "Opportunity Pipeline")
+	assert (board.reference_doctype, board.field_name) == ("Opportunity", "sales_stage")
+	columns = [c.column_name for c in board.columns]
+	assert columns == ["Prospecting", "Qualification", "Needs Analysis", "Proposal", "Negotiation"]
+	assert all(frappe.db.exists("Sales Stage", c) for c in columns)
+	rule = frappe.get_doc("Assignment Rule", "Lead Round Robin")
+	assert (rule.document_type, rule.rule, rule.assign_condition) == (
+		"Lead",
+		"Round Robin",
+		'status == "New"',
+	)

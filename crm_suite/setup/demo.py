@@ -63,6 +63,7 @@ CHUNK = 5_000
 class DemoResult:
 	counts: dict[str, int] = field(default_factory=dict)
 	seconds: float = 0.0
+	converted_customers: list[str] = field(default_factory=list)  # customers that came from a demo lead
 
 
 def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = None) -> DemoResult:
@@ -100,6 +101,7 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 		"Contact": len(contacts), "Address": len(addresses), "Lead": len(leads),
 		"Opportunity": len(opportunities), "Opportunity Item": len(items), "Ticket": len(tickets),
 	}
+	result.converted_customers = [c["name"] for c in customers if c["lead"]]
 	result.seconds = time.monotonic() - started
 	return result
 

@@ -24,7 +24,8 @@ def test_small_demo_makes_a_consistent_linked_year():
 	assert frappe.db.count("Customer") - before["Customer"] == sizes["customers"]
 	assert result.counts["Opportunity"] == sizes["opportunities"]
 
-	customer = frappe.get_doc("Customer", frappe.db.get_value("Customer", {"lead": ["is", "set"]}))
+	assert result.converted_customers
+	customer = frappe.get_doc("Customer", result.converted_customers[0])
 	customer.run_method("onload")
 	assert customer.get("__onload").contact_list, "each customer has a Contact through a Dynamic Link"
 	assert customer.get("__onload").addr_list

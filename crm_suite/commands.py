@@ -14,8 +14,9 @@ def crm_suite():
 @click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data")
 @click.option("--scale", default="small", show_default=True, type=click.Choice(["small", "large"]))
 @click.option("--until", default=None, help="Last day of the demo year (YYYY-MM-DD); default today")
+@click.option("--skip-nightly", is_flag=True, help="Don't run the nightly analytics and scoring jobs afterwards")
 @pass_context
-def demo(context, seed: int, scale: str, until: str | None):
+def demo(context, seed: int, scale: str, until: str | None, skip_nightly: bool):
 	"""Fill the site with a year of deterministic demo data."""
 	from crm_suite.setup.demo import make_demo
 
@@ -24,11 +25,24 @@ def demo(context, seed: int, scale: str, until: str | None):
 	try:
 		result = make_demo(seed=seed, scale=scale, until=until)
 		frappe.db.commit()
+		for doctype, count in result.counts.items():
+			click.echo(f"{doctype:>18}: {count:>7,}")
+		click.secho(f"Demo data ({scale}, seed {seed}) made in {result.seconds:.1f} s", fg="green")
+		if not skip_nightly:
+			run_nightly_jobs()
 	finally:
 		frappe.destroy()
-	for doctype, count in result.counts.items():
-		click.echo(f"{doctype:>18}: {count:>7,}")
-	click.secho(f"Demo data ({scale}, seed {seed}) made in {result.seconds:.1f} s", fg="green")
+
+
+def run_nightly_jobs() -> None:
+	"""Run the app's nightly long jobs once (RFM, basket rules, lead scores), so the reports have data."""
+	import time
+
+	for method in frappe.get_hooks("scheduler_events", app_name="crm_suite").get("daily_long", []):
+		started = time.monotonic()
+		frappe.get_attr(method)()
+		frappe.db.commit()
+		click.echo(f"{method}: {time.monotonic() - started:.1f} s")
 
 
 commands = [crm_suite]

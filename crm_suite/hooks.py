@@ -26,22 +26,17 @@ fixtures = [
 	{"dt": "Number Card", "filters": [["name", "in", ["Open Leads", "Pipeline Value", "SLA Breaches Today", "At-Risk Customers"]]]},
 	{"dt": "Dashboard Chart", "filters": [["name", "in", ["Leads by Source", "Pipeline by Stage", "Tickets by Status", "Revenue by Segment"]]]},
 	{"dt": "Dashboard", "filters": [["name", "in", ["CRM"]]]},
+	{"dt": "Workflow State", "filters": [["name", "in", ["Planned", "Active", "Completed", "Cancelled", "New", "Contacted", "Qualified", "Unqualified", "Converted", "Open", "Won", "Lost", "In Progress", "Waiting on Customer", "Resolved", "Closed"]]]},
+	{"dt": "Workflow Action Master", "filters": [["name", "in", ["Activate", "Complete", "Cancel", "Contact", "Qualify", "Disqualify", "Convert", "Reopen", "Win", "Lose", "Start", "Wait for Customer", "Resume", "Resolve", "Close"]]]},
+	{"dt": "Workflow", "filters": [["name", "in", ["Campaign Workflow", "Lead Workflow", "Opportunity Workflow", "Ticket Workflow"]]]},
+	{"dt": "Workspace", "filters": [["name", "in", ["CRM"]]]},
+	{"dt": "Assignment Rule", "filters": [["name", "in", ["Lead Round Robin", "Ticket Round Robin"]]]},
 	{"dt": "Kanban Board", "filters": [["name", "in", ["Opportunity Pipeline"]]]},
-	{"dt": "Workflow State", "filters": [["name", "in", ["Open", "In Progress", "Waiting on Customer", "Resolved", "Closed", "New", "Contacted", "Qualified", "Unqualified", "Converted", "Won", "Lost", "Planned", "Active", "Completed", "Cancelled"]]]},
-	{"dt": "Workflow Action Master", "filters": [["name", "in", ["Reopen", "Start", "Wait for Customer", "Resume", "Resolve", "Close", "Contact", "Qualify", "Disqualify", "Convert", "Win", "Lose", "Activate", "Complete", "Cancel"]]]},
-	{"dt": "Workflow", "filters": [["name", "in", ["Ticket Workflow", "Lead Workflow", "Opportunity Workflow", "Campaign Workflow"]]]},
-	{"dt": "Assignment Rule", "filters": [["name", "in", ["Ticket Round Robin", "Lead Round Robin"]]]},
 ]
 
 # Installation
 # ------------
 after_install = "crm_suite.setup.install.after_install"
-# Sales: after the fixtures are synced, the lead round robin gets the site's Sales Users.
-after_migrate = [
-	"crm_suite.sales.routing.sync_round_robin_users",
-	"crm_suite.sales.indexes.add_indexes",  # Sales: composite indexes for the funnel reports
-	"crm_suite.service.routing.sync_support_agents",  # Service: the ticket round robin gets the Support Agents
-]
 
 # Desk
 # ----
@@ -66,22 +61,30 @@ doc_events = {
 	},
 }
 
+# Sales: after the fixtures are synced, the lead round robin gets the site's Sales Users.
+after_migrate = [
+	"crm_suite.sales.routing.sync_round_robin_users",
+	"crm_suite.sales.indexes.add_indexes",  # Sales: composite indexes for the funnel reports
+	"crm_suite.service.routing.sync_support_agents",  # Service: the ticket round robin gets the Support Agents
+]
+
 # Scheduled jobs
 # --------------
 scheduler_events = {
-	# Marketing: campaign schedule steps that are due go out through the email queue, once per recipient.
-	"hourly": ["crm_suite.marketing.outreach.enqueue_due_outreach"],
-	"daily_long": [
-		"crm_suite.analytics.rfm.run_nightly",  # Analytics: RFM + loyalty, nightly on the long queue
-		"crm_suite.analytics.basket.run_scheduled",  # Analytics: association rules
-		"crm_suite.sales.scoring.update_lead_scores",  # Sales: re-learn and re-score open leads
-	],
 	# Service: SLA breaches + escalation every 5 minutes.
 	"cron": {"*/5 * * * *": ["crm_suite.service.jobs.check_sla"]},
+	# Marketing: campaign schedule steps that are due go out through the email queue, once per recipient.
+	"hourly": ["crm_suite.marketing.outreach.enqueue_due_outreach"],
 	# Sales: follow-up ToDos for untouched leads.
 	"daily": [
 		"crm_suite.sales.follow_up.create_follow_up_todos",
 		"crm_suite.service.jobs.auto_close_resolved",  # Service: close tickets resolved N days ago
+	],
+	# Analytics: RFM + loyalty and the association rules, nightly on the long queue.
+	"daily_long": [
+		"crm_suite.analytics.rfm.run_nightly",
+		"crm_suite.analytics.basket.run_scheduled",
+		"crm_suite.sales.scoring.update_lead_scores",  # Sales: re-learn and re-score open leads
 	],
 }
 

@@ -85,6 +85,7 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	leads = gen.leads(sizes["leads"], users, campaigns, customers)
 	opportunities, items = gen.opportunities(sizes["opportunities"], users, leads, customers, products)
 	tickets = gen.tickets(sizes["tickets"], users, customers, contacts)
+	orders, order_items = gen.sales_orders(customers, leads, products)
 
 	_insert("Product", products, ignore_duplicates=True)  # fixed codes: a second run reuses them
 	_insert("Campaign", campaigns)
@@ -95,11 +96,14 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	_insert("Opportunity", opportunities)
 	_insert("Opportunity Item", items)
 	_insert("Ticket", tickets)
+	_insert("Sales Order", orders)
+	_insert("Sales Order Item", order_items)
 
 	result.counts = {
 		"Product": len(products), "Campaign": len(campaigns), "Customer": len(customers),
 		"Contact": len(contacts), "Address": len(addresses), "Lead": len(leads),
 		"Opportunity": len(opportunities), "Opportunity Item": len(items), "Ticket": len(tickets),
+		"Sales Order": len(orders), "Sales Order Item": len(order_items),
 	}
 	result.converted_customers = [c["name"] for c in customers if c["lead"]]
 	result.seconds = time.monotonic() - started
@@ -252,7 +256,7 @@ class _Generator:
 				"company_name": customer_name, "is_primary_contact": 1, "_customer": name,
 			})
 			addresses.append({
-				**self.base(f"{customer_name}-Billing-{n}", created), "address_title": customer_name,
+				**self.base(f"{customer_name}-{name}-Billing", created), "address_title": customer_name,
 				"address_type": "Billing", "address_line1": f"{self.rng.randrange(1, 300)} Main Street",
 				"city": city, "country": country, "is_primary_address": 1, "_customer": name,
 			})
@@ -343,6 +347,48 @@ class _Generator:
 				"source": lead and lead["source"], "campaign": lead and lead["campaign"],
 			})
 		return rows, items
+
+	def sales_orders(self, customers, leads, products) -> tuple[list[dict], list[dict]]:
+		"""Each customer orders a few times a year from its first order on; products come in affinity
+		pairs (a product and its neighbour in the catalogue) so basket analysis finds real rules.
+		About 3% of orders are cancelled."""
+		converted_on = {lead["customer"]: lead["converted_on"] for lead in leads if lead["customer"]}
+		plans = []
+		for customer in customers:
+			orders_in_year = min(int(self.rng.expovariate(1 / 4)), 24)
+			start = converted_on.get(customer["name"]) or customer["creation"]
+			dates = sorted(self.when(start).date() for _ in range(orders_in_year))
+			plans.extend((customer, day) for day in dates)
+		names = reserve_names(_series_prefix("SO-.YYYY.-"), len(plans))
+		orders, lines = [], []
+		for name, (customer, day) in zip(names, plans, strict=True):
+			created = datetime.combine(day, datetime.min.time()) + timedelta(hours=self.rng.randrange(8, 18))
+			picks = [self.rng.randrange(len(products))]
+			if self.rng.random() < 0.6:
+				picks.append((picks[0] + 1) % len(products))
+			picks += [self.rng.randrange(len(products)) for _ in range(self.rng.randrange(0, 3))]
+			order_lines = []
+			for idx, pick in enumerate(dict.fromkeys(picks), start=1):
+				product = products[pick]
+				qty = self.rng.randrange(1, 6)
+				order_lines.append({
+					**self.base(frappe.generate_hash(length=10), created), "parent": name,
+					"parenttype": "Sales Order", "parentfield": "items", "idx": idx, "product": product["name"],
+					"item_name": product["item_name"], "qty": qty, "rate": product["standard_rate"],
+					"amount": qty * product["standard_rate"], "currency": "USD",
+				})
+			lines.extend(order_lines)
+			cancelled = self.rng.random() < 0.03
+			orders.append({
+				**self.base(name, created), "docstatus": 2 if cancelled else 1, "naming_series": "SO-.YYYY.-",
+				"customer": customer["name"], "customer_name": customer["customer_name"],
+				"transaction_date": day, "is_return": 0, "currency": "USD",
+				"total_qty": sum(line["qty"] for line in order_lines),
+				"grand_total": sum(line["amount"] for line in order_lines),
+			})
+			for line in order_lines:
+				line["docstatus"] = orders[-1]["docstatus"]
+		return orders, lines
 
 	def tickets(self, count, users, customers, contacts) -> list[dict]:
 		names = reserve_names(_series_prefix("TKT-.YYYY.-"), count)

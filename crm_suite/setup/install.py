@@ -81,6 +81,19 @@ def after_install() -> None:
 	create_default_masters()
 	ensure_default_address_template()
 	apply_default_settings()
+	ensure_default_currency()
+
+
+def ensure_default_currency() -> None:
+	"""Money fields and reports format in the site's default currency; a bare Frappe site has none (ERPNext's
+	Company sets it), so take the currency of the site's country, else USD. An existing default is kept."""
+	from frappe.geo.country_info import get_country_info
+
+	if frappe.db.get_default("currency"):
+		return
+	country = frappe.db.get_default("country")
+	currency = (get_country_info(country) or {}).get("currency") if country else None
+	frappe.db.set_default("currency", currency if currency and frappe.db.exists("Currency", currency) else "USD")
 
 
 def apply_default_settings() -> None:

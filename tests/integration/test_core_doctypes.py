@@ -183,3 +183,12 @@ def test_customer_connections_list_leads_opportunities_and_tickets():
 	counts = get_open_count("Customer", customer.name)["count"]
 	by_doctype = {row["doctype"]: row["count"] for row in counts["external_links_found"]}
 	assert by_doctype["Opportunity"] == 1 and by_doctype["Ticket"] == 1 and by_doctype["Lead"] == 0
+
+
+def test_the_site_has_a_default_currency_for_money_fields():
+	from crm_suite.setup.install import ensure_default_currency
+
+	ensure_default_currency()  # idempotent: keeps the default the install set
+	currency = frappe.db.get_default("currency")
+	assert currency and frappe.db.exists("Currency", currency)
+	assert make_opportunity().currency == currency

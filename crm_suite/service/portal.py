@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.model import no_value_fields
 from frappe.utils import escape_html, strip_html
 
 from crm_suite.utils.contact_details import normalise_email
@@ -106,6 +107,11 @@ def restrict_portal_ticket(ticket) -> None:
 	ticket.status = "Open"
 	ticket.agent = None
 	ticket.service_level_agreement = None
+	# Whatever the desk form does not let anyone type (dates, SLA clock, escalation, feedback) starts empty,
+	# however the request was made: the server computes it.
+	for df in ticket.meta.fields:
+		if df.read_only and df.fieldtype not in no_value_fields and df.fieldname != "naming_series":
+			ticket.set(df.fieldname, None)
 
 
 # --------------------------------------------------------------------------- portal API
@@ -156,7 +162,11 @@ def get_messages(name: str) -> list[dict]:
 def reply(ticket: str, message: str) -> str:
 	"""A customer's answer on the portal, stored as a received Communication on the ticket."""
 	doc = _portal_ticket(ticket)
-	if not frappe.has_permission("Ticket", "read", doc):
+	# A reply speaks for the customer: their own contacts (who read only their tickets) or desk users who may
+	# change the ticket; readers such as Sales Users may not.
+	if not frappe.has_permission("Ticket", "read", doc) or not (
+		is_portal_user() or frappe.has_permission("Ticket", "write", doc)
+	):
 		raise frappe.PermissionError
 	text = strip_html(message or "").strip()
 	if not text:

@@ -78,6 +78,38 @@ def test_a_portal_ticket_belongs_to_its_creator_whatever_they_send(two_customers
 	assert (forged.customer, forged.raised_by, forged.status) == (a.customer.name, a.email, "Open")
 
 
+def test_a_portal_ticket_cannot_set_what_the_server_computes(two_customers):
+	a, _b = two_customers
+	frappe.set_user(a.user.name)
+	forged = frappe.get_doc(
+		{
+			"doctype": "Ticket",
+			"subject": "clock games",
+			"opening_date": "2020-01-01 00:00:00",
+			"first_responded_on": "2020-01-01 00:05:00",
+			"escalated_on": "2020-01-01 00:10:00",
+			"paused_minutes": 99999,
+			"feedback_rating": 5,
+			"agreement_status": "Fulfilled",
+		}
+	).insert()
+	assert str(forged.opening_date) > "2026"
+	assert not (forged.first_responded_on or forged.escalated_on or forged.feedback_rating)
+	assert not forged.paused_minutes and forged.agreement_status != "Fulfilled"
+
+
+def test_a_desk_user_who_may_only_read_a_ticket_cannot_reply_as_the_customer(two_customers):
+	from tests.integration.factories import make_user
+
+	a, _b = two_customers
+	frappe.set_user(make_user("Sales User").name)
+	assert frappe.has_permission("Ticket", "read", a.ticket.name)
+	with pytest.raises(frappe.PermissionError):
+		portal.reply(a.ticket.name, "posing as the customer")
+	frappe.set_user("Administrator")
+	assert comms(a.ticket.name) == 0
+
+
 def test_a_reply_by_a_stranger_is_refused_and_nothing_is_saved(two_customers):
 	a, b = two_customers
 	frappe.set_user(a.user.name)

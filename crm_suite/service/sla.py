@@ -260,7 +260,7 @@ def recompute_open_tickets(
 			continue
 		if not responded:
 			response_by = d.response_by
-		if status not in DONE_STATUSES:
+		if status not in DONE_STATUSES or not resolution_by:  # as apply_sla: a done ticket keeps its deadline
 			resolution_by = d.resolution_by
 		state = agreement_status(
 			status=status,

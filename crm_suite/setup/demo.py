@@ -16,6 +16,7 @@ import frappe
 from frappe.utils import getdate, today
 
 from crm_suite.sales.opportunity_value import probability_for_status, weighted_amount
+from crm_suite.service.sla import recompute_open_tickets
 from crm_suite.utils.contact_details import full_name
 
 SCALES = {
@@ -84,7 +85,7 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	customers, contacts, addresses = gen.customers(sizes["customers"], users)
 	leads = gen.leads(sizes["leads"], users, campaigns, customers)
 	opportunities, items = gen.opportunities(sizes["opportunities"], users, leads, customers, products)
-	tickets = gen.tickets(sizes["tickets"], users, customers, contacts)
+	tickets = gen.tickets(sizes["tickets"], users, customers, contacts, _ensure_demo_sla())
 	orders, order_items = gen.sales_orders(customers, leads, products)
 
 	_insert("Product", products, ignore_duplicates=True)  # fixed codes: a second run reuses them
@@ -96,6 +97,7 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	_insert("Opportunity", opportunities)
 	_insert("Opportunity Item", items)
 	_insert("Ticket", tickets)
+	recompute_open_tickets()  # deadlines and agreement status in business time, as saving each ticket would
 	_insert("Sales Order", orders)
 	_insert("Sales Order Item", order_items)
 
@@ -120,6 +122,26 @@ def _ensure_demo_users() -> dict[str, list[str]]:
 					"roles": [{"role": role}],
 				}).insert(ignore_permissions=True)
 	return {role: list(emails) for role, emails in DEMO_USERS.items()}
+
+
+def _ensure_demo_sla() -> str:
+	"""The site's default Service Level Agreement, or a standard one (Mon–Fri 9–17) when it has none."""
+	if name := frappe.db.get_value("Service Level Agreement", {"default_sla": 1, "enabled": 1}):
+		return name
+	if frappe.db.exists("Service Level Agreement", "Standard Support"):  # made by an earlier demo run
+		return "Standard Support"
+	hour = 3600
+	targets = {"Urgent": (1, 4), "High": (2, 8), "Medium": (4, 24), "Low": (8, 40)}
+	return frappe.get_doc({
+		"doctype": "Service Level Agreement", "sla_name": "Standard Support", "enabled": 1, "default_sla": 1,
+		"priorities": [
+			{"priority": p, "response_time": r * hour, "resolution_time": s * hour} for p, (r, s) in targets.items()
+		],
+		"service_hours": [
+			{"weekday": day, "start_time": "09:00:00", "end_time": "17:00:00"}
+			for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+		],
+	}).insert(ignore_permissions=True).name
 
 
 def reserve_names(prefix: str, count: int, digits: int = 5) -> list[str]:
@@ -390,7 +412,7 @@ class _Generator:
 				line["docstatus"] = orders[-1]["docstatus"]
 		return orders, lines
 
-	def tickets(self, count, users, customers, contacts) -> list[dict]:
+	def tickets(self, count, users, customers, contacts, sla: str) -> list[dict]:
 		names = reserve_names(_series_prefix("TKT-.YYYY.-"), count)
 		contact_of = {c["_customer"]: c for c in contacts}
 		rows = []
@@ -404,14 +426,16 @@ class _Generator:
 				if age_days < 10
 				else self.rng.choices(("Resolved", "Closed", "Open", "In Progress"), weights=(30, 55, 8, 7))[0]
 			)
+			subject = self.rng.choice(TICKET_SUBJECTS)
 			rows.append({
 				**self.base(name, created), "naming_series": "TKT-.YYYY.-",
-				"subject": self.rng.choice(TICKET_SUBJECTS), "customer": customer["name"],
+				"subject": subject, "customer": customer["name"],
 				"raised_by": contact["email_id"], "contact": contact["name"], "status": status,
 				"priority": self.rng.choices(("Low", "Medium", "High", "Urgent"), weights=(25, 45, 22, 8))[0],
 				"ticket_type": self.rng.choice(("Question", "Incident", "Problem", "Feature Request")),
 				"agent": self.rng.choice(users["Support Agent"]), "opening_date": created,
 				"resolution_date": self.when(created, 10) if status in ("Resolved", "Closed") else None,
-				"description": f"<p>{self.rng.choice(TICKET_SUBJECTS)}. Please help.</p>",
+				"description": f"<p>{subject}. Please help.</p>",
+				"service_level_agreement": sla if status != "Closed" else None,
 			})
 		return rows

@@ -17,7 +17,7 @@ frappe.ui.form.on("Lead", {
 			frm.add_custom_button(__("Opportunity"), () => frappe.set_route("Form", "Opportunity", frm.doc.opportunity), __("View"));
 		}
 		if (open && !frm.doc.merged_into && frm.doc.status !== "Converted") {
-			frm.add_custom_button(__("Merge into Another Lead"), () => merge(frm), __("Actions"));
+			frm.add_custom_button(__("Merge into Another Lead"), () => merge(frm), __("Duplicates"));
 		}
 	},
 });

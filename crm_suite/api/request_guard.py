@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import frappe
 from frappe import _
+from frappe.model import optional_fields
 
 from crm_suite.api.schema import (
 	CHILD_STANDARD_FIELDS,
@@ -213,7 +214,13 @@ def check_body(
 	if not isinstance(body, dict):
 		bad(_("The request body must be a JSON object"))
 	standard = CHILD_STANDARD_FIELDS if is_child else STANDARD_FIELDS
-	unknown = sorted(k for k in body if k not in fields and k not in standard and k not in ("__islocal", "__unsaved"))
+	# optional_fields (_user_tags, _liked_by, _assign, _comments, _seen) come back from a GET, so a
+	# GET-modify-PUT round trip sends them too.
+	unknown = sorted(
+		k
+		for k in body
+		if k not in fields and k not in standard and k not in optional_fields and k not in ("__islocal", "__unsaved")
+	)
 	if unknown:
 		bad(_("Unknown field(s): {0}").format(", ".join(unknown)))
 	system = sorted(k for k in body if k in SYSTEM_FIELDS and k in fields)

@@ -127,6 +127,8 @@ def test_body_checks():
 	check_body({"title": "x", "amount": "12.5", "qty": 3, "closed_on": "2026-11-23", "items": [{"item": "P", "qty": 2}]},
 		FIELDS, children)
 	check_body({"title": None, "name": "OPP-1", "doctype": "Opportunity"}, FIELDS, children)
+	# what a GET returns can be PUT back: tags, likes, assignments
+	check_body({"title": "x", "_user_tags": ",vip", "_liked_by": "[]", "_assign": "[]"}, FIELDS, children)
 	bad_bodies = [
 		[], {"nofield": 1}, {"title": {"a": 1}}, {"title": ["a"]}, {"amount": "lots"}, {"amount": 10**13},
 		{"qty": 2**31}, {"closed_on": "yesterday-ish"}, {"closed_on": "0999-12-31"}, {"items": {"item": "P"}},

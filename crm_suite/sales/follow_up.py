@@ -6,6 +6,8 @@ without changing `modified`), so a lead gets a new reminder only after it was to
 one and then left alone for another N days: running the job twice never creates a second ToDo.
 """
 
+from collections.abc import Callable
+
 import frappe
 from frappe import _
 from frappe.utils import add_days, cint, now_datetime, nowdate
@@ -34,7 +36,13 @@ def leads_due(days: int, limit: int = CHUNK) -> list[dict]:
 
 
 def create_follow_up_todos() -> int:
-	"""Scheduled daily. Returns the number of ToDos created."""
+	"""Scheduled daily; commits after each chunk. Returns the number of ToDos created."""
+	return follow_up_untouched_leads(after_chunk=frappe.db.commit)
+
+
+def follow_up_untouched_leads(after_chunk: Callable[[], None] | None = None) -> int:
+	"""A ToDo for the owner of each open lead untouched for N days (CRM Settings), once per untouched
+	spell, in chunks; `after_chunk` runs after each one."""
 	days = follow_up_days()
 	if days <= 0:
 		return 0
@@ -63,5 +71,6 @@ def create_follow_up_todos() -> int:
 			).insert(ignore_permissions=True)
 			frappe.db.set_value("Lead", row.name, "follow_up_todo", todo.name, update_modified=False)
 			created += 1
-		frappe.db.commit()
+		if after_chunk:
+			after_chunk()
 	return created

@@ -18,7 +18,7 @@ From" closed leads (or none won or none lost) there is no model and the score is
 """
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import frappe
@@ -236,10 +236,17 @@ def set_score(lead) -> None:
 
 def update_lead_scores() -> int:
 	"""Nightly: re-learn the model and re-score every open lead, in chunks that each commit."""
+	return score_open_leads(after_chunk=frappe.db.commit)
+
+
+def score_open_leads(after_chunk: Callable[[], None] | None = None) -> int:
+	"""Re-learn the model and re-score every open lead in chunks; `after_chunk` runs after the model is
+	stored and after each chunk (the nightly job commits there). Returns the number of leads scored."""
 	weight, minimum = settings()
 	model = learn_model(minimum)
 	store_model(model)
-	frappe.db.commit()
+	if after_chunk:
+		after_chunk()
 	columns = "name, status, email_id, phone, mobile_no, company_name, job_title, website, industry, source, campaign, territory, country, phone_e164, mobile_e164"
 	last, done = "", 0
 	while True:
@@ -261,7 +268,8 @@ def update_lead_scores() -> int:
 				(r.name, points, round(p * 100, 2) if p is not None else 0, combine(points, p, weight))
 			)
 		write_scores(scores, now)
-		frappe.db.commit()
+		if after_chunk:
+			after_chunk()
 		done += len(rows)
 		last = rows[-1].name
 	return done

@@ -27,10 +27,11 @@ def history():
 	frappe.cache.delete_value(scoring.MODEL_CACHE_KEY)
 
 
-def test_nightly_scoring_learns_from_history_and_scores_open_leads(history, monkeypatch):
-	monkeypatch.setattr(frappe.db, "commit", lambda: None)  # keep the test's rollback
+def test_nightly_scoring_learns_from_history_and_scores_open_leads(history):
 	good, bad = make_lead(source="Referral"), make_lead(source="Cold Call")
-	assert scoring.update_lead_scores() >= 2
+	chunks = []
+	assert scoring.score_open_leads(after_chunk=lambda: chunks.append(1)) >= 2  # the job commits there
+	assert len(chunks) >= 2  # after the model, and after each chunk of leads
 	good_p, bad_p = (frappe.db.get_value("Lead", n, "score_probability") for n in (good.name, bad.name))
 	assert good_p > bad_p
 	model = scoring.learn_model(1)
@@ -39,8 +40,7 @@ def test_nightly_scoring_learns_from_history_and_scores_open_leads(history, monk
 	)
 
 
-def test_follow_up_todo_is_created_once_for_an_untouched_open_lead(monkeypatch):
-	monkeypatch.setattr(frappe.db, "commit", lambda: None)
+def test_follow_up_todo_is_created_once_for_an_untouched_open_lead():
 	frappe.db.set_single_value("CRM Settings", "follow_up_days", 3)
 	owner = make_user("Sales User")
 	stale, fresh, closed = make_lead(lead_owner=owner.name), make_lead(), make_lead()
@@ -51,20 +51,20 @@ def test_follow_up_todo_is_created_once_for_an_untouched_open_lead(monkeypatch):
 	)
 
 	before = frappe.db.count("ToDo")  # (the round robin may have assigned the leads: ToDos too)
-	follow_up.create_follow_up_todos()
+	follow_up.follow_up_untouched_leads()
 	todo = frappe.db.get_value("Lead", stale.name, "follow_up_todo")
 	assert frappe.db.get_value("ToDo", todo, ["allocated_to", "reference_name"]) == (owner.name, stale.name)
 	assert not frappe.db.get_value("Lead", fresh.name, "follow_up_todo")
 	assert not frappe.db.get_value("Lead", closed.name, "follow_up_todo")
 
-	follow_up.create_follow_up_todos()  # the second run creates nothing
+	follow_up.follow_up_untouched_leads()  # the second run creates nothing
 	assert frappe.db.count("ToDo") == before + 1
 	assert frappe.db.get_value("Lead", stale.name, "follow_up_todo") == todo
 
 
 def test_follow_up_is_off_at_zero_days():
 	frappe.db.set_single_value("CRM Settings", "follow_up_days", 0)
-	assert follow_up.create_follow_up_todos() == 0
+	assert follow_up.follow_up_untouched_leads() == 0
 
 
 def test_new_leads_are_assigned_round_robin_among_sales_users():

@@ -14,11 +14,12 @@ from frappe import _
 
 from crm_suite.sales.report_filters import percent, where
 
+# Labels are translated when the report runs (in the user's language), not at import.
 LEAD_STAGES = [
-	(_("Leads"), ("New", "Contacted", "Qualified", "Unqualified", "Converted")),
-	(_("Contacted"), ("Contacted", "Qualified", "Converted")),
-	(_("Qualified"), ("Qualified", "Converted")),
-	(_("Converted"), ("Converted",)),
+	("Leads", ("New", "Contacted", "Qualified", "Unqualified", "Converted")),
+	("Contacted", ("Contacted", "Qualified", "Converted")),
+	("Qualified", ("Qualified", "Converted")),
+	("Converted", ("Converted",)),
 ]
 
 
@@ -60,7 +61,7 @@ def funnel(filters: dict) -> list[dict]:
 			lead_where.params,
 		)
 	)
-	counts = [(label, sum(by_status.get(s, 0) for s in states), None) for label, states in LEAD_STAGES]
+	counts = [(_(label), sum(by_status.get(s, 0) for s in states), None) for label, states in LEAD_STAGES]
 
 	opp_where = where(filters, "o", "creation", "opportunity_owner")
 	opportunities = frappe.db.sql(

@@ -63,7 +63,7 @@ export async function deskIdle(page) {
 			!document.querySelector(".freeze") &&
 			!(frappe.request && frappe.request.ajax_count > 0),
 		null,
-		{ timeout: 30_000 },
+		{ timeout: 90_000 }, // a wait, not a speed check: the CI machine may be busy
 	);
 }
 

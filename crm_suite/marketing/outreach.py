@@ -1,35 +1,38 @@
 """Scheduled outreach: each step of an Active campaign's schedule emails the target segment's members.
 
 Once-only delivery, even when the worker dies mid-run:
-- every (campaign, step, recipient) gets one Campaign Send Log row whose `send_key` has a unique index;
-- the log row and the Email Queue row are written in the same transaction, a chunk at a time, and the
-  chunk is committed as a whole. A crash loses at most the uncommitted chunk (both its logs and its queued
-  emails), and the next run skips everybody who already has a log row. Two workers racing on the same
-  step collide on the unique key; the loser skips that recipient.
+- every (campaign, step, recipient) gets one Campaign Send Log row, and the database refuses a second one
+  (unique index on the three columns);
+- the log row and the Email Queue row are written in the same transaction, a chunk of members at a time,
+  and the chunk is committed as a whole. A crash loses at most the uncommitted chunk (both its logs and its
+  queued emails), and the next run skips everybody who already has a log row. Two workers racing on the
+  same step collide on the unique index; the loser skips that recipient.
+- once every member has been handled the step is marked Sent, and the hourly job no longer looks at it.
+
+One recipient's failure (a malformed address, a template that does not render for that member, an error
+while queueing) is rolled back to a savepoint, written to the Error Log and logged as a Failed row; the
+rest of the chunk goes on. A Failed row counts as handled: a re-run does not retry it.
 
 Unsubscribes use Frappe's own mechanism: the unsubscribe link in each email (frappe.email.queue.unsubscribe)
 writes an Email Unsubscribe for the campaign; those recipients, and globally unsubscribed addresses, get a
 log row with status Unsubscribed and no email. Frappe's queue filters them again when it builds the email.
 """
 
-import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.utils import add_days, create_batch, getdate, today
+from frappe.utils import add_days, getdate, now_datetime, today, validate_email_address
+from jinja2 import nodes
 
 from crm_suite.marketing.segments import get_member_rows
 from crm_suite.utils.contact_details import normalise_email
 
 CHUNK_SIZE = 200
-
-
-def send_key(campaign: str, step: str, email: str) -> str:
-	"""The unique key of one email of one step to one recipient."""
-	raw = f"{campaign}|{step}|{email}"
-	return hashlib.sha1(raw.encode()).hexdigest()
+EMAIL_FIELD = "email_id"  # the address field of both Customer and Lead
+RECIPIENT_LENGTH = 140  # the Data column of Campaign Send Log.recipient
+SAVEPOINT = "campaign_outreach_recipient"
 
 
 def step_due_date(start_date, day_offset: int):
@@ -37,43 +40,45 @@ def step_due_date(start_date, day_offset: int):
 
 
 def due_steps(campaign, on_date=None) -> list:
-	"""The schedule steps of a campaign whose day has come (start date + day offset <= on_date)."""
+	"""The schedule steps of a campaign not yet sent whose day has come (start date + day offset <= on_date)."""
 	if not campaign.start_date:
 		return []
 	on_date = getdate(on_date or today())
-	return [s for s in campaign.schedule if step_due_date(campaign.start_date, s.day_offset) <= on_date]
+	return [
+		s
+		for s in campaign.schedule
+		if s.status != "Sent" and step_due_date(campaign.start_date, s.day_offset) <= on_date
+	]
 
 
 def due_campaigns(on_date=None) -> list[str]:
-	"""Active campaigns with a target segment, a started schedule and at least one step."""
-	Campaign = DocType("Campaign")
-	Step = DocType("Campaign Schedule Step")
-	return (
-		frappe.qb.from_(Campaign)
-		.join(Step)
-		.on((Step.parent == Campaign.name) & (Step.parenttype == "Campaign"))
-		.select(Campaign.name)
-		.distinct()
-		.where(
-			(Campaign.status == "Active")
-			& Campaign.target_segment.isnotnull()
-			& Campaign.start_date.isnotnull()
-			& (Campaign.start_date <= getdate(on_date or today()))
-		)
-		.orderby(Campaign.name)
-	).run(pluck=True)
+	"""Active campaigns with a target segment and at least one due step that is not yet sent."""
+	return frappe.db.sql_list(
+		"""select distinct c.name from `tabCampaign` c
+		join `tabCampaign Schedule Step` s
+			on s.parent = c.name and s.parenttype = 'Campaign' and s.parentfield = 'schedule'
+		where c.status = 'Active' and ifnull(c.target_segment, '') != '' and c.start_date is not null
+			and ifnull(s.status, 'Pending') != 'Sent'
+			and date_add(c.start_date, interval s.day_offset day) <= %(on_date)s
+		order by c.name""",
+		{"on_date": getdate(on_date or today())},
+	)
 
 
 def enqueue_due_outreach() -> None:
 	"""Scheduler entry (hourly): one long-queue job per campaign from `due_campaigns`."""
 	for name in due_campaigns():
-		frappe.enqueue(
-			"crm_suite.marketing.outreach.run_campaign_outreach",
-			queue="long",
-			job_id=f"crm_suite-outreach::{frappe.local.site}::{name}",
-			deduplicate=True,
-			campaign=name,
-		)
+		enqueue_campaign_outreach(name)
+
+
+def enqueue_campaign_outreach(campaign: str) -> None:
+	frappe.enqueue(
+		"crm_suite.marketing.outreach.run_campaign_outreach",
+		queue="long",
+		job_id=f"crm_suite-outreach::{frappe.local.site}::{campaign}",
+		deduplicate=True,
+		campaign=campaign,
+	)
 
 
 def run_campaign_outreach(
@@ -82,20 +87,19 @@ def run_campaign_outreach(
 	on_date=None,
 	after_recipient: Callable[[int], None] | None = None,
 ) -> dict:
-	"""Send every due step of `campaign` to everybody not yet sent to. Safe to run again at any time.
+	"""Send every due, unsent step of `campaign` to everybody not yet logged. Safe to run again at any time.
 
 	`after_recipient(n)` is called after the n-th recipient handled in this run (tests use it to simulate
-	a worker dying mid-run). Returns counts: {"queued": n, "unsubscribed": n, "skipped": n}.
+	a worker dying mid-run). Returns counts: {"queued", "unsubscribed", "failed", "skipped"}.
 	"""
 	doc = frappe.get_doc("Campaign", campaign)
-	counts = {"queued": 0, "unsubscribed": 0, "skipped": 0}
+	counts = {"queued": 0, "unsubscribed": 0, "failed": 0, "skipped": 0}
 	if doc.status != "Active" or not doc.target_segment:
 		return counts
 	steps = due_steps(doc, on_date)
 	if not steps:
 		return counts
 	segment = frappe.get_doc("Segment", doc.target_segment)
-	members = get_member_rows(segment, fields=["*"])
 	handled = [0]
 
 	def tick():
@@ -104,26 +108,65 @@ def run_campaign_outreach(
 			after_recipient(handled[0])
 
 	for step in steps:
-		step_counts = send_step(doc, step, segment.based_on, members, chunk_size, tick)
-		for k, v in step_counts.items():
+		for k, v in send_step(doc, step, segment, chunk_size, tick).items():
 			counts[k] += v
+		# every member has a log row now: later runs skip this step
+		frappe.db.set_value(
+			"Campaign Schedule Step",
+			step.name,
+			{"status": "Sent", "sent_on": now_datetime()},
+			update_modified=False,
+		)
+		frappe.db.commit()
 	return counts
 
 
-def pending_recipients(campaign: str, step: str, members: Iterable[dict]) -> list[tuple[str, dict]]:
-	"""(email, member) for members with an email and no send log for this step; one per address."""
-	already = set(
-		frappe.get_all(
-			"Campaign Send Log", filters={"campaign": campaign, "schedule_step": step}, pluck="recipient"
-		)
+def template_fields(doctype: str, sources: list[str]) -> list[str] | None:
+	"""The member fields the template sources use (as `doc.field` or a bare `field`), or None when they
+	use the member in a way that can't be read off the template (e.g. `doc.get(x)`): then all fields."""
+	columns = set(frappe.get_meta(doctype).get_valid_columns())
+	env = frappe.get_jenv()
+	used: set[str] = set()
+	for source in sources:
+		ast = env.parse(source or "")
+		doc_names = set()
+		for node in ast.find_all(nodes.Getattr):
+			if isinstance(node.node, nodes.Name) and node.node.name == "doc":
+				if node.attr not in columns:
+					return None
+				used.add(node.attr)
+				doc_names.add(id(node.node))
+		for node in ast.find_all(nodes.Name):
+			if node.name == "doc" and id(node) not in doc_names:
+				return None
+			if node.name in columns:
+				used.add(node.name)
+	return sorted(used)
+
+
+def member_chunks(segment, fields: list[str], chunk_size: int) -> Iterator[list[dict]]:
+	"""The segment's members, `chunk_size` at a time by name (keyset pagination: each chunk is one query)."""
+	after = None
+	while True:
+		rows = get_member_rows(segment, fields, limit=chunk_size, after=after)
+		if rows:
+			yield rows
+		if len(rows) < chunk_size:
+			return
+		after = rows[-1].name
+
+
+def logged_recipients(campaign: str, step: str, emails: list[str]) -> set[str]:
+	"""Which of these addresses already have a send log row for the step (the unique index answers)."""
+	if not emails:
+		return set()
+	Log = DocType("Campaign Send Log")
+	return set(
+		frappe.qb.from_(Log)
+		.select(Log.recipient)
+		.where((Log.campaign == campaign) & (Log.schedule_step == step) & Log.recipient.isin(emails))
+		.run(pluck=True)
 	)
-	out, seen = [], set()
-	for member in members:
-		email = normalise_email(member.get("email_id"))
-		if email and email not in already and email not in seen:
-			seen.add(email)
-			out.append((email, member))
-	return out
 
 
 def unsubscribed_emails(campaign: str, emails: list[str]) -> set[str]:
@@ -146,62 +189,111 @@ def unsubscribed_emails(campaign: str, emails: list[str]) -> set[str]:
 	)
 
 
-def send_step(campaign, step, member_doctype: str, members: list[dict], chunk_size: int, tick=None) -> dict:
-	counts = {"queued": 0, "unsubscribed": 0, "skipped": 0}
-	pending = pending_recipients(campaign.name, step.name, members)
-	if not pending:
-		return counts
+def send_step(campaign, step, segment, chunk_size: int = CHUNK_SIZE, tick=None) -> dict:
+	"""Send one step to every member without a log row, a committed chunk at a time."""
+	counts = {"queued": 0, "unsubscribed": 0, "failed": 0, "skipped": 0}
 	template = frappe.get_doc("Email Template", step.email_template)
-	body_template = template.response_html if template.use_html else template.response
+	subject = template.subject or campaign.campaign_name
+	body = (template.response_html if template.use_html else template.response) or ""
+	used = template_fields(segment.based_on, [subject, body])
+	fields = ["*"] if used is None else sorted({"name", EMAIL_FIELD, *used})
 	campaign_ctx = campaign.as_dict(no_default_fields=False)
 
-	for chunk in create_batch(pending, chunk_size):
-		unsubscribed = unsubscribed_emails(campaign.name, [email for email, _m in chunk])
-		for email, member in chunk:
-			status = "Unsubscribed" if email in unsubscribed else "Queued"
-			log = frappe.get_doc(
-				{
-					"doctype": "Campaign Send Log",
-					"campaign": campaign.name,
-					"schedule_step": step.name,
-					"day_offset": step.day_offset,
-					"email_template": step.email_template,
-					"recipient": email,
-					"reference_doctype": member_doctype,
-					"reference_name": member.get("name"),
-					"status": status,
-					"send_key": send_key(campaign.name, step.name, email),
-				}
-			)
-			try:
-				log.insert(ignore_permissions=True, ignore_links=True)
-			except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
-				# another worker got there first: its transaction holds (or has committed) this email
-				counts["skipped"] += 1
+	for members in member_chunks(segment, fields, chunk_size):
+		by_email: dict[str, dict] = {}
+		for member in members:
+			email = normalise_email(member.get(EMAIL_FIELD))
+			if email:
+				by_email.setdefault(email, member)
+		already = logged_recipients(campaign.name, step.name, [e[:RECIPIENT_LENGTH] for e in by_email])
+		unsubscribed = unsubscribed_emails(campaign.name, list(by_email))
+		for email, member in by_email.items():
+			if email[:RECIPIENT_LENGTH] in already:
 				continue
-			if status == "Queued":
-				context = {**member, "doc": member, "campaign": campaign_ctx}
-				queue = frappe.sendmail(
-					recipients=[email],
-					subject=frappe.render_template(template.subject or campaign.campaign_name, context),
-					message=frappe.render_template(body_template or "", context),
-					reference_doctype="Campaign",
-					reference_name=campaign.name,
-					unsubscribe_message=_("Unsubscribe from this campaign"),
-					now=False,
-				)
-				if queue:
-					frappe.db.set_value(
-						"Campaign Send Log", log.name, "email_queue", queue.name, update_modified=False
-					)
-				counts["queued"] += 1
-			else:
-				counts["unsubscribed"] += 1
+			status = send_to_member(
+				campaign,
+				step,
+				segment.based_on,
+				member,
+				email,
+				email in unsubscribed,
+				subject,
+				body,
+				campaign_ctx,
+			)
+			counts[status] += 1
 			if tick:
 				tick()
 		# The chunk's send logs and its Email Queue rows become durable together.
 		frappe.db.commit()
 	return counts
+
+
+def send_to_member(
+	campaign,
+	step,
+	member_doctype: str,
+	member: dict,
+	email: str,
+	unsubscribed: bool,
+	subject: str,
+	body: str,
+	campaign_ctx: dict,
+) -> str:
+	"""Log and queue one email; returns the count it falls under (queued/unsubscribed/failed/skipped)."""
+	log = {
+		"doctype": "Campaign Send Log",
+		"campaign": campaign.name,
+		"schedule_step": step.name,
+		"day_offset": step.day_offset,
+		"email_template": step.email_template,
+		"recipient": email[:RECIPIENT_LENGTH],
+		"reference_doctype": member_doctype,
+		"reference_name": member.get("name"),
+	}
+	frappe.db.savepoint(SAVEPOINT)
+	try:
+		if unsubscribed:
+			_insert_log(log, "Unsubscribed")
+			return "unsubscribed"
+		row = _insert_log(log, "Queued")
+		if len(email) > RECIPIENT_LENGTH or validate_email_address(email) != email:
+			frappe.throw(
+				_("{0} is not a valid email address.").format(email), frappe.InvalidEmailAddressError
+			)
+		context = {**member, "doc": member, "campaign": campaign_ctx}
+		queue = frappe.sendmail(
+			recipients=[email],
+			subject=frappe.render_template(subject, context),
+			message=frappe.render_template(body, context),
+			reference_doctype="Campaign",
+			reference_name=campaign.name,
+			unsubscribe_message=_("Unsubscribe from this campaign"),
+			now=False,
+		)
+		if not queue:
+			frappe.throw(_("The email queue refused {0}.").format(email), frappe.InvalidEmailAddressError)
+		frappe.db.set_value("Campaign Send Log", row.name, "email_queue", queue.name, update_modified=False)
+		return "queued"
+	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
+		# another worker got there first: its transaction holds (or has committed) this email
+		frappe.db.rollback(save_point=SAVEPOINT)
+		return "skipped"
+	except Exception as e:
+		frappe.db.rollback(save_point=SAVEPOINT)
+		frappe.log_error(
+			title=_("Campaign {0}: no email to {1}").format(campaign.name, email),
+			reference_doctype="Campaign",
+			reference_name=campaign.name,
+		)
+		_insert_log(log, "Failed", error=str(e) or type(e).__name__)
+		return "failed"
+
+
+def _insert_log(log: dict, status: str, **extra):
+	return frappe.get_doc({**log, "status": status, **extra}).insert(
+		ignore_permissions=True, ignore_links=True
+	)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -215,11 +307,5 @@ def send_due_steps_now(campaign: str) -> dict:
 		frappe.throw(
 			_("Give the campaign a target segment and a schedule first."), title=_("Nothing to Send")
 		)
-	frappe.enqueue(
-		"crm_suite.marketing.outreach.run_campaign_outreach",
-		queue="long",
-		job_id=f"crm_suite-outreach::{frappe.local.site}::{campaign}",
-		deduplicate=True,
-		campaign=campaign,
-	)
+	enqueue_campaign_outreach(campaign)
 	return {"queued": True, "due_steps": len(due_steps(doc))}

@@ -98,19 +98,27 @@ def build_filters(doctype: str, conditions: Iterable[Mapping]) -> list[list]:
 	return filters
 
 
-def _query_args(segment) -> dict:
-	"""`frappe.get_all` arguments selecting the segment's members."""
+def _query_args(segment, after: str | None = None) -> dict:
+	"""`frappe.get_all` arguments selecting the segment's members (those named after `after`, if given)."""
 	if segment.segment_type == "Static List":
 		names = [m.member for m in segment.members if m.member]
-		return {"filters": {"name": ("in", names or [""])}}
-	filters = json.loads(segment.filters_json or "[]")
-	if segment.match == "Any" and len(filters) > 1:
-		return {"or_filters": filters}
-	return {"filters": filters}
+		args = {"filters": [["name", "in", names or [""]]]}
+	else:
+		filters = json.loads(segment.filters_json or "[]")
+		args = (
+			{"or_filters": filters} if segment.match == "Any" and len(filters) > 1 else {"filters": filters}
+		)
+	if after:
+		args["filters"] = [*args.get("filters", []), ["name", ">", after]]
+	return args
 
 
-def get_member_rows(segment, fields: Iterable[str] = ("name",), limit: int = 0) -> list[dict]:
-	"""The members of a segment (a Segment document or name) as dicts with `fields`, in one query."""
+def get_member_rows(
+	segment, fields: Iterable[str] = ("name",), limit: int = 0, after: str | None = None
+) -> list[dict]:
+	"""The members of a segment (a Segment document or name) as dicts with `fields`, in one query, by name.
+
+	`limit` and `after` (the last name of the previous chunk) read a large segment a chunk at a time."""
 	if isinstance(segment, str):
 		segment = frappe.get_doc("Segment", segment)
 	return frappe.get_all(
@@ -118,7 +126,7 @@ def get_member_rows(segment, fields: Iterable[str] = ("name",), limit: int = 0) 
 		fields=list(fields),
 		order_by="name asc",
 		limit_page_length=limit,
-		**_query_args(segment),
+		**_query_args(segment, after),
 	)
 
 

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from crm_suite.marketing.outreach import send_key, step_due_date
+from crm_suite.marketing.outreach import step_due_date
 from crm_suite.marketing.segments import SegmentConditionError, condition_to_filter, conditions_to_filters
 
 
@@ -61,21 +61,6 @@ def test_rows_become_a_filter_list():
 		["Customer", "customer_group", "!=", "Individual"],
 		["Customer", "phone", "is", "set"],
 	]
-
-
-def test_send_key_is_stable_and_distinct():
-	assert send_key("C1", "s1", "a@x.com") == send_key("C1", "s1", "a@x.com")
-	assert (
-		len(
-			{
-				send_key("C1", "s1", "a@x.com"),
-				send_key("C1", "s2", "a@x.com"),
-				send_key("C2", "s1", "a@x.com"),
-				send_key("C1", "s1", "b@x.com"),
-			}
-		)
-		== 4
-	)
 
 
 def test_step_due_date_adds_the_offset():

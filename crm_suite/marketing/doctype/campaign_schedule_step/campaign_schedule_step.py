@@ -20,5 +20,7 @@ class CampaignScheduleStep(Document):
 		parent: DF.Data
 		parentfield: DF.Data
 		parenttype: DF.Data
+		sent_on: DF.Datetime | None
+		status: DF.Literal["Pending", "Sent"]
 	# end: auto-generated types
 	pass

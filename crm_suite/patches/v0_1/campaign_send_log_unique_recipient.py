@@ -1,0 +1,16 @@
+import frappe
+
+from crm_suite.marketing.doctype.campaign_send_log.campaign_send_log import on_doctype_update
+
+
+def execute():
+	"""Campaign Send Log: once-only is the unique (campaign, schedule_step, recipient) index now, not a hashed
+	`send_key` column. The old column held the same triple, so existing rows can't violate the new index;
+	it is dropped once the index is there. Safe to run again."""
+	if not frappe.db.table_exists("Campaign Send Log"):
+		return
+	on_doctype_update()  # add_unique skips an index that exists
+	# (read the live schema: has_column answers from a cache)
+	if frappe.db.sql("show columns from `tabCampaign Send Log` like 'send_key'"):
+		frappe.db.sql_ddl("alter table `tabCampaign Send Log` drop column `send_key`")
+		frappe.clear_cache(doctype="Campaign Send Log")

@@ -158,3 +158,145 @@ def test_deep_pages_give_the_same_order(monkeypatch):
 	far = [(r.doctype, r.name) for r in get_customer_timeline(customer.name, 0, 100)["items"]]
 	assert near == far and len(far) == 8
 	assert [(r.doctype, r.name) for r in get_customer_timeline(customer.name, 3, 3)["items"]] == near[3:6]
+
+
+def email_on(doctype, name, when):
+	return frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_type": "Communication",
+			"communication_medium": "Email",
+			"sent_or_received": "Received",
+			"subject": f"About {name}",
+			"reference_doctype": doctype,
+			"reference_name": name,
+			"communication_date": when,
+		}
+	).insert(ignore_permissions=True)
+
+
+def restricted_history():
+	"""A customer with 4 tickets and 2 opportunities (amounts 1,000 and 9,000), an interaction and an
+	email on each, and 3 interactions on the customer itself: 21 entries at distinct times."""
+	customer = make_customer()
+	base = get_datetime("2026-02-01 09:00:00")
+	hour = iter(range(100))
+	records = [make_ticket(customer=customer.name) for _ in range(4)]
+	records += [make_opportunity(customer=customer.name, amount=a) for a in (1000, 9000)]
+	entries = {}
+	for doc in records:
+		field = "opening_date" if doc.doctype == "Ticket" else "creation"
+		frappe.db.set_value(doc.doctype, doc.name, field, add_to_date(base, hours=next(hour)))
+		row = interaction(
+			reference_doctype=doc.doctype,
+			reference_name=doc.name,
+			interaction_time=add_to_date(base, hours=next(hour)),
+		)
+		email = email_on(doc.doctype, doc.name, add_to_date(base, hours=next(hour)))
+		entries[doc.name] = {
+			(doc.doctype, doc.name),
+			("Interaction", row.name),
+			("Communication", email.name),
+		}
+	own = {
+		(
+			"Interaction",
+			interaction(
+				reference_doctype="Customer",
+				reference_name=customer.name,
+				interaction_time=add_to_date(base, hours=next(hour)),
+			).name,
+		)
+		for _ in range(3)
+	}
+	return customer, records, entries, own
+
+
+def all_pages(customer: str, page_length: int) -> list[tuple[str, str]]:
+	seen, start = [], 0
+	while True:
+		page = get_customer_timeline(customer, start, page_length)
+		seen += [(r.doctype, r.name) for r in page["items"]]
+		start += page_length
+		if not page["has_more"]:
+			return seen
+
+
+def assert_timeline_is(customer: str, expected: set, monkeypatch):
+	"""Exactly `expected`, newest first, and the same through small pages on both query paths."""
+	from crm_suite.crm import timeline
+
+	everything = [(r.doctype, r.name) for r in get_customer_timeline(customer, 0, 100)["items"]]
+	assert set(everything) == expected and len(everything) == len(expected)
+	assert all_pages(customer, 4) == everything
+	monkeypatch.setattr(timeline, "TOP_N_REACH", 0)
+	assert all_pages(customer, 4) == everything
+	monkeypatch.undo()
+
+
+def test_timeline_honours_user_permissions_inside_the_query(monkeypatch):
+	"""A User Permission on Ticket: the user reads the customer but only one of its tickets, so the other
+	tickets, and the emails and interactions on them, are not on the timeline; pages stay exact."""
+	customer, records, entries, own = restricted_history()
+	tickets = [r for r in records if r.doctype == "Ticket"]
+	everything = own.union(*entries.values())
+	user = make_user("Sales User", "Support Agent").name
+	frappe.set_user(user)
+	assert_timeline_is(customer.name, everything, monkeypatch)  # unrestricted: all 21
+
+	frappe.set_user("Administrator")
+	frappe.get_doc(
+		{"doctype": "User Permission", "user": user, "allow": "Ticket", "for_value": tickets[0].name}
+	).insert(ignore_permissions=True)
+	frappe.set_user(user)
+	hidden = set().union(*(entries[t.name] for t in tickets[1:]))
+	assert_timeline_is(customer.name, everything - hidden, monkeypatch)  # 12
+	assert not frappe.has_permission("Ticket", "read", doc=tickets[1].name)  # what the desk would say
+
+
+def test_timeline_honours_permission_query_conditions(monkeypatch, permission_query_script):
+	"""A permission query (the same path as a `permission_query_conditions` hook) hiding big opportunities:
+	that opportunity, its email and its interaction leave the timeline."""
+	customer, records, entries, own = restricted_history()
+	big = next(r for r in records if r.doctype == "Opportunity" and r.amount == 9000)
+	everything = own.union(*entries.values())
+	user = make_user("Sales User", "Support Agent").name
+	permission_query_script("Opportunity", "conditions = '`tabOpportunity`.`amount` < 5000'")
+	frappe.set_user(user)
+	assert_timeline_is(customer.name, everything - entries[big.name], monkeypatch)
+	assert big.name not in frappe.get_list("Opportunity", {"customer": customer.name}, pluck="name")
+	frappe.set_user("Administrator")  # a permission query applies to every user, as in frappe.get_list
+	assert_timeline_is(customer.name, everything - entries[big.name], monkeypatch)
+
+
+def test_a_user_permission_on_customer_refuses_other_customers():
+	mine, other = make_customer(), make_customer()
+	user = make_user("Sales User").name
+	frappe.get_doc(
+		{"doctype": "User Permission", "user": user, "allow": "Customer", "for_value": mine.name}
+	).insert(ignore_permissions=True)
+	frappe.set_user(user)
+	assert get_customer_timeline(mine.name)["items"] == []
+	with pytest.raises(frappe.PermissionError):
+		get_customer_timeline(other.name)
+
+
+@pytest.fixture
+def permission_query_script():
+	"""permission_query_script(doctype, script): a Permission Query Server Script for the test; the
+	cached script map is cleared afterwards, as the rollback removes the script."""
+
+	def make(doctype: str, script: str):
+		frappe.get_doc(
+			{
+				"doctype": "Server Script",
+				"name": f"Timeline test {doctype} {frappe.generate_hash(length=6)}",
+				"script_type": "Permission Query",
+				"reference_doctype": doctype,
+				"script": script,
+			}
+		).insert(ignore_permissions=True)
+
+	yield make
+	frappe.db.rollback()
+	frappe.cache.delete_value("server_script_map")

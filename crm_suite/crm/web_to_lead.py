@@ -7,9 +7,11 @@ POST /api/method/crm_suite.crm.web_to_lead.capture_lead   (no login)
 - Rate limited per IP (Contact Center Settings › Submissions per IP per Hour, default 10): beyond it, 429.
 - Honeypot: a filled `website_url` gets the same answer as a real submission and writes nothing.
 - Deduplicated with the funnel's duplicate finder (crm_suite.sales.duplicates.find_matches: same email,
-  or same phone in E.164): an existing open Lead gets the submission as an Interaction instead of a new
-  Lead; a known Customer (directly or through its Contact) gets it as an Interaction on the Customer.
-  Only unknown people become new Leads (source Website unless UTM parameters say otherwise).
+  or same phone in E.164): an open Lead (New, Contacted, Qualified) gets the submission as an Interaction
+  instead of a new Lead; else a known Customer (directly, through its Contact, or through a converted
+  lead) gets it as an Interaction on the Customer. Everybody else becomes a new Lead (source Website
+  unless UTM parameters say otherwise); one whose old lead was disqualified is flagged as its possible
+  duplicate (the Lead's Duplicates table), so the enquiry is not lost and sales sees the history.
 - The answer never says whether the person was already known.
 """
 
@@ -18,6 +20,7 @@ from frappe import _
 from frappe.rate_limiter import rate_limit
 from frappe.utils import cint, escape_html, validate_email_address
 
+from crm_suite.sales.duplicates import OPEN_STATES, find_matches
 from crm_suite.utils.contact_details import normalise_email, normalise_phone
 
 HONEYPOT = "website_url"
@@ -70,43 +73,42 @@ def clean(data: dict) -> frappe._dict:
 
 
 def find_existing(email: str | None, e164: str | None) -> dict:
-	"""{"lead": ...} or {"customer": ...} for a known person, via the funnel's duplicate finder."""
-	try:
-		from crm_suite.sales.duplicates import find_matches
-	except ImportError:  # the funnel's finder is not installed: compare the same normalised keys here
-		find_matches = None
-	if find_matches:
-		matches = find_matches(email, [e164] if e164 else [])
-		leads = [m.name for m in matches if m.doctype == "Lead"]
-		if leads:
-			open_leads = frappe.get_all(
-				"Lead",
-				filters={"name": ("in", leads), "status": ("!=", "Converted")},
-				pluck="name",
-				order_by="creation asc",
-				limit=1,
-			)
-			if open_leads:
-				return {"lead": open_leads[0]}
-		customers = [m.name for m in matches if m.doctype == "Customer"]
-		contacts = [m.name for m in matches if m.doctype == "Contact"]
-		if not customers and contacts:
-			customers = frappe.get_all(
-				"Dynamic Link",
-				filters={"parenttype": "Contact", "parent": ("in", contacts), "link_doctype": "Customer"},
-				pluck="link_name",
-			)
-		if not customers and leads:
-			customers = [c for c in frappe.get_all("Lead", {"name": ("in", leads)}, pluck="customer") if c]
-		return {"customer": customers[0]} if customers else {}
-	if email:
-		lead = frappe.db.get_value("Lead", {"email_id": email, "status": ("!=", "Converted")}, "name")
-		if lead:
-			return {"lead": lead}
-		customer = frappe.db.get_value("Customer", {"email_id": email}, "name")
-		if customer:
-			return {"customer": customer}
-	return {}
+	"""Where a known person's submission goes, by the funnel's duplicate finder (same email or E.164 phone):
+
+	- {"lead": ...}: their oldest *open* lead (New, Contacted, Qualified), still being worked;
+	- {"customer": ...}: else the customer they are (directly, as its Contact, or through a converted lead);
+	- {}: else a new Lead. A disqualified (Unqualified) lead does not swallow a new enquiry: the new lead
+	  is flagged as a possible duplicate of it by the Lead's own duplicate check, for sales to judge.
+	"""
+	matches = find_matches(email, [e164] if e164 else [])
+	leads = [m.name for m in matches if m.doctype == "Lead"]
+	if leads:
+		open_leads = frappe.get_all(
+			"Lead",
+			filters={"name": ("in", leads), "status": ("in", OPEN_STATES)},
+			pluck="name",
+			order_by="creation asc",
+			limit=1,
+		)
+		if open_leads:
+			return {"lead": open_leads[0]}
+	customers = [m.name for m in matches if m.doctype == "Customer"]
+	contacts = [m.name for m in matches if m.doctype == "Contact"]
+	if not customers and contacts:
+		customers = frappe.get_all(
+			"Dynamic Link",
+			filters={"parenttype": "Contact", "parent": ("in", contacts), "link_doctype": "Customer"},
+			pluck="link_name",
+			order_by="creation asc",
+		)
+	if not customers and leads:
+		customers = frappe.get_all(
+			"Lead",
+			filters={"name": ("in", leads), "status": "Converted", "customer": ("is", "set")},
+			pluck="customer",
+			order_by="creation asc",
+		)
+	return {"customer": customers[0]} if customers else {}
 
 
 def submit_web_lead(data: dict) -> dict:

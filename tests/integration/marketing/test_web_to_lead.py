@@ -43,6 +43,58 @@ def test_a_known_lead_is_not_duplicated():
 	assert frappe.db.count("Interaction", {"lead": existing.name, "channel": "Web Form"}) == 1
 
 
+@pytest.mark.parametrize("status", ["Contacted", "Qualified"])
+def test_an_open_lead_in_any_open_state_gets_the_submission(status):
+	existing = make_lead(email_id=f"{unique('open-')}@example.com")
+	frappe.db.set_value("Lead", existing.name, "status", status)
+	result = submit_web_lead(form(email=existing.email_id))
+	assert (result["lead"], result["created"]) == (existing.name, False)
+
+
+def test_a_disqualified_lead_does_not_swallow_a_new_enquiry():
+	"""A visitor disqualified a year ago comes back: a new Lead, flagged as a possible duplicate of the old
+	one (the funnel's duplicate check), with the enquiry on the new lead; the old lead is untouched."""
+	old = make_lead(email_id=f"{unique('again-')}@example.com", phone="+49 30 12345678")
+	frappe.db.set_value("Lead", old.name, {"status": "Unqualified", "creation": "2025-11-01 10:00:00"})
+	before = frappe.db.count("Interaction", {"lead": old.name})
+	result = submit_web_lead(form(email="", phone="030 12345678", message="Now we have a budget"))
+	assert result["created"] and result["lead"] != old.name
+	new = frappe.get_doc("Lead", result["lead"])
+	assert new.is_duplicate == 1
+	assert [(d.reference_doctype, d.reference_name, d.matched_on) for d in new.duplicates] == [
+		("Lead", old.name, "Phone")
+	]
+	assert frappe.db.get_value("Interaction", result["interaction"], "lead") == new.name
+	assert frappe.db.count("Interaction", {"lead": old.name}) == before
+	assert frappe.db.get_value("Lead", old.name, "status") == "Unqualified"
+
+
+def test_an_open_lead_wins_over_a_disqualified_one():
+	email = f"{unique('both-')}@example.com"
+	old = make_lead(email_id=email)
+	frappe.db.set_value("Lead", old.name, "status", "Unqualified")
+	current = make_lead(email_id=email)
+	result = submit_web_lead(form(email=email))
+	assert (result["lead"], result["created"]) == (current.name, False)
+
+
+def test_a_converted_leads_customer_gets_the_submission():
+	"""The customer record has no email of its own; the lead it was converted from has the address."""
+	customer = make_customer()
+	lead = make_lead(email_id=f"{unique('conv-')}@example.com")
+	frappe.db.set_value("Lead", lead.name, {"status": "Converted", "customer": customer.name})
+	before = frappe.db.count("Lead")
+	result = submit_web_lead(form(email=lead.email_id))
+	assert (result["customer"], result["lead"], result["created"]) == (customer.name, None, False)
+	assert frappe.db.count("Lead") == before
+	row = frappe.get_doc("Interaction", result["interaction"])
+	assert (row.reference_doctype, row.reference_name, row.customer) == (
+		"Customer",
+		customer.name,
+		customer.name,
+	)
+
+
 def test_a_known_customer_gets_an_interaction_not_a_lead():
 	customer = make_customer(email_id=f"{unique('cust-')}@example.com")
 	before = frappe.db.count("Lead")

@@ -76,6 +76,26 @@ def test_caller_is_matched_to_a_lead(settings):
 	assert (result["lead"], result["customer"], result["lead_created"]) == (lead.name, None, False)
 
 
+def test_an_outbound_call_is_matched_by_the_number_called(settings):
+	local, e164 = berlin_number()
+	customer = make_customer(phone=local)
+	_agent_local, agent_line = berlin_number()
+	result = event(number=agent_line, to=e164.replace("+49", "0049"), direction="outbound")
+	assert (result["customer"], result["lead_created"]) == (customer.name, False)
+	row = frappe.get_doc("Interaction", result["interaction"])
+	assert (row.direction, row.normalised_phone) == ("Outbound", e164)
+
+
+def test_a_customer_is_matched_before_a_lead_with_the_same_number(settings):
+	local, e164 = berlin_number()
+	lead = make_lead(phone=local)
+	customer = make_customer(mobile_no=e164)
+	result = event(number=local)
+	assert result["customer"] == customer.name
+	assert frappe.db.get_value("Interaction", result["interaction"], "reference_name") == customer.name
+	assert result["lead"] != lead.name
+
+
 def test_unknown_number_creates_a_lead_only_when_enabled(settings):
 	_local, e164 = berlin_number()
 	result = event(number=e164)
@@ -198,6 +218,18 @@ def test_webhook_refuses_missing_and_wrong_tokens(guest_api, committed_settings)
 	assert guest_api.post(URL, json=body).status_code == 401
 	frappe.db.rollback()
 	assert (frappe.db.count("Call Event Log"), frappe.db.count("Interaction")) == before
+
+
+def test_without_a_configured_token_every_call_is_refused(guest_api, committed_settings):
+	committed_settings.webhook_token = ""
+	committed_settings.save()
+	frappe.db.commit()
+	before = [frappe.db.count(d) for d in ("Call Event Log", "Interaction", "Lead")]
+	guest_api.headers["X-Webhook-Token"] = "anything"
+	body = {"event_id": unique("ev-"), "event": "missed", "from": berlin_number()[1]}
+	assert guest_api.post(URL, json=body).status_code == 403
+	frappe.db.rollback()
+	assert [frappe.db.count(d) for d in ("Call Event Log", "Interaction", "Lead")] == before
 
 
 def test_webhook_records_with_the_right_token_and_ignores_replays(guest_api, committed_settings, committed):

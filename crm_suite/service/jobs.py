@@ -1,8 +1,17 @@
 """Scheduled jobs of the service desk: SLA breaches and escalation (every 5 minutes), auto-close (daily).
-Candidates are selected set-based; every ticket is handled in its own transaction so one failure lands
-in the Error Log and the others go on. Both jobs are idempotent."""
+
+The scheduled entry points (`check_sla`, `auto_close_resolved`) work on every ticket; the functions doing
+the work (`check_tickets`, `close_resolved_tickets`) take an optional list of ticket names, so callers
+(and tests) can limit them to their own tickets. Candidates are selected set-based; every ticket is
+handled on its own: a failure rolls back that ticket only, lands in the Error Log and the others go on.
+A failed ticket is undone to a savepoint taken before it; with `commit=True` (the scheduled jobs) every
+ticket is then committed on its own, with `commit=False` the caller's transaction is kept (tests run
+the real work in their rolled-back transaction). Both jobs are idempotent."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
 
 import frappe
 from frappe import _
@@ -13,49 +22,91 @@ from crm_suite.service.settings import support_setting
 from crm_suite.service.sla import current_time, refresh_agreement_status
 
 RUNNING = ("Open", "In Progress", "Waiting on Customer")
+DUE = ("First Response Due", "Resolution Due")
+SAVEPOINT = "crm_service_ticket"
 
 
+# --------------------------------------------------------------------------- scheduled entry points
 def check_sla() -> dict:
-	"""Every few minutes: mark breaches Failed (one UPDATE), then escalate once every running ticket that
-	breached, or (Support Settings "At Risk Minutes" > 0) whose next deadline is that close."""
-	now = current_time()
-	failed = refresh_agreement_status(now)
-	frappe.db.commit()
-	ticket = frappe.qb.DocType("Ticket")
-	candidates = (ticket.agreement_status == "Failed") & ticket.status.isin(RUNNING)
+	"""Every 5 minutes (hooks.scheduler_events): breaches and escalation over all tickets."""
+	return check_tickets()
+
+
+def auto_close_resolved() -> dict:
+	"""Daily (hooks.scheduler_events): close tickets resolved for more than N days, all tickets."""
+	return close_resolved_tickets()
+
+
+# --------------------------------------------------------------------------- the work
+def check_tickets(names: list[str] | None = None, now: datetime | None = None, commit: bool = True) -> dict:
+	"""Mark breaches Failed (one UPDATE), then escalate once every running ticket that breached, or
+	(Support Settings "Escalate Minutes Before a Deadline" > 0) whose next deadline is that close.
+	`names` limits both steps to these tickets; None means every ticket."""
+	if names is not None and not names:
+		return {"failed": 0, "escalated": 0}
+	now = now or current_time()
+	failed = refresh_agreement_status(now, names=names)
+	if commit:
+		frappe.db.commit()
 	at_risk = cint(support_setting("at_risk_minutes"))
-	if at_risk > 0:
-		soon = add_to_date(now, minutes=at_risk)
+	states = dict(escalation_candidates(now, at_risk, names).run())
+	escalated = each_ticket(
+		list(states),
+		lambda name: escalate(name, at_risk=states[name] != "Failed"),
+		_("SLA escalation failed for {0}"),
+		commit,
+	)
+	return {"failed": failed, "escalated": escalated}
+
+
+def escalation_candidates(now: datetime, at_risk_minutes: int = 0, names: list[str] | None = None):
+	"""The query (frappe.qb) of running, not yet escalated tickets that breached or, with at-risk
+	minutes > 0, are that close to their next deadline: (name, agreement_status), soonest first.
+	The top-level status / agreement_status conditions let it use the (status, agreement_status) index."""
+	ticket = frappe.qb.DocType("Ticket")
+	candidates = ticket.agreement_status == "Failed"
+	states = ["Failed"]
+	if at_risk_minutes > 0:
+		soon = add_to_date(now, minutes=at_risk_minutes)
+		states += DUE
 		candidates = candidates | (
-			ticket.agreement_status.isin(["First Response Due", "Resolution Due"])
+			ticket.agreement_status.isin(DUE)
 			& ticket.status.isin(["Open", "In Progress"])
 			& (
 				(ticket.first_responded_on.isnull() & (ticket.response_by < soon))
 				| (ticket.resolution_by < soon)
 			)
 		)
-	rows = (
+	query = (
 		frappe.qb.from_(ticket)
 		.select(ticket.name, ticket.agreement_status)
+		.where(ticket.status.isin(RUNNING))
+		.where(ticket.agreement_status.isin(states))
 		.where(ticket.escalated_on.isnull())
 		.where(candidates)
 		.orderby(ticket.resolution_by)
-		.run()
 	)
-	escalated = 0
-	for name, status in rows:
+	return query.where(ticket.name.isin(names)) if names else query
+
+
+def each_ticket(names: list[str], work: Callable[[str], bool], error_title: str, commit: bool) -> int:
+	"""Runs work(name) for every ticket on its own; returns how many returned True. A failure undoes
+	that ticket's writes only (savepoint) and goes to the Error Log (title: error_title with the name)."""
+	done = 0
+	for name in names:
+		frappe.db.savepoint(SAVEPOINT)
 		try:
-			if escalate(name, at_risk=status != "Failed"):
-				escalated += 1
-			frappe.db.commit()
+			if work(name):
+				done += 1
 		except Exception:
-			frappe.db.rollback()
-			frappe.log_error(
-				title=_("SLA escalation failed for {0}").format(name),
-				reference_doctype="Ticket",
-				reference_name=name,
-			)
-	return {"failed": failed, "escalated": escalated}
+			try:
+				frappe.db.rollback(save_point=SAVEPOINT)
+			except Exception:  # the server rolled the whole transaction back (a deadlock)
+				frappe.db.rollback()
+			frappe.log_error(title=error_title.format(name), reference_doctype="Ticket", reference_name=name)
+		if commit:
+			frappe.db.commit()
+	return done
 
 
 def pick_manager() -> str | None:
@@ -125,34 +176,25 @@ def escalate(name: str, at_risk: bool = False) -> bool:
 	return True
 
 
-def auto_close_resolved() -> dict:
-	"""Daily: close tickets resolved for more than N days (Support Settings; 0 switches it off)."""
+def close_resolved_tickets(names: list[str] | None = None, commit: bool = True) -> dict:
+	"""Close tickets resolved for more than N days (Support Settings; 0 switches it off); `names`
+	limits it to these tickets, None means every ticket."""
 	days = cint(support_setting("auto_close_after_days"))
-	if days <= 0:
+	if days <= 0 or (names is not None and not names):
 		return {"closed": 0}
-	names = frappe.get_all(
-		"Ticket",
-		filters={"status": "Resolved", "resolution_date": ("<", add_days(current_time(), -days))},
-		pluck="name",
-		order_by="resolution_date asc",
-	)
-	closed = 0
-	for name in names:
-		try:
-			ticket = frappe.get_doc("Ticket", name)
-			if ticket.status != "Resolved":
-				continue
-			ticket.status = "Closed"
-			ticket.flags.system_transition = True
-			ticket.save(ignore_permissions=True)
-			ticket.add_comment("Info", _("Closed automatically {0} days after it was resolved").format(days))
-			frappe.db.commit()
-			closed += 1
-		except Exception:
-			frappe.db.rollback()
-			frappe.log_error(
-				title=_("Auto-close failed for {0}").format(name),
-				reference_doctype="Ticket",
-				reference_name=name,
-			)
-	return {"closed": closed}
+	filters = {"status": "Resolved", "resolution_date": ("<", add_days(current_time(), -days))}
+	if names:
+		filters["name"] = ("in", names)
+	candidates = frappe.get_all("Ticket", filters=filters, pluck="name", order_by="resolution_date asc")
+
+	def close(name: str) -> bool:
+		ticket = frappe.get_doc("Ticket", name)
+		if ticket.status != "Resolved":
+			return False
+		ticket.status = "Closed"
+		ticket.flags.system_transition = True
+		ticket.save(ignore_permissions=True)
+		ticket.add_comment("Info", _("Closed automatically {0} days after it was resolved").format(days))
+		return True
+
+	return {"closed": each_ticket(candidates, close, _("Auto-close failed for {0}"), commit)}

@@ -3,6 +3,7 @@ pause tracking and the agreement status. The arithmetic lives in business_time.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 import frappe
@@ -202,9 +203,9 @@ def record_first_response(ticket_name: str, when: datetime) -> bool:
 
 
 # --------------------------------------------------------------------------- set-based status refresh
-def refresh_agreement_status(now: datetime | None = None) -> int:
-	"""Marks every running ticket whose deadline has passed Failed in one statement; returns how many."""
-	now = now or current_time()
+def breach_update(now: datetime, names: list[str] | None = None):
+	"""The UPDATE (frappe.qb) marking running tickets past a deadline Failed; `names` limits it to
+	these tickets. Its status / agreement_status conditions use the (status, agreement_status) index."""
 	ticket = frappe.qb.DocType("Ticket")
 	response_breached = ticket.first_responded_on.isnull() & (ticket.response_by < now)
 	query = (
@@ -214,31 +215,58 @@ def refresh_agreement_status(now: datetime | None = None) -> int:
 		.where(ticket.agreement_status.isin(["First Response Due", "Resolution Due"]))
 		.where(response_breached | (ticket.resolution_by < now))
 	)
-	query.run()
+	return query.where(ticket.name.isin(names)) if names else query
+
+
+def refresh_agreement_status(now: datetime | None = None, names: list[str] | None = None) -> int:
+	"""Marks every running ticket (or these tickets) whose deadline has passed Failed in one statement;
+	returns how many."""
+	if names is not None and not names:
+		return 0
+	breach_update(now or current_time(), names).run()
 	return frappe.db._cursor.rowcount if frappe.db._cursor else 0
 
 
 def recompute_open_tickets(
-	sla: str | None = None, steps: Steps | None = None, now: datetime | None = None, chunk: int = 5000
+	sla: str | None = None,
+	steps: Steps | None = None,
+	now: datetime | None = None,
+	chunk: int = 5000,
+	after_chunk: Callable[[str], None] | None = None,
 ) -> int:
 	"""Recomputes deadlines and status of every ticket that is not Closed (of one agreement, or all),
-	e.g. after an agreement's hours or holidays changed: one read, the business-time arithmetic per
-	ticket, one bulk write per chunk. Returns the number of tickets written."""
+	e.g. after an agreement's hours or holidays changed: the tickets are read in chunks in name order,
+	the business-time arithmetic runs per ticket, one bulk write per chunk, then after_chunk(last name)
+	(the background job commits there). The result depends only on what is stored, so a job that was
+	stopped half-way is simply run again. Returns the number of tickets written."""
 	now = now or current_time()
-	condition = "t.status != 'Closed' and t.service_level_agreement is not null"
-	values: dict = {}
+	condition = "t.status != 'Closed' and t.service_level_agreement is not null and t.name > %(after)s"
+	values: dict = {"after": "", "chunk": chunk}
 	if sla:
 		condition += " and t.service_level_agreement = %(sla)s"
 		values["sla"] = sla
-	rows = frappe.db.sql(
-		f"""select t.name, t.status, t.priority, t.service_level_agreement, t.opening_date, t.paused_minutes,
-			t.first_responded_on, t.resolution_date, t.response_by, t.resolution_by, t.agreement_status
-		from `tabTicket` t where {condition}""",
-		values,
-	)
-	updates: list[tuple] = []
 	done = 0
-	for (
+	while True:
+		rows = frappe.db.sql(
+			f"""select t.name, t.status, t.priority, t.service_level_agreement, t.opening_date,
+				t.paused_minutes, t.first_responded_on, t.resolution_date, t.response_by, t.resolution_by,
+				t.agreement_status
+			from `tabTicket` t where {condition} order by t.name limit %(chunk)s""",
+			values,
+		)
+		if not rows:
+			return done
+		done += _bulk_update([u for row in rows if (u := _recomputed(row, now, steps))])
+		values["after"] = rows[-1][0]
+		if after_chunk:
+			after_chunk(values["after"])
+		if len(rows) < chunk:
+			return done
+
+
+def _recomputed(row: tuple, now: datetime, steps: Steps | None) -> tuple | None:
+	"""(name, response_by, resolution_by, agreement_status) of one ticket row, or None to leave it."""
+	(
 		name,
 		status,
 		priority,
@@ -250,32 +278,28 @@ def recompute_open_tickets(
 		response_by,
 		resolution_by,
 		previous,
-	) in rows:
-		targets = get_targets(agreement, priority)
-		if not targets or not opening:
-			continue
-		try:
-			d = compute_deadlines(opening, targets, flt(paused), get_calendar(agreement), steps)
-		except NoServiceHoursError:
-			continue
-		if not responded:
-			response_by = d.response_by
-		if status not in DONE_STATUSES or not resolution_by:  # as apply_sla: a done ticket keeps its deadline
-			resolution_by = d.resolution_by
-		state = agreement_status(
-			status=status,
-			now=now,
-			response_by=response_by,
-			resolution_by=resolution_by,
-			first_responded_on=responded,
-			resolution_date=resolved,
-			previous=previous,
-		)
-		updates.append((name, response_by, resolution_by, state))
-		if len(updates) >= chunk:
-			done += _bulk_update(updates)
-			updates = []
-	return done + _bulk_update(updates)
+	) = row
+	targets = get_targets(agreement, priority)
+	if not targets or not opening:
+		return None
+	try:
+		d = compute_deadlines(opening, targets, flt(paused), get_calendar(agreement), steps)
+	except NoServiceHoursError:
+		return None
+	if not responded:
+		response_by = d.response_by
+	if status not in DONE_STATUSES or not resolution_by:  # as apply_sla: a done ticket keeps its deadline
+		resolution_by = d.resolution_by
+	state = agreement_status(
+		status=status,
+		now=now,
+		response_by=response_by,
+		resolution_by=resolution_by,
+		first_responded_on=responded,
+		resolution_date=resolved,
+		previous=previous,
+	)
+	return (name, response_by, resolution_by, state)
 
 
 def _bulk_update(updates: list[tuple]) -> int:
@@ -300,8 +324,35 @@ def _bulk_update(updates: list[tuple]) -> int:
 
 
 def recompute_agreement(sla: str) -> int:
-	"""Background job after an agreement changed (queue "long")."""
-	return recompute_open_tickets(sla=sla)
+	"""Background job (queue "long") after an agreement, or a holiday list it uses, changed: its open
+	tickets follow, committed chunk by chunk."""
+	clear_sla_cache()
+	return recompute_open_tickets(sla=sla, after_chunk=lambda _last: frappe.db.commit())
+
+
+def recompute_job_id(sla: str) -> str:
+	return f"crm-sla-recompute-{sla}"
+
+
+def enqueue_recompute(slas: list[str]) -> None:
+	"""Queues recompute_agreement for these agreements once the current transaction commits (queue
+	"long"); an agreement whose job is still waiting in the queue is not queued twice. While its job
+	runs (it may have read the old calendar) one follow-up run is queued."""
+	from frappe.utils.background_jobs import get_job_status
+	from rq.job import JobStatus
+
+	for sla in slas:
+		job_id = recompute_job_id(sla)
+		if get_job_status(job_id) == JobStatus.STARTED:
+			job_id += "-again"
+		frappe.enqueue(
+			"crm_suite.service.sla.recompute_agreement",
+			queue="long",
+			sla=sla,
+			enqueue_after_commit=True,
+			job_id=job_id,
+			deduplicate=True,
+		)
 
 
 # --------------------------------------------------------------------------- agreement validation

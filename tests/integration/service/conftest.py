@@ -1,26 +1,49 @@
-"""Service tests create agents, and the ticket round robin then assigns tickets to them.
+"""Service tests create agents, and the ticket round robin and the escalation job then assign tickets to
+them, which makes Frappe e-mail the assignees.
 
-- In test mode Frappe e-mails assignment notifications at once, and its e-mail queue commits while sending,
-  which would leave the test's records behind. Here the queue keeps the mails (inside the test's
-  transaction, where tests can look at them) and never sends, so nothing commits; Notification Logs are
-  made but not e-mailed.
+- Mail goes to Frappe's real Email Queue. In test mode Frappe sends notification mail at once, and the
+  send commits (EmailQueue.send marks the row "Sending" with a commit), which would leave the test's
+  records behind. With `frappe.flags.mute_emails` (Frappe's own switch, as its setup wizard and data
+  import use it) `EmailQueue.can_send_now` is False: the rows are made inside the test's transaction,
+  stay "Not Sent", nothing commits and no SMTP server is contacted. Frappe needs an outgoing Email
+  Account to build the mail (its muted-mail dummy account has no address), so each test gets one in
+  its transaction (an unroutable server; Frappe skips the connection check in tests). Tests check the
+  rows (helpers.queued_mail).
 - A rolled-back test may have enabled or filled the round robin; Frappe caches assignment rules outside the
   database, so every test starts from a fresh cache."""
 
 import frappe
 import pytest
-from frappe.desk.doctype.notification_log import notification_log
-from frappe.email.doctype.email_queue.email_queue import EmailQueue
 
 from crm_suite.service.routing import RULE
 
+EMAIL_ACCOUNT_CACHES = ("outgoing_email_account", "_outgoing_email_account")
+
+
+def clear_email_account_cache() -> None:
+	for cache in EMAIL_ACCOUNT_CACHES:
+		if hasattr(frappe.local, cache):
+			delattr(frappe.local, cache)
+
 
 @pytest.fixture(autouse=True)
-def isolate_service_test(rollback_after_test, monkeypatch):
+def isolate_service_test(rollback_after_test):
 	if frappe.db.exists("Assignment Rule", RULE):
 		frappe.get_doc("Assignment Rule", RULE).clear_cache()
-	monkeypatch.setattr(EmailQueue, "can_send_now", lambda self: False)
-	# Notification Logs (assignments, escalations) are still created and checked; only their e-mail copy,
-	# which on a site without outgoing mail ends in a committed Error Log, is left out.
-	monkeypatch.setattr(notification_log, "send_notification_email", lambda doc: None)
+	muted, frappe.flags.mute_emails = frappe.flags.mute_emails, True
+	clear_email_account_cache()
+	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": "Service Tests Outgoing",
+				"email_id": "service-tests@example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"no_smtp_authentication": 1,
+				"smtp_server": "smtp.example.invalid",
+			}
+		).insert(ignore_permissions=True)
 	yield
+	frappe.flags.mute_emails = muted
+	clear_email_account_cache()

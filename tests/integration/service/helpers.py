@@ -1,6 +1,8 @@
 """Builders for the service tests."""
 
+import email
 from contextlib import contextmanager
+from email.header import decode_header, make_header
 
 import frappe
 
@@ -98,3 +100,28 @@ def make_portal_customer():
 
 def make_agent(*roles):
 	return make_user(*(roles or ("Support Agent",)))
+
+
+def queued_mail(recipient: str) -> list[frappe._dict]:
+	"""The Email Queue rows for a recipient: status, subject (from the MIME message) and the text."""
+	queue, recipients = frappe.qb.DocType("Email Queue"), frappe.qb.DocType("Email Queue Recipient")
+	rows = (
+		frappe.qb.from_(queue)
+		.join(recipients)
+		.on(recipients.parent == queue.name)
+		.select(queue.name, queue.status, queue.message)
+		.where(recipients.recipient == recipient)
+		.orderby(queue.creation)
+		.run(as_dict=True)
+	)
+	mails = []
+	for row in rows:
+		mime = email.message_from_string(row.message)
+		body = "".join(
+			part.get_payload(decode=True).decode()
+			for part in mime.walk()
+			if part.get_content_type() in ("text/html", "text/plain")
+		)
+		subject = str(make_header(decode_header(mime["Subject"])))
+		mails.append(frappe._dict(name=row.name, status=row.status, subject=subject, body=body))
+	return mails

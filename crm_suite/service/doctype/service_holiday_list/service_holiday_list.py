@@ -37,6 +37,10 @@ class ServiceHolidayList(Document):
 			row.idx = i
 
 	def on_update(self):
-		from crm_suite.service.sla import clear_sla_cache
+		from crm_suite.service.sla import clear_sla_cache, enqueue_recompute
 
 		clear_sla_cache()
+		# open tickets under the agreements using this list follow the new holidays (in the background)
+		enqueue_recompute(
+			frappe.get_all("Service Level Agreement", filters={"holiday_list": self.name}, pluck="name")
+		)

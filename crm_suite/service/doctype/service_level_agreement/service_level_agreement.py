@@ -1,10 +1,9 @@
 # Copyright (c) 2026, crm_suite developers and contributors
 # For license information, please see license.txt
 
-import frappe
 from frappe.model.document import Document
 
-from crm_suite.service.sla import clear_sla_cache, validate_agreement
+from crm_suite.service.sla import clear_sla_cache, enqueue_recompute, validate_agreement
 
 
 class ServiceLevelAgreement(Document):
@@ -37,11 +36,4 @@ class ServiceLevelAgreement(Document):
 		clear_sla_cache()
 		if not self.flags.in_insert:
 			# open tickets follow new hours, holidays or times (set-based, in the background)
-			frappe.enqueue(
-				"crm_suite.service.sla.recompute_agreement",
-				queue="long",
-				sla=self.name,
-				enqueue_after_commit=True,
-				job_id=f"crm-sla-recompute-{self.name}",
-				deduplicate=True,
-			)
+			enqueue_recompute([self.name])

@@ -6,7 +6,8 @@ with 10,000 interactions, 200 opportunities and 200 tickets; then
    ended for calls from known customers, and 10% from unknown numbers (each creates a Lead);
 2. posts call events over HTTP to a real `bench serve` (werkzeug, one process, no threads) with the token;
 3. times get_customer_timeline for the first, a middle and the last page (20 rows) of the 10k customer,
-   in-process and over REST.
+   in-process (as Administrator, and as a user whom a User Permission restricts to one of the tickets:
+   the record-level conditions run inside the query) and over REST.
 Everything generated is deleted afterwards. Run from the bench folder, on a developer site only:
 
 	cd ~/frappe-bench && env/bin/python apps/crm_suite/benchmarks/marketing_calls.py --site SITE [--events 400]
@@ -28,6 +29,7 @@ PREFIX = "BENCHMKT"
 CUSTOMERS = 5_000
 INTERACTIONS = 10_000
 TOKEN = "bench-marketing-token"
+RESTRICTED_USER = f"{PREFIX.lower()}-restricted@example.com"
 
 
 def connect(site: str):
@@ -128,8 +130,10 @@ def cleanup(frappe, started_at) -> None:
 	sql(f"delete from `tabOpportunity` where name like '{PREFIX}-%%'")
 	sql(f"delete from `tabTicket` where name like '{PREFIX}-%%'")
 	sql(f"delete from `tabCustomer` where name like '{PREFIX}-%%'")
-	if frappe.db.exists("User", f"{PREFIX.lower()}-api@example.com"):
-		frappe.delete_doc("User", f"{PREFIX.lower()}-api@example.com", force=True, ignore_permissions=True)
+	for user in (f"{PREFIX.lower()}-api@example.com", RESTRICTED_USER):
+		frappe.db.delete("User Permission", {"user": user})
+		if frappe.db.exists("User", user):
+			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
 	settings = frappe.get_single("Contact Center Settings")
 	settings.webhook_token = ""
 	settings.save()
@@ -240,6 +244,29 @@ def api_user(frappe) -> str:
 	return f"{user.api_key}:{secret}"
 
 
+def restricted_user(frappe) -> str:
+	"""A Sales User + Support Agent whom a User Permission allows one of the timeline customer's tickets."""
+	frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": RESTRICTED_USER,
+			"first_name": "Bench Restricted",
+			"send_welcome_email": 0,
+			"roles": [{"role": "Sales User"}, {"role": "Support Agent"}],
+		}
+	).insert(ignore_permissions=True)
+	frappe.get_doc(
+		{
+			"doctype": "User Permission",
+			"user": RESTRICTED_USER,
+			"allow": "Ticket",
+			"for_value": f"{PREFIX}-T-000001",
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	return RESTRICTED_USER
+
+
 def timed(fn, repeat: int) -> tuple[float, float]:
 	times = []
 	for _ in range(repeat):
@@ -259,6 +286,16 @@ def bench_timeline(frappe, customer: str, url: str | None, site: str) -> None:
 		print(
 			f"timeline in-process, {label:<12} (offset {start:5d})  median {med:7.2f} ms   p95 {p95:7.2f} ms"
 		)
+	frappe.set_user(restricted_user(frappe))
+	total = INTERACTIONS + 201  # the opportunities and the one ticket the User Permission allows
+	tail = get_customer_timeline(customer, total - 5, 20)
+	assert len(tail["items"]) == 5 and not tail["has_more"], "the restricted timeline has the wrong length"
+	for label, start in (("first page", 0), ("middle page", total // 2), ("last page", total - 20)):
+		med, p95 = timed(lambda s=start: get_customer_timeline(customer, s, 20), 30)
+		print(
+			f"timeline restricted, {label:<12} (offset {start:5d})  median {med:7.2f} ms   p95 {p95:7.2f} ms"
+		)
+	frappe.set_user("Administrator")
 	if url:
 		import requests
 

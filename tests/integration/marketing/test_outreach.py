@@ -348,3 +348,14 @@ def test_members_are_read_in_chunks_with_only_the_fields_the_template_uses(commi
 	# a use of the member that can't be read off the template loads every field
 	assert outreach.template_fields("Customer", ["{{ doc.get('territory') }}"]) is None
 	assert outreach.template_fields("Customer", ["{{ doc }}"]) is None
+
+
+def test_the_send_log_is_read_only_and_for_marketing():
+	from tests.integration.factories import make_user
+
+	frappe.set_user(make_user("Marketing Manager").name)
+	assert frappe.has_permission("Campaign Send Log", "read")
+	assert not frappe.has_permission("Campaign Send Log", "write")
+	assert not frappe.has_permission("Campaign Send Log", "create")
+	frappe.set_user(make_user("Sales User").name)
+	assert not frappe.has_permission("Campaign Send Log", "read")

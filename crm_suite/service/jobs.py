@@ -176,16 +176,26 @@ def escalate(name: str, at_risk: bool = False) -> bool:
 	return True
 
 
+def auto_close_candidates(resolved_before: datetime, names: list[str] | None = None):
+	"""The query (frappe.qb) of Resolved tickets resolved before that time, oldest first."""
+	ticket = frappe.qb.DocType("Ticket")
+	query = (
+		frappe.qb.from_(ticket)
+		.select(ticket.name)
+		.where(ticket.status == "Resolved")
+		.where(ticket.resolution_date < resolved_before)
+		.orderby(ticket.resolution_date)
+	)
+	return query.where(ticket.name.isin(names)) if names else query
+
+
 def close_resolved_tickets(names: list[str] | None = None, commit: bool = True) -> dict:
 	"""Close tickets resolved for more than N days (Support Settings; 0 switches it off); `names`
 	limits it to these tickets, None means every ticket."""
 	days = cint(support_setting("auto_close_after_days"))
 	if days <= 0 or (names is not None and not names):
 		return {"closed": 0}
-	filters = {"status": "Resolved", "resolution_date": ("<", add_days(current_time(), -days))}
-	if names:
-		filters["name"] = ("in", names)
-	candidates = frappe.get_all("Ticket", filters=filters, pluck="name", order_by="resolution_date asc")
+	candidates = auto_close_candidates(add_days(current_time(), -days), names).run(pluck=True)
 
 	def close(name: str) -> bool:
 		ticket = frappe.get_doc("Ticket", name)

@@ -83,3 +83,21 @@ class Ticket(Document):
 				{"parenttype": "Contact", "parent": self.contact, "link_doctype": "Customer"},
 				"link_name",
 			)
+
+
+# Indexes for what the jobs, the portal and the reports filter on (existing sites: patch
+# crm_suite.patches.v0_1.ticket_indexes).
+TICKET_INDEXES = (
+	("status", "agreement_status"),  # check_sla's UPDATE and candidates, auto-close, backlog aging
+	("agreement_status", "opening_date"),  # SLA Compliance
+	("opening_date",),  # response-time and satisfaction reports by date
+	("customer",),  # portal: a customer's tickets, reports by customer
+	("raised_by",),  # portal: the tickets a contact raised
+	("escalated_to",),  # escalation: the manager with the fewest escalated tickets
+	("service_level_agreement",),  # recompute of an agreement's open tickets
+)
+
+
+def on_doctype_update():
+	for fields in TICKET_INDEXES:
+		frappe.db.add_index("Ticket", list(fields))

@@ -101,5 +101,6 @@ standard_portal_menu_items = [
 # Link titles: show customer names, not CUST-2026-00001, in link fields.
 
 # REST API guard (crm_suite/api/request_guard.py): bad input to the app's DocTypes gets a 4xx, not a 500.
-before_request = ["crm_suite.api.request_guard.validate_api_request"]
+# auth_hooks run inside Frappe's validate_auth, after the API key/secret was checked: once, knowing the caller.
+auth_hooks = ["crm_suite.api.request_guard.validate_api_request"]
 after_request = ["crm_suite.api.request_guard.malformed_json_body"]

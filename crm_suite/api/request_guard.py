@@ -5,12 +5,17 @@ column, a negative page size, a dict where a text field belongs, a body that is 
 unknown fields on create/update. For `/api/resource/<DocType>` of this app's modules this guard answers
 those with HTTP 400 and a message instead (413 for an oversized body), before anything runs or is written.
 
-Wired in hooks.py: `before_request` (validate_api_request) and `after_request` (malformed_json_body).
-The checks themselves are pure functions of the DocType's fields (unit-tested without a site).
+Wired in hooks.py: `auth_hooks` (validate_api_request) and `after_request` (malformed_json_body).
+Frappe's `validate_auth` runs the auth hooks right after it checked the request's API key/secret or OAuth
+token (a session cookie was resumed before, in `init_request`), so the guard runs once per request, after
+authentication, knowing the caller, without authenticating a second time; `before_request` hooks run
+before the API key is checked and would not know a token caller. Anything outside `/api/` returns at the
+first line. The checks themselves are pure functions of the DocType's fields (unit-tested without a site).
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -20,6 +25,7 @@ from urllib.parse import unquote
 import frappe
 from frappe import _
 from frappe.model import optional_fields
+from frappe.model.base_document import get_controller
 
 from crm_suite.api.schema import (
 	CHILD_STANDARD_FIELDS,
@@ -40,14 +46,34 @@ RESOURCE_PATH = re.compile(r"^/api/(?:v1/)?resource/(?P<doctype>[^/]+)(?:/(?P<na
 IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 FIELD_REF = re.compile(rf"^(?:`?tab(?P<table>[^`.]+)`?\.)?`?(?P<field>{IDENT})`?$")
 AGGREGATE = re.compile(
-	rf"^(?P<fn>count|sum|avg|min|max)\(\s*(?P<arg>\*|distinct\s+{IDENT}|{IDENT}|`tab[^`]+`\.`?{IDENT}`?)\s*\)$", re.I
+	rf"^(?P<fn>count|sum|avg|min|max)\(\s*(?P<arg>\*|distinct\s+{IDENT}|{IDENT}|`tab[^`]+`\.`?{IDENT}`?)\s*\)$",
+	re.I,
 )
 ALIAS = re.compile(rf"^(?P<expr>.+?)\s+as\s+(?P<alias>{IDENT})$", re.I)
 ORDER_TERM = re.compile(r"^(?P<ref>\S+?)(?:\s+(?P<dir>asc|desc))?$", re.I)
 OPERATORS = frozenset(
-	{"=", "!=", "<", ">", "<=", ">=", "like", "not like", "in", "not in", "is", "between", "timespan",
-		"descendants of", "ancestors of", "not descendants of", "not ancestors of", "descendants of (inclusive)",
-		"previous", "next"}
+	{
+		"=",
+		"!=",
+		"<",
+		">",
+		"<=",
+		">=",
+		"like",
+		"not like",
+		"in",
+		"not in",
+		"is",
+		"between",
+		"timespan",
+		"descendants of",
+		"ancestors of",
+		"not descendants of",
+		"not ancestors of",
+		"descendants of (inclusive)",
+		"previous",
+		"next",
+	}
 )
 LIST_OPERATORS = frozenset({"in", "not in", "between"})
 INTEGER_PARAMS = ("limit_start", "limit_page_length", "limit", "start", "page_length")
@@ -136,7 +162,11 @@ def check_filters_param(value: Any, lookup: FieldLookup) -> None:
 		bad(_("filters must be a JSON object or a JSON list of [field, operator, value]"))
 	for cond in value:
 		if not isinstance(cond, list) or len(cond) not in (3, 4):
-			bad(_("filters: each condition must be [field, operator, value] or [doctype, field, operator, value]"))
+			bad(
+				_(
+					"filters: each condition must be [field, operator, value] or [doctype, field, operator, value]"
+				)
+			)
 		if len(cond) == 4:
 			table, field, op, val = cond
 			if not isinstance(table, str):
@@ -163,7 +193,9 @@ def check_integer_param(name: str, value: Any) -> None:
 		bad(_("{0} must be a whole number of zero or more, got {1!r}").format(name, value))
 
 
-def _check_value(fieldname: str, fieldtype: str, value: Any, child_lookup: Callable[[str], Any] | None) -> None:
+def _check_value(
+	fieldname: str, fieldtype: str, value: Any, child_lookup: Callable[[str], Any] | None
+) -> None:
 	if value is None:
 		return
 	if fieldtype in TABLE_TYPES:
@@ -219,7 +251,10 @@ def check_body(
 	unknown = sorted(
 		k
 		for k in body
-		if k not in fields and k not in standard and k not in optional_fields and k not in ("__islocal", "__unsaved")
+		if k not in fields
+		and k not in standard
+		and k not in optional_fields
+		and k not in ("__islocal", "__unsaved")
 	)
 	if unknown:
 		bad(_("Unknown field(s): {0}").format(", ".join(unknown)))
@@ -272,40 +307,42 @@ def _parse_json_param(name: str, raw: Any) -> Any:
 
 
 METHOD_PATH = re.compile(r"^/api/(?:v1/)?method/(?P<method>crm_suite\.[A-Za-z0-9_.]+)/?$")
+RUN_DOC_METHOD_PATH = re.compile(r"^/api/(?:v1/)?method/(?:frappe\.handler\.)?run_doc_method/?$")
 
 
-def missing_arguments(fn: Callable, given: Iterable[str]) -> list[str]:
-	"""Parameters without a default that the call does not pass (Frappe would fail with a TypeError)."""
-	import inspect
-
-	given = set(given)
+def call_parameters(fn: Callable, *, bound: bool = False) -> list[inspect.Parameter]:
+	"""The parameters a caller passes by name (`self` of a controller method left out)."""
+	params = list(inspect.signature(fn).parameters.values())
+	if bound and params:
+		params = params[1:]
 	return [
-		p.name
-		for p in inspect.signature(fn).parameters.values()
-		if p.default is inspect.Parameter.empty
-		and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-		and p.name not in given
+		p for p in params if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 	]
 
 
-def _authenticated() -> bool:
-	"""Run Frappe's authentication now (it runs again after the hooks) so that anonymous callers learn
-	nothing about fields from our messages: Frappe answers them with its own 401/403."""
-	from frappe.auth import validate_auth
+def missing_arguments(fn: Callable, given: Iterable[str], *, bound: bool = False) -> list[str]:
+	"""Parameters without a default that the call does not pass (Frappe would fail with a TypeError)."""
+	given = set(given)
+	return [
+		p.name
+		for p in call_parameters(fn, bound=bound)
+		if p.default is inspect.Parameter.empty and p.name not in given
+	]
 
-	try:
-		validate_auth()
-	except frappe.AuthenticationError:
-		return False
-	return True
+
+def unknown_arguments(fn: Callable, given: Iterable[str], *, bound: bool = False) -> list[str]:
+	"""Arguments the function does not take (none if it takes **kwargs). Frappe drops them for module
+	functions, but passes them on to document methods, which then fail with a TypeError."""
+	if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in inspect.signature(fn).parameters.values()):
+		return []
+	names = {p.name for p in call_parameters(fn, bound=bound)}
+	return sorted(k for k in given if k not in names)
 
 
 def desk_style_arguments(fn: Callable, args: dict) -> dict:
 	"""Lists and objects sent in a JSON body for parameters WITHOUT a type hint, turned into the JSON text
 	the desk's frappe.call sends for them: the method then sees the same input over REST as from the desk
 	(annotated parameters are converted and checked by Frappe itself)."""
-	import inspect
-
 	out = dict(args)
 	for param in inspect.signature(fn).parameters.values():
 		if param.annotation is inspect.Parameter.empty and isinstance(out.get(param.name), dict | list):
@@ -328,64 +365,133 @@ def check_argument_shapes(fn: Callable, args: dict) -> None:
 		hint = hints.get(name)
 		if hint is None or not isinstance(value, dict | list):
 			continue
-		options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+		options = (
+			typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+		)
 		if any(o is typing.Any or (typing.get_origin(o) or o) in containers for o in options):
 			continue
 		bad(_("{0} must be a single value, not {1}").format(name, type(value).__name__))
 
 
-def validate_method_call(method: str) -> None:
+def check_method_arguments(fn: Callable, args: dict, *, bound: bool = False) -> None:
+	"""Required arguments present and lists/objects only where the signature takes them; for document
+	methods (`bound`) also no argument the method does not take."""
+	missing = missing_arguments(fn, args, bound=bound)
+	if missing:
+		bad(_("Missing argument(s): {0}").format(", ".join(missing)))
+	unknown = unknown_arguments(fn, args, bound=bound) if bound else []
+	if unknown:
+		bad(_("Unknown argument(s): {0}").format(", ".join(unknown)))
+	check_argument_shapes(fn, args)
+
+
+def app_doc_method(doctype: str, method: Any) -> Callable | None:
+	"""The function of `method` if it is a whitelisted method the app defines on the DocType's controller."""
+	if not isinstance(method, str):
+		return None
+	fn = getattr(get_controller(doctype), method, None)
+	fn = getattr(fn, "__func__", fn)
+	if fn in frappe.whitelisted and (getattr(fn, "__module__", "") or "").startswith("crm_suite."):
+		return fn
+	return None
+
+
+def validate_doc_method_call(doctype: str, method: Any, args: Any) -> None:
+	"""A whitelisted method of one of the app's documents, called with the arguments Frappe will pass."""
+	if not isinstance(method, str) or not method:
+		bad(_("Missing argument(s): {0}").format("method"))
+	fn = app_doc_method(doctype, method)
+	if fn is None:
+		bad(_("{0} has no method {1!r} that can be called").format(doctype, method))
+	if not isinstance(args, dict):
+		bad(_("The arguments of {0} must be a JSON object").format(method))
+	check_method_arguments(fn, args, bound=True)
+
+
+def validate_run_doc_method(form: dict) -> None:
+	"""`/api/method/run_doc_method` (what the desk's frm.call sends): dt and dn (or docs), method, args."""
+	if not form.get("method"):
+		bad(_("Missing argument(s): {0}").format("method"))
+	if form.get("docs") is not None:
+		docs = _parse_json_param("docs", form.get("docs"))
+		doctype = docs.get("doctype") if isinstance(docs, dict) else None
+		if not isinstance(doctype, str):
+			bad(_("docs must be a JSON object with a doctype"))
+	else:
+		doctype = form.get("dt")
+		if not isinstance(doctype, str) or not doctype:
+			bad(_("run_doc_method needs dt (and dn for a document that is not a Single) or docs"))
+	if not is_app_doctype(doctype) or not frappe.has_permission(doctype, "read"):
+		return
+	args = form.get("args") if form.get("args") is not None else form.get("arg")
+	if isinstance(args, str):
+		try:
+			args = json.loads(args)
+		except ValueError:
+			pass
+	fn = app_doc_method(doctype, form["method"])
+	if fn is not None and not call_parameters(fn, bound=True):
+		return  # Frappe calls it without arguments, whatever was sent
+	validate_doc_method_call(doctype, form["method"], {} if args in (None, "") else args)
+
+
+def validate_method_call(method: str, guest: bool) -> None:
 	"""A call of one of the app's whitelisted functions must pass its required arguments."""
 	try:
 		fn = frappe.get_attr(method)
 	except Exception:
 		return  # Frappe answers unknown methods itself
-	if fn not in frappe.whitelisted or not _authenticated():
+	if fn not in frappe.whitelisted or (guest and fn not in frappe.guest_methods):
 		return
-	if frappe.session.user == "Guest" and fn not in frappe.guest_methods:
-		return
-	given = set(frappe.local.form_dict) - {"cmd"}
-	missing = missing_arguments(fn, given)
-	if missing:
-		bad(_("Missing argument(s): {0}").format(", ".join(missing)))
-	check_argument_shapes(fn, frappe.local.form_dict)
-	frappe.local.form_dict.update(desk_style_arguments(fn, frappe.local.form_dict))
+	form = frappe.local.form_dict
+	check_method_arguments(fn, {k: v for k, v in form.items() if k != "cmd"})
+	form.update(desk_style_arguments(fn, form))
 
 
 def validate_api_request() -> None:
-	"""before_request hook."""
+	"""auth_hooks entry (see the module docstring): frappe.session.user is the authenticated caller."""
 	request = getattr(frappe.local, "request", None)
-	if request is None or request.method == "OPTIONS":
-		return
-	method_call = METHOD_PATH.match(request.path)
-	if method_call:
-		validate_method_call(method_call["method"])
+	if request is None or request.method == "OPTIONS" or not request.path.startswith("/api/"):
 		return
 	m = RESOURCE_PATH.match(request.path)
-	if not m:
+	doctype = unquote(m["doctype"]) if m else None
+	if doctype and not is_app_doctype(doctype):
 		return
-	doctype = unquote(m["doctype"])
-	if not is_app_doctype(doctype):
-		return
+	if doctype:
+		limit = frappe.conf.get("crm_api_max_body_bytes") or DEFAULT_MAX_BODY_BYTES
+		if (request.content_length or 0) > limit:
+			frappe.throw(
+				_("The request body is {0} bytes; at most {1} are accepted").format(
+					request.content_length, limit
+				),
+				PayloadTooLarge,
+				title=_("Payload too large"),
+			)
+	# Guests get Frappe's own 401/403 and learn nothing about fields or arguments from our messages
+	# (except for the app's methods open to guests).
+	guest = frappe.session.user in (None, "", "Guest")
+	if doctype and not guest:
+		validate_resource_request(request, doctype, m["name"])
+	elif RUN_DOC_METHOD_PATH.match(request.path) and not guest:
+		validate_run_doc_method(frappe.local.form_dict)
+	elif method_call := METHOD_PATH.match(request.path):
+		validate_method_call(method_call["method"], guest)
 
-	limit = frappe.conf.get("crm_api_max_body_bytes") or DEFAULT_MAX_BODY_BYTES
-	if (request.content_length or 0) > limit:
-		frappe.throw(
-			_("The request body is {0} bytes; at most {1} are accepted").format(request.content_length, limit),
-			PayloadTooLarge,
-			title=_("Payload too large"),
-		)
 
-	if not _authenticated():
+def validate_resource_request(request, doctype: str, name: str | None) -> None:
+	if not frappe.has_permission(doctype, "read"):
 		return
-	if frappe.session.user == "Guest" or not frappe.has_permission(doctype, "read"):
-		return
-
 	form = frappe.local.form_dict
-	if request.method == "POST" and m["name"] and not form.get("run_method"):
+	if request.method in ("GET", "POST") and name and form.get("run_method"):
+		args = {k: v for k, v in form.items() if k not in ("run_method", "cmd")}
+		validate_doc_method_call(doctype, form.get("run_method"), args)
+		return
+	if request.method == "POST" and name:
 		bad(_("POST to a document runs one of its methods and needs run_method; update it with PUT"))
 	lookup = _lookup_for(doctype)
-	if request.method == "GET" and not m["name"]:
+	if request.method == "GET" and not name:
+		if frappe.get_meta(doctype).issingle:
+			bad(_("{0} is a Single: read it at /api/resource/{0}/{0}").format(doctype))
 		if form.get("fields") not in (None, ""):
 			check_fields_param(_parse_json_param("fields", form.get("fields")), lookup)
 		for key in ("filters", "or_filters"):
@@ -397,7 +503,7 @@ def validate_api_request() -> None:
 		for key in INTEGER_PARAMS:
 			if form.get(key) not in (None, ""):
 				check_integer_param(key, form.get(key))
-	elif request.method in ("POST", "PUT") and (request.method == "PUT" or not m["name"]):
+	elif request.method in ("POST", "PUT") and (request.method == "PUT" or not name):
 		data = form.get("data")
 		if data is None:
 			raw = frappe.safe_decode(request.get_data())
@@ -435,8 +541,16 @@ def malformed_json_body(response=None, request=None) -> None:
 					"exc_type": "BadRequest",
 					"exception": f"BadRequest: {e}",
 					"_server_messages": json.dumps(
-						[json.dumps({"message": _("The request body is not valid JSON: {0}").format(e),
-							"title": _("Bad request"), "indicator": "red", "raise_exception": 1})]
+						[
+							json.dumps(
+								{
+									"message": _("The request body is not valid JSON: {0}").format(e),
+									"title": _("Bad request"),
+									"indicator": "red",
+									"raise_exception": 1,
+								}
+							)
+						]
 					),
 				}
 			)

@@ -69,7 +69,16 @@ def test_caller_is_matched_to_a_contact_and_its_customer(settings):
 	assert (result["contact"], result["customer"]) == (contact.name, customer.name)
 
 
+def test_caller_is_matched_to_a_lead_by_its_stored_e164_number(settings):
+	_local, e164 = berlin_number()
+	lead = make_lead(phone=e164.replace("+49", "+49 "))
+	result = event(number=e164.replace("+49", "0049"))
+	assert (result["lead"], result["lead_created"]) == (lead.name, False)
+
+
 def test_caller_is_matched_to_a_lead(settings):
+	"""A national number on a lead without a country: by its E.164 form, or by its digits when the site's
+	country does not read it (this site's is the United States)."""
 	local, e164 = berlin_number()
 	lead = make_lead(mobile_no=local)
 	result = event(number=e164)

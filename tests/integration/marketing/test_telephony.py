@@ -78,7 +78,7 @@ def test_caller_is_matched_to_a_lead_by_its_stored_e164_number(settings):
 
 def test_caller_is_matched_to_a_lead(settings):
 	"""A national number on a lead without a country: by its E.164 form, or by its digits when the site's
-	country does not read it (this site's is the United States)."""
+	country does not read it (a Berlin number on a site whose country is the United States)."""
 	local, e164 = berlin_number()
 	lead = make_lead(mobile_no=local)
 	result = event(number=e164)

@@ -4,10 +4,11 @@
 a page costs one indexed query however long the history is.
 
 Permissions are applied inside that query, so pages stay exact: a source the user may not read at all is
-left out, and every source's rows are filtered by the same record-level rules `frappe.get_list` applies
-(User Permissions, `permission_query_conditions` hooks such as the Ticket portal rules, permission-query
-Server Scripts, if-owner rules, shared documents). Emails and
-interactions on a ticket or opportunity show only when the user may read that ticket or opportunity.
+left out, and the rows of Interactions, Opportunities, Tickets and Sales Orders are filtered by the same
+record-level rules `frappe.get_list` applies (User Permissions, `permission_query_conditions` hooks such as
+the Ticket portal rules, permission-query Server Scripts, if-owner rules, shared documents).
+Communications follow the record they are on, as on Frappe's form timeline; emails and interactions on a
+ticket or opportunity show only when the user may read that ticket or opportunity.
 Sales Orders join in automatically once a "Sales Order" doctype with a `customer` field exists.
 """
 

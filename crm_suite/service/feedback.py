@@ -7,6 +7,7 @@ import hmac
 
 import frappe
 from frappe import _
+from frappe.rate_limiter import rate_limit
 from frappe.utils import cint, get_url, now_datetime, strip_html
 from frappe.utils.password import get_encryption_key
 
@@ -64,10 +65,20 @@ def parse_rating(rating) -> int:
 	return int(text)
 
 
+class FeedbackAlreadyGiven(frappe.ValidationError):
+	http_status_code = 409
+
+
+# Per address and ticket: a customer rates once (a retry or two at most), so this only stops hammering.
+FEEDBACK_RATE_LIMIT = 5
+
+
 @frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(key="ticket", limit=FEEDBACK_RATE_LIMIT, seconds=60 * 60, methods=["POST"])
 def submit_feedback(ticket: str, rating, comment: str | None = None, token: str | None = None) -> dict:
-	"""Stores the customer's rating (1–5) and comment. Allowed with the emailed token, or for a
-	logged-in user of the ticket's customer."""
+	"""Stores the customer's rating (1–5) and comment, once per ticket: the emailed link (or a logged-in
+	user of the ticket's customer) rates it; a second rating, by the same link or another, is refused
+	with a message, the first one stays."""
 	value = parse_rating(rating)
 	if not ticket or not frappe.db.exists("Ticket", ticket):
 		raise frappe.PermissionError(_("This feedback link is not valid"))
@@ -79,10 +90,22 @@ def submit_feedback(ticket: str, rating, comment: str | None = None, token: str 
 	if doc.status not in ("Resolved", "Closed"):
 		frappe.throw(_("You can rate a ticket once it is resolved"), title=_("Not Resolved Yet"))
 	text = strip_html(comment or "").strip()[:2000]
-	frappe.db.set_value(
-		"Ticket",
-		ticket,
-		{"feedback_rating": value, "feedback_comment": text, "feedback_on": now_datetime()},
-		update_modified=False,
+	t = frappe.qb.DocType("Ticket")
+	(
+		frappe.qb.update(t)
+		.set(t.feedback_rating, value)
+		.set(t.feedback_comment, text)
+		.set(t.feedback_on, now_datetime())
+		.where(t.name == ticket)
+		.where(t.feedback_on.isnull())  # one statement: two links used at once cannot both rate
+		.run()
 	)
+	if not frappe.db._cursor.rowcount:
+		frappe.throw(
+			_("Ticket {0} has already been rated ({1} of 5). Thank you for your feedback!").format(
+				ticket, frappe.db.get_value("Ticket", ticket, "feedback_rating")
+			),
+			FeedbackAlreadyGiven,
+			title=_("Already Rated"),
+		)
 	return {"ticket": ticket, "rating": value}

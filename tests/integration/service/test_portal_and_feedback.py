@@ -6,7 +6,12 @@ import frappe
 import pytest
 
 from crm_suite.service import portal
-from crm_suite.service.feedback import feedback_token, submit_feedback
+from crm_suite.service.feedback import (
+	FEEDBACK_RATE_LIMIT,
+	FeedbackAlreadyGiven,
+	feedback_token,
+	submit_feedback,
+)
 from tests.integration.conftest import Api
 from tests.integration.factories import make_ticket
 from tests.integration.service.helpers import make_agent, make_portal_customer
@@ -176,6 +181,24 @@ def test_feedback_with_the_emailed_token_or_by_the_owner(two_customers):
 	assert frappe.db.get_value("Ticket", b.ticket.name, "feedback_rating") == 2
 
 
+def test_a_ticket_is_rated_once_whoever_tries_again(two_customers):
+	a, _b = two_customers
+	resolve(a.ticket)
+	token = feedback_token(a.ticket.name)
+	frappe.set_user("Guest")
+	submit_feedback(a.ticket.name, 5, "great", token=token)
+	with pytest.raises(FeedbackAlreadyGiven, match="already been rated \\(5 of 5\\)"):
+		submit_feedback(a.ticket.name, 1, "changed my mind", token=token)  # the same link again
+	frappe.set_user(a.user.name)
+	with pytest.raises(FeedbackAlreadyGiven):
+		submit_feedback(a.ticket.name, 2)  # the customer's contact, logged in
+	frappe.set_user("Administrator")
+	assert frappe.db.get_value("Ticket", a.ticket.name, ["feedback_rating", "feedback_comment"]) == (
+		5,
+		"great",
+	)
+
+
 def test_an_open_ticket_cannot_be_rated(two_customers):
 	a, _b = two_customers
 	with pytest.raises(frappe.ValidationError, match="resolved"):
@@ -275,32 +298,67 @@ def test_another_customers_ticket_is_refused_over_rest_and_the_portal(live, gues
 	assert guest_api.get(f"/api/resource/Ticket/{a.ticket.name}").status_code == 403
 
 
-def test_feedback_over_http_with_the_emailed_link(live, guest_api):
+@pytest.fixture
+def rate_limit_counters():
+	"""Frappe counts rate-limited calls in Redis for an hour, per address and ticket; ticket names come
+	back after a test deletes its tickets, so the counters of the tickets used are dropped afterwards."""
+	tickets: list[str] = []
+	yield tickets
+	for ticket in tickets:
+		frappe.cache.delete_keys(f"rl:crm_suite.service.feedback.submit_feedback:*:{ticket}")
+
+
+SUBMIT = "/api/method/crm_suite.service.feedback.submit_feedback"
+
+
+def test_feedback_over_http_with_the_emailed_link(live, guest_api, rate_limit_counters):
 	a, _b = live
+	rate_limit_counters.append(a.ticket.name)
 	frappe.db.set_value("Ticket", a.ticket.name, "status", "Resolved")
 	frappe.db.commit()
 	token = feedback_token(a.ticket.name)
-	assert (
-		guest_api.get(
-			"/support/feedback", params={"ticket": a.ticket.name, "token": token, "rating": 5}
-		).status_code
-		== 200
-	)
+	page = guest_api.get("/support/feedback", params={"ticket": a.ticket.name, "token": token, "rating": 5})
+	assert page.status_code == 200
 	assert (
 		guest_api.get("/support/feedback", params={"ticket": a.ticket.name, "token": "x"}).status_code == 403
 	)
-	bad = guest_api.post(
-		"/api/method/crm_suite.service.feedback.submit_feedback",
-		json={"ticket": a.ticket.name, "token": token, "rating": 9},
-	)
-	assert bad.status_code == 417
+	for rating in (9, 0, "abc"):
+		bad = guest_api.post(SUBMIT, json={"ticket": a.ticket.name, "token": token, "rating": rating})
+		assert bad.status_code == 417 and "1 to 5" in bad.text
+	frappe.db.rollback()
+	assert not frappe.db.get_value("Ticket", a.ticket.name, "feedback_on")  # nothing stored
 	ok = guest_api.post(
-		"/api/method/crm_suite.service.feedback.submit_feedback",
-		json={"ticket": a.ticket.name, "token": token, "rating": 5, "comment": "great"},
+		SUBMIT, json={"ticket": a.ticket.name, "token": token, "rating": 5, "comment": "great"}
 	)
 	assert ok.status_code == 200, ok.text
+	again = guest_api.post(
+		SUBMIT, json={"ticket": a.ticket.name, "token": token, "rating": 1, "comment": "bad"}
+	)
+	assert again.status_code == 409 and "already been rated" in again.text
 	frappe.db.rollback()
 	assert frappe.db.get_value("Ticket", a.ticket.name, ["feedback_rating", "feedback_comment"]) == (
 		5,
 		"great",
 	)
+
+
+def test_the_feedback_endpoint_is_rate_limited(live, guest_api, rate_limit_counters):
+	"""Per address and ticket: after FEEDBACK_RATE_LIMIT calls in an hour, HTTP 429 whatever is sent;
+	another ticket is not affected."""
+	a, b = live
+	rate_limit_counters.extend([a.ticket.name, b.ticket.name])
+	for ticket in (a.ticket.name, b.ticket.name):
+		frappe.db.set_value("Ticket", ticket, "status", "Resolved")
+	frappe.db.commit()
+	guessing = {"ticket": a.ticket.name, "token": "0" * 40, "rating": 5}
+	codes = [guest_api.post(SUBMIT, json=guessing).status_code for _ in range(FEEDBACK_RATE_LIMIT)]
+	assert codes == [403] * FEEDBACK_RATE_LIMIT
+	token = feedback_token(a.ticket.name)
+	limited = guest_api.post(SUBMIT, json={**guessing, "token": token})
+	assert limited.status_code == 429  # even with the right link, until the hour is over
+	frappe.db.rollback()
+	assert not frappe.db.get_value("Ticket", a.ticket.name, "feedback_on")
+	other = guest_api.post(
+		SUBMIT, json={"ticket": b.ticket.name, "token": feedback_token(b.ticket.name), "rating": 4}
+	)
+	assert other.status_code == 200, other.text

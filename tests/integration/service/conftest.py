@@ -8,12 +8,14 @@ them, which makes Frappe e-mail the assignees.
   stay "Not Sent", nothing commits and no SMTP server is contacted. Frappe needs an outgoing Email
   Account to build the mail (its muted-mail dummy account has no address), so each test gets one in
   its transaction (an unroutable server; Frappe skips the connection check in tests). Tests check the
-  rows (helpers.queued_mail).
+  rows (helpers.queued_mail). Tests that commit get the account and the mail queued through it
+  deleted afterwards.
 - A rolled-back test may have enabled or filled the round robin; Frappe caches assignment rules outside the
   database, so every test starts from a fresh cache."""
 
 import frappe
 import pytest
+from frappe.utils import now_datetime
 
 from crm_suite.service.routing import RULE
 
@@ -26,24 +28,45 @@ def clear_email_account_cache() -> None:
 			delattr(frappe.local, cache)
 
 
+TEST_SENDER = "service-tests@example.com"
+
+
 @pytest.fixture(autouse=True)
-def isolate_service_test(rollback_after_test):
+def isolate_service_test(rollback_after_test, request):
 	if frappe.db.exists("Assignment Rule", RULE):
 		frappe.get_doc("Assignment Rule", RULE).clear_cache()
 	muted, frappe.flags.mute_emails = frappe.flags.mute_emails, True
 	clear_email_account_cache()
+	started = now_datetime()
+	account = None
 	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
-		frappe.get_doc(
+		account = frappe.get_doc(
 			{
 				"doctype": "Email Account",
 				"email_account_name": "Service Tests Outgoing",
-				"email_id": "service-tests@example.com",
+				"email_id": TEST_SENDER,
 				"enable_outgoing": 1,
 				"default_outgoing": 1,
 				"no_smtp_authentication": 1,
 				"smtp_server": "smtp.example.invalid",
 			}
 		).insert(ignore_permissions=True)
+	# A test that commits (`committed`) commits the account and the mail queued through it too:
+	# `committed` deletes the account, the mail is deleted below.
+	commits = "committed" in request.fixturenames
+	if commits and account:
+		request.getfixturevalue("committed")(account)
 	yield
 	frappe.flags.mute_emails = muted
 	clear_email_account_cache()
+	if commits:
+		frappe.db.rollback()
+		mails = frappe.get_all(
+			"Email Queue",
+			{"creation": (">=", started), "sender": ("like", f"%<{TEST_SENDER}>")},
+			pluck="name",
+		)
+		if mails:
+			frappe.db.delete("Email Queue Recipient", {"parent": ("in", mails)})
+			frappe.db.delete("Email Queue", {"name": ("in", mails)})
+		frappe.db.commit()

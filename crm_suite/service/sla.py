@@ -236,9 +236,10 @@ def recompute_open_tickets(
 ) -> int:
 	"""Recomputes deadlines and status of every ticket that is not Closed (of one agreement, or all),
 	e.g. after an agreement's hours or holidays changed: the tickets are read in chunks in name order,
-	the business-time arithmetic runs per ticket, one bulk write per chunk, then after_chunk(last name)
-	(the background job commits there). The result depends only on what is stored, so a job that was
-	stopped half-way is simply run again. Returns the number of tickets written."""
+	the business-time arithmetic runs per ticket, one bulk write per chunk of the tickets whose deadlines
+	or status changed, then after_chunk(last name) (the background job commits there). The result
+	depends only on what is stored, so a job that was stopped half-way is simply run again. Returns the
+	number of tickets written."""
 	now = now or current_time()
 	condition = "t.status != 'Closed' and t.service_level_agreement is not null and t.name > %(after)s"
 	values: dict = {"after": "", "chunk": chunk}
@@ -265,7 +266,8 @@ def recompute_open_tickets(
 
 
 def _recomputed(row: tuple, now: datetime, steps: Steps | None) -> tuple | None:
-	"""(name, response_by, resolution_by, agreement_status) of one ticket row, or None to leave it."""
+	"""(name, response_by, resolution_by, agreement_status) of one ticket row, or None to leave it (no
+	times for its priority, no service hours, or nothing changed)."""
 	(
 		name,
 		status,
@@ -299,6 +301,8 @@ def _recomputed(row: tuple, now: datetime, steps: Steps | None) -> tuple | None:
 		resolution_date=resolved,
 		previous=previous,
 	)
+	if (response_by, resolution_by, state) == tuple(row[8:11]):
+		return None  # nothing moved: no write
 	return (name, response_by, resolution_by, state)
 
 

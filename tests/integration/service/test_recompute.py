@@ -49,6 +49,7 @@ def test_adding_a_holiday_moves_the_open_tickets_deadlines():
 	add_holiday(sla.holiday_list, TUE)
 	with clock(MON):
 		assert recompute_open_tickets(sla=sla.name) == 2  # what the queued job runs, here uncommitted
+		assert recompute_open_tickets(sla=sla.name) == 0  # nothing moved since: nothing written
 	assert deadlines(open_ticket) == AFTER
 	assert deadlines(resolved)[1] == BEFORE[1]  # a resolved ticket keeps the deadline it was judged by
 	assert deadlines(other) == BEFORE

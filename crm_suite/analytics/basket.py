@@ -9,8 +9,12 @@ basket however many lines carry it. For every ordered pair of products (A -> B):
 	conviction(A -> B) = (1 - support(B)) / (1 - confidence(A -> B)); stored as 0 when confidence is 1
 	                     (infinite: B was in every basket with A)
 
-Pairs below the minimum support are dropped inside MariaDB (HAVING), before anything reaches Python;
-rules below the minimum confidence are not stored. See docs/analytics.md for why SQL and not mlxtend.
+Counting, all inside MariaDB (nothing reaches Python): the baskets and products get integer ids in
+temporary tables, the lines become one (basket, product) row per product per basket, products below the
+minimum support count are pruned (Apriori: a pair is never more frequent than either of its products), and
+the remaining lines are self-joined on the basket (product a < product b), grouped on one integer pair key
+with HAVING at the minimum count. Rules below the minimum confidence are not stored. See docs/analytics.md
+for the measured comparison with mlxtend.
 """
 
 from __future__ import annotations
@@ -23,9 +27,17 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 
-from crm_suite.analytics.rfm import _temp_sql, require_manager
+from crm_suite.analytics.rfm import MEMORY_LIMIT, _temp_sql, require_manager, temp_tables_in_memory
 
-ITEM_TABLE = "crm_basket_items"
+PRODUCT_TABLE = "crm_basket_products"  # product name -> integer id
+ORDER_TABLE = "crm_basket_orders"  # basket (order) name -> integer id
+LINE_TABLE = "crm_basket_lines"  # (basket, product id), one row per product per basket
+ITEM_TABLE = "crm_basket_items"  # frequent products: baskets per product id, at least the minimum count
+PAIR_KEY = 4294967296  # a pair of 32-bit ids as one BIGINT grouping key
+
+
+def _drop_temp_tables() -> None:
+	_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {PRODUCT_TABLE}, {ORDER_TABLE}, {LINE_TABLE}, {ITEM_TABLE}")
 
 
 @dataclass(frozen=True)
@@ -121,59 +133,91 @@ def compute_rules(
 		return {"baskets": 0, "rules": 0}
 	values["baskets"] = baskets
 	values["min_count"] = min_pair_count(settings.min_support, baskets)
-
-	# Baskets per product, counted once into a temporary table that the rule query joins twice.
-	_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {ITEM_TABLE}")
-	_temp_sql(
-		f"""CREATE TEMPORARY TABLE {ITEM_TABLE} (PRIMARY KEY (product))
-		SELECT i.product, COUNT(DISTINCT i.parent) AS n
-		FROM `tabSales Order` so JOIN `tabSales Order Item` i ON i.parent = so.name
-		WHERE {baskets_where} GROUP BY i.product HAVING n >= %(min_count)s""",
-		values,
-	)
-	if customers is None:
-		pair_join = """`tabSales Order Item` x FORCE INDEX (parent_product)
-			STRAIGHT_JOIN `tabSales Order Item` y FORCE INDEX (parent_product)
-				ON y.parent = x.parent AND y.product > x.product
-			STRAIGHT_JOIN `tabSales Order` so ON so.name = x.parent"""
-	else:  # a few customers' orders: let the optimizer start from them
-		pair_join = """`tabSales Order` so JOIN `tabSales Order Item` x ON x.parent = so.name
-			JOIN `tabSales Order Item` y ON y.parent = x.parent AND y.product > x.product"""
-	try:
-		# The pair count walks the lines in (parent, product) index order, so each order's lines are read
-		# together (STRAIGHT_JOIN keeps that order; driving from Sales Order made it twice as slow).
-		frappe.db.sql(
-			f"""INSERT INTO `tabAssociation Rule`
-				(name, creation, modified, owner, modified_by, docstatus, idx, antecedent, consequent,
-				pair_count, antecedent_count, consequent_count, basket_count,
-				support, confidence, lift, conviction, computed_on)
-			SELECT NEXTVAL(association_rule_id_seq), %(now)s, %(now)s, %(user)s, %(user)s, 0, 0, r.ante, r.cons,
-				r.n_ab, ca.n, cb.n, %(baskets)s,
-				r.n_ab / %(baskets)s,
-				r.n_ab / ca.n,
-				r.n_ab * %(baskets)s / (ca.n * cb.n),
-				IF(r.n_ab >= ca.n, 0, (1 - cb.n / %(baskets)s) / (1 - r.n_ab / ca.n)),
-				%(now)s
-			FROM (
-				SELECT IF(d.dir = 1, p.a, p.b) AS ante, IF(d.dir = 1, p.b, p.a) AS cons, p.n_ab
-				FROM (
-					SELECT x.product AS a, y.product AS b, COUNT(DISTINCT x.parent) AS n_ab
-					FROM {pair_join}
-					WHERE {baskets_where}
-					GROUP BY x.product, y.product
-					HAVING n_ab >= %(min_count)s
-				) p
-				CROSS JOIN (SELECT 1 AS dir UNION ALL SELECT 2) d
-			) r
-			JOIN {ITEM_TABLE} ca ON ca.product = r.ante
-			JOIN {ITEM_TABLE} cb ON cb.product = r.cons
-			WHERE r.n_ab / ca.n >= %(min_confidence)s""",
-			values,
-		)
-	finally:
-		_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {ITEM_TABLE}")
+	# One name per order held in memory: MEMORY rows are fixed width (VARCHAR(140) in utf8mb4 ~ 570 bytes).
+	orders_engine = "MEMORY" if baskets * 600 < MEMORY_LIMIT // 2 else "InnoDB"
+	with temp_tables_in_memory():
+		try:
+			_drop_temp_tables()
+			_count_rules(values, baskets_where, orders_engine, scoped=customers is not None)
+		finally:
+			_drop_temp_tables()
 	rules = frappe.db.sql("SELECT COUNT(*) FROM `tabAssociation Rule`")[0][0]
 	return {"baskets": baskets, "rules": rules}
+
+
+def _count_rules(values: dict, baskets_where: str, orders_engine: str, scoped: bool) -> None:
+	"""Fill the temporary tables and insert the rules (see compute_rules); the caller drops the tables."""
+	# Products and baskets as integers: the pair join and grouping then compare 4-byte keys, not
+	# collated strings, and every temporary table stays narrow enough to live in memory.
+	_temp_sql(
+		f"""CREATE TEMPORARY TABLE {PRODUCT_TABLE} (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+			name VARCHAR(140) COLLATE utf8mb4_unicode_ci NOT NULL, UNIQUE KEY (name)) ENGINE=MEMORY
+		SELECT name FROM `tabProduct`"""
+	)
+	_temp_sql(
+		f"""CREATE TEMPORARY TABLE {ORDER_TABLE} (basket INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+			name VARCHAR(140) COLLATE utf8mb4_unicode_ci NOT NULL, UNIQUE KEY (name)) ENGINE={orders_engine}
+		SELECT so.name FROM `tabSales Order` so WHERE {baskets_where}""",
+		values,
+	)
+	_temp_sql(
+		f"""CREATE TEMPORARY TABLE {LINE_TABLE} (basket INT UNSIGNED NOT NULL, item INT UNSIGNED NOT NULL,
+			PRIMARY KEY (basket, item) USING BTREE) ENGINE=MEMORY"""
+	)
+	# A product counts once per basket: the primary key drops repeated lines (INSERT IGNORE).
+	if not scoped:  # every order: read all lines once in index order, look the order up
+		lines = f"""`tabSales Order Item` i FORCE INDEX (parent_product)
+			STRAIGHT_JOIN {ORDER_TABLE} o ON o.name = i.parent"""
+	else:  # a few customers' orders: start from them
+		lines = f"{ORDER_TABLE} o STRAIGHT_JOIN `tabSales Order Item` i ON i.parent = o.name"
+	frappe.db.sql(
+		f"""INSERT IGNORE INTO {LINE_TABLE} (basket, item)
+		SELECT o.basket, p.id FROM {lines} STRAIGHT_JOIN {PRODUCT_TABLE} p ON p.name = i.product"""
+	)
+	# Apriori: a pair can only reach the minimum support if both its products do, so only the
+	# frequent products (baskets per product, counted once) take part in the pair join.
+	_temp_sql(
+		f"""CREATE TEMPORARY TABLE {ITEM_TABLE} (item INT UNSIGNED NOT NULL PRIMARY KEY,
+			n INT UNSIGNED NOT NULL) ENGINE=MEMORY
+		SELECT item, COUNT(*) AS n FROM {LINE_TABLE} GROUP BY item HAVING n >= %(min_count)s""",
+		values,
+	)
+	# Pairs counted once (y.item > x.item), grouped on one integer key, then doubled into both rules.
+	frappe.db.sql(
+		f"""INSERT INTO `tabAssociation Rule`
+			(name, creation, modified, owner, modified_by, docstatus, idx, antecedent, consequent,
+			pair_count, antecedent_count, consequent_count, basket_count,
+			support, confidence, lift, conviction, computed_on)
+		SELECT NEXTVAL(association_rule_id_seq), %(now)s, %(now)s, %(user)s, %(user)s, 0, 0, pa.name, pc.name,
+			r.n_ab, ca.n, cc.n, %(baskets)s,
+			r.n_ab / %(baskets)s,
+			r.n_ab / ca.n,
+			r.n_ab * %(baskets)s / (ca.n * cc.n),
+			IF(r.n_ab >= ca.n, 0, (1 - cc.n / %(baskets)s) / (1 - r.n_ab / ca.n)),
+			%(now)s
+		FROM (
+			SELECT IF(d.dir = 1, p.a, p.b) AS ante, IF(d.dir = 1, p.b, p.a) AS cons, p.n_ab
+			FROM (
+				SELECT pair DIV {PAIR_KEY} AS a, pair MOD {PAIR_KEY} AS b, n_ab
+				FROM (
+					SELECT x.item * {PAIR_KEY} + y.item AS pair, COUNT(*) AS n_ab
+					FROM {LINE_TABLE} x
+						STRAIGHT_JOIN {ITEM_TABLE} fx ON fx.item = x.item
+						STRAIGHT_JOIN {LINE_TABLE} y ON y.basket = x.basket AND y.item > x.item
+						STRAIGHT_JOIN {ITEM_TABLE} fy ON fy.item = y.item
+					GROUP BY pair
+					HAVING n_ab >= %(min_count)s
+				) k
+			) p
+			CROSS JOIN (SELECT 1 AS dir UNION ALL SELECT 2) d
+		) r
+		JOIN {ITEM_TABLE} ca ON ca.item = r.ante
+		JOIN {ITEM_TABLE} cc ON cc.item = r.cons
+		JOIN {PRODUCT_TABLE} pa ON pa.id = r.ante
+		JOIN {PRODUCT_TABLE} pc ON pc.id = r.cons
+		WHERE r.n_ab / ca.n >= %(min_confidence)s""",
+		values,
+	)
 
 
 def run_scheduled() -> None:

@@ -135,3 +135,12 @@ def test_cross_sell_needs_read_permission_and_a_supported_doctype(shop):
 		basket.get_cross_sell("Customer", buyer)
 	frappe.set_user(make_user("Sales User").name)
 	assert basket.get_cross_sell("Customer", buyer) == []
+
+
+def test_products_below_the_minimum_support_are_pruned_before_pairing(shop):
+	"""At support 0.4 (4 of 10 baskets) D (3 baskets) is pruned and A+B (4) is the only frequent pair."""
+	settings = basket.BasketSettings(window_days=365, min_support=0.4, min_confidence=0)
+	assert basket.compute_rules(AS_OF, settings, customers=shop.customers) == {"baskets": 10, "rules": 2}
+	rules = rules_by_pair(shop.codes)
+	assert set(rules) == {"AB", "BA"}
+	assert (rules["AB"].pair_count, rules["AB"].antecedent_count, rules["BA"].antecedent_count) == (4, 5, 6)

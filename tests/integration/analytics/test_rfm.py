@@ -207,3 +207,18 @@ def test_ntile_sql_equals_mariadb_ntile(rows):
 		FROM seq_1_to_{rows} ORDER BY seq"""
 	)
 	assert [int(r[1]) for r in got] == [int(r[2]) for r in got]
+
+
+def test_segment_and_tier_sql_equal_the_python_maps():
+	"""MariaDB evaluates the generated ELT expressions to what segment_for and loyalty_tier say, for every
+	score combination (and '' / NULL for the unscored zeros)."""
+	scores = [(r, f, m) for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)] + [(0, 0, 0)]
+	values = " UNION ALL ".join(f"SELECT {r} AS r, {f} AS f, {m} AS m" for r, f, m in scores)
+	got = frappe.db.sql(
+		f"""SELECT r, f, m, {rfm.segment_sql("t.r", "t.f")}, {rfm.loyalty_sql("t.r", "t.f", "t.m")}
+		FROM ({values}) t"""
+	)
+	for r, f, m, segment, tier in got:
+		assert segment == (rfm.segment_for(r, f) if r else None), (r, f)
+		assert tier == rfm.loyalty_tier(r, f, m), (r, f, m)
+	assert len(got) == 126

@@ -220,9 +220,10 @@ def _count_rules(values: dict, baskets_where: str, orders_engine: str, scoped: b
 	)
 
 
-def run_scheduled() -> None:
-	"""Scheduled daily on the long queue: recount the rules, then commit."""
-	compute_rules()
+def run_scheduled(customers: list[str] | None = None) -> None:
+	"""Scheduled daily on the long queue: recount the rules (from every basket, or only `customers`'),
+	then commit."""
+	compute_rules(customers=customers)
 	frappe.db.set_single_value("Analytics Settings", "last_basket_run", now_datetime())
 	frappe.db.commit()
 

@@ -327,9 +327,10 @@ def require_manager() -> None:
 		frappe.throw(_("Only a CRM Manager may recompute analytics."), frappe.PermissionError)
 
 
-def run_nightly() -> None:
-	"""Scheduled daily on the long queue: recompute RFM and loyalty for every customer, then commit."""
-	compute_rfm()
+def run_nightly(customers: list[str] | None = None) -> None:
+	"""Scheduled daily on the long queue: recompute RFM and loyalty for every customer (or only
+	`customers`, scored among themselves), then commit."""
+	compute_rfm(customers=customers)
 	frappe.db.set_single_value("Analytics Settings", "last_rfm_run", now_datetime())
 	frappe.db.commit()
 

@@ -3,10 +3,10 @@
 The scheduled entry points (`check_sla`, `auto_close_resolved`) work on every ticket; the functions doing
 the work (`check_tickets`, `close_resolved_tickets`) take an optional list of ticket names, so callers
 (and tests) can limit them to their own tickets. Candidates are selected set-based; every ticket is
-handled on its own: a failure rolls back that ticket only, lands in the Error Log and the others go on.
-A failed ticket is undone to a savepoint taken before it; with `commit=True` (the scheduled jobs) every
-ticket is then committed on its own, with `commit=False` the caller's transaction is kept (tests run
-the real work in their rolled-back transaction). Both jobs are idempotent."""
+handled on its own (`each_ticket`): a failure is undone to a savepoint taken before that ticket, lands
+in the Error Log and the others go on. With `commit=True` (the scheduled jobs) every ticket is committed
+on its own; with `commit=False` the caller's transaction is kept (tests run the real work in their
+rolled-back transaction). Both jobs are idempotent."""
 
 from __future__ import annotations
 

@@ -330,7 +330,6 @@ def _bulk_update(updates: list[tuple]) -> int:
 def recompute_agreement(sla: str) -> int:
 	"""Background job (queue "long") after an agreement, or a holiday list it uses, changed: its open
 	tickets follow, committed chunk by chunk."""
-	clear_sla_cache()
 	return recompute_open_tickets(sla=sla, after_chunk=lambda _last: frappe.db.commit())
 
 

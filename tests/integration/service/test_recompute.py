@@ -91,8 +91,8 @@ def queued_job():
 
 def test_an_edit_queues_one_recompute_job_on_the_long_queue(committed, queued_job):
 	"""Committed, as the job only sees committed edits: a holiday and then the agreement's hours are
-	edited while the job waits; one job is queued (deduplicated by its id); run as the worker would,
-	it moves the ticket's deadlines."""
+	edited while the job waits; one job is queued (deduplicated by its id); an edit while it runs
+	queues one follow-up; run as the worker would, it moves the ticket's deadlines."""
 	sla = committed(make_sla(holidays=["2027-03-01"]))
 	committed(frappe.get_doc("Service Holiday List", sla.holiday_list))
 	ticket = committed(ticket_on(sla))
@@ -114,6 +114,15 @@ def test_an_edit_queues_one_recompute_job_on_the_long_queue(committed, queued_jo
 	frappe.db.commit()
 	again = get_job(job_id)
 	assert again.id == job.id and again.enqueued_at == job.enqueued_at  # not queued twice
+
+	# While a job runs it may have read the old calendar: an edit then queues one follow-up run.
+	job.set_status(JobStatus.STARTED)
+	queued_job.append(job_id + "-again")
+	add_holiday(sla.holiday_list, "2027-03-02")
+	frappe.db.commit()
+	follow_up = get_job(job_id + "-again")
+	assert follow_up and follow_up.get_status() == JobStatus.QUEUED
+	assert follow_up.kwargs["kwargs"] == {"sla": sla.name}
 
 	assert deadlines(ticket) == BEFORE  # until the job runs
 	with clock(MON):

@@ -32,6 +32,8 @@ fixtures = [
 	{"dt": "Workspace", "filters": [["name", "in", ["CRM"]]]},
 	{"dt": "Assignment Rule", "filters": [["name", "in", ["Lead Round Robin", "Ticket Round Robin"]]]},
 	{"dt": "Kanban Board", "filters": [["name", "in", ["Opportunity Pipeline"]]]},
+	# Sales: the indexed digits of a contact's phone numbers (crm_suite/sales/contact_lookup.py).
+	{"dt": "Custom Field", "filters": [["name", "in", ["Contact Phone-phone_digits"]]]},
 ]
 
 # Installation
@@ -53,6 +55,10 @@ doc_events = {
 	"Lead": {"before_insert": ["crm_suite.marketing.attribution.attribute_lead"]},
 	# Service: first agent response, customer replies reopening tickets, agents kept in the round robin.
 	"Communication": {"after_insert": ["crm_suite.service.email_in.on_communication_insert"]},
+	# Sales: the stored digits of customers' and contacts' phone numbers, for the indexed duplicate and
+	# caller lookups (crm_suite/sales/contact_lookup.py).
+	"Customer": {"validate": ["crm_suite.sales.contact_lookup.set_customer_keys"]},
+	"Contact": {"validate": ["crm_suite.sales.contact_lookup.set_contact_keys"]},
 	# Sales: the "Lead Round Robin" assignment rule follows the Sales User role (Service: the
 	# "Ticket Round Robin" follows Support Agent).
 	"User": {
@@ -91,8 +97,17 @@ scheduler_events = {
 # Permissions
 # -----------
 # Portal users (customers' contacts) see only their own records.
-has_permission = {"Ticket": "crm_suite.service.portal.has_ticket_permission"}
-permission_query_conditions = {"Ticket": "crm_suite.service.portal.ticket_query_conditions"}
+# Sales: with CRM Settings "Sales Users see only their own leads and opportunities" (crm_suite/sales/visibility.py).
+has_permission = {
+	"Ticket": "crm_suite.service.portal.has_ticket_permission",
+	"Lead": "crm_suite.sales.visibility.has_lead_permission",
+	"Opportunity": "crm_suite.sales.visibility.has_opportunity_permission",
+}
+permission_query_conditions = {
+	"Ticket": "crm_suite.service.portal.ticket_query_conditions",
+	"Lead": "crm_suite.sales.visibility.lead_query_conditions",
+	"Opportunity": "crm_suite.sales.visibility.opportunity_query_conditions",
+}
 # Service: the customers' support portal (/support) in the website's account menu.
 standard_portal_menu_items = [
 	{"title": "Support Tickets", "route": "/support", "reference_doctype": "Ticket", "role": "Support Customer"},

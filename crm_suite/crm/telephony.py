@@ -10,7 +10,8 @@ JSON body: {"event_id": "pbx-123-1", "event": "ringing|answered|ended|missed", "
 - Missing token → 401, wrong token → 403; nothing is written either way.
 - Each event id is recorded once (Call Event Log is named by it): a replay answers "duplicate" and changes nothing.
 - The caller's number (the `to` number for outbound calls) is normalised to E.164 with `phonenumbers` and
-  matched to a Customer, then a Contact (and its Customer), then a Lead. A number that cannot be parsed is
+  matched (indexed, as the funnel's duplicate check) to a Customer, then a Contact (and its Customer), then
+  a Lead. A number that cannot be parsed is
   kept as given and the Interaction is flagged `invalid_phone`.
 - All events of one call (same call_id) update one Interaction (channel Call).
 - A missed call creates a call-back ToDo for the next agent in Contact Center Settings, round robin.
@@ -26,6 +27,7 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Max
 from frappe.utils import cint, get_datetime, now_datetime, time_diff_in_seconds
 
+from crm_suite.sales.contact_lookup import records_with_phones
 from crm_suite.utils.contact_details import normalise_phone
 
 EVENTS = ("ringing", "answered", "ended", "missed")
@@ -65,72 +67,25 @@ def call_event(**kwargs) -> dict:
 # ---------------------------------------------------------------- matching
 
 
-def _digits_suffix(e164: str, length: int = 7) -> str:
-	digits = "".join(ch for ch in e164 if ch.isdigit())
-	return digits[-length:]
-
-
-def match_number(e164: str | None, region: str | None = None) -> dict:
+def match_number(e164: str | None) -> dict:
 	"""The Customer / Contact / Lead a normalised number belongs to: {"customer", "contact", "lead"}.
 
-	Candidates come from one query per source comparing the last 7 digits of the stored numbers; each
-	candidate is then normalised with phonenumbers and must equal `e164` exactly.
+	The lookup is the funnel's duplicate check (`crm_suite.sales.contact_lookup`, indexed `IN` queries on
+	stored digits and E.164 numbers): the oldest enabled Customer, else the oldest Contact (and its
+	Customer), else the newest unconverted Lead (a converted one when there is no other).
 	"""
 	if not e164:
 		return {}
-	like = "%" + _digits_suffix(e164)
-	digits = "regexp_replace({0}, '[^0-9]', '')"
-
-	def same(raw):
-		return normalise_phone(raw, region) == e164
-
-	rows = frappe.db.sql(
-		f"""select name, phone, mobile_no from `tabCustomer`
-		where disabled = 0 and ({digits.format("phone")} like %(like)s or {digits.format("mobile_no")} like %(like)s)
-		order by creation""",
-		{"like": like},
-		as_dict=True,
-	)
-	for r in rows:
-		if same(r.phone) or same(r.mobile_no):
-			return {"customer": r.name}
-
-	rows = frappe.db.sql(
-		f"""select c.name, c.phone, c.mobile_no, cp.phone as other_phone,
-			(select dl.link_name from `tabDynamic Link` dl where dl.parenttype = 'Contact'
-				and dl.parent = c.name and dl.link_doctype = 'Customer' order by dl.idx limit 1) as customer
-		from `tabContact` c left join `tabContact Phone` cp on cp.parent = c.name
-		where {digits.format("c.phone")} like %(like)s or {digits.format("c.mobile_no")} like %(like)s
-			or {digits.format("cp.phone")} like %(like)s
-		order by c.creation""",
-		{"like": like},
-		as_dict=True,
-	)
-	for r in rows:
-		if same(r.phone) or same(r.mobile_no) or same(r.other_phone):
-			return {"contact": r.name, "customer": r.customer}
-
-	meta = frappe.get_meta("Lead")
-	lookups = []
-	if meta.has_field("phone_e164") and meta.has_field("mobile_e164"):
-		# the funnel stores leads' numbers in E.164 (crm_suite/sales/duplicates.py): an indexed lookup first
-		lookups.append("phone_e164 = %(e164)s or mobile_e164 = %(e164)s")
-	# numbers the funnel could not read (no country on the lead) are compared by their digits
-	lookups.append(f"{digits.format('phone')} like %(like)s or {digits.format('mobile_no')} like %(like)s")
-	merged = " and merged_into is null" if meta.has_field("merged_into") else ""
-	rows = []
-	for where in lookups:
-		rows = frappe.db.sql(
-			f"""select name, phone, mobile_no, customer from `tabLead` where ({where}){merged}
-			order by status = 'Converted', creation desc""",
-			{"like": like, "e164": e164},
-			as_dict=True,
-		)
-		rows = [r for r in rows if same(r.phone) or same(r.mobile_no)]
-		if rows:
-			break
-	if rows:
-		return {"lead": rows[0].name, "customer": rows[0].customer}
+	found = records_with_phones([e164])
+	customers = [r for r in found["Customer"] if not r.disabled]
+	if customers:
+		return {"customer": customers[0].name}
+	if found["Contact"]:
+		contact = found["Contact"][0]
+		return {"contact": contact.name, "customer": contact.customer}
+	leads = sorted(reversed(found["Lead"]), key=lambda r: r.status == "Converted")
+	if leads:
+		return {"lead": leads[0].name, "customer": leads[0].customer}
 	return {}
 
 
@@ -267,7 +222,7 @@ def handle_call_event(payload: dict) -> dict:
 				"agent": p.agent or "",  # "" keeps the "__user" default (the webhook runs as Guest) out
 			}
 		)
-		match = match_number(e164, region)
+		match = match_number(e164)
 		if not match and e164 and cint(settings.create_lead_for_unknown):
 			match = {"lead": create_lead_for_number(e164, settings, p.agent)}
 			lead_created = True

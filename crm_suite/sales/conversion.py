@@ -83,7 +83,13 @@ def convert_lead(lead: str, create_opportunity: bool | int | str = 0) -> dict:
 		)
 	frappe.db.get_value("Lead", lead, "name", for_update=True)  # one conversion at a time per lead
 	doc = frappe.get_doc("Lead", lead)
-	doc.check_permission("read")
+	# role permissions, User Permissions (e.g. a Territory) and the own-records rule (sales/visibility.py)
+	if not frappe.has_permission("Lead", "read", doc):
+		frappe.throw(
+			_("You are not permitted to convert lead {0}.").format(lead),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
 
 	if doc.status == CONVERTED:
 		return result(doc)

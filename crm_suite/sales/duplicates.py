@@ -2,18 +2,18 @@
 merging a duplicate lead into the original.
 
 Emails are compared lower-cased and trimmed; phones in E.164 form (a lead's own numbers are stored
-normalised in `phone_e164`/`mobile_e164`, indexed). Customers and Contacts keep phones as typed, so they are
-compared by their digits against the lead's number with and without the country code.
+normalised in `phone_e164`/`mobile_e164`, indexed). Customers and Contacts keep phones as typed and are
+found by their stored digits in the forms the lead's number is typed in (`contact_lookup`, indexed).
 """
 
 from dataclasses import dataclass
 
 import frappe
-import phonenumbers
 from frappe import _
 from frappe.model.dynamic_links import get_dynamic_links
 from frappe.model.rename_doc import get_link_fields
 
+from crm_suite.sales.contact_lookup import phone_digits, records_with_phones
 from crm_suite.utils.contact_details import normalise_email, normalise_phone
 
 OPEN_STATES = ("New", "Contacted", "Qualified")
@@ -71,17 +71,13 @@ def country_region(country: str | None) -> str | None:
 
 
 def set_contact_keys(lead) -> None:
-	"""Store the lead's phone numbers in E.164 form for matching (blank when a number can't be parsed)."""
+	"""Store the lead's phone numbers in E.164 form (blank when a number can't be parsed) and their
+	digits, for matching."""
 	region = country_region(lead.country) if (lead.phone or lead.mobile_no) else None
 	lead.phone_e164 = normalise_phone(lead.phone, region)
 	lead.mobile_e164 = normalise_phone(lead.mobile_no, region)
-
-
-def phone_digit_forms(e164: str) -> list[str]:
-	"""The digit strings one E.164 number is commonly typed as: 4930123456, 030123456 and 30123456."""
-	parsed = phonenumbers.parse(e164)
-	national = str(parsed.national_number)
-	return sorted({e164.lstrip("+"), national, "0" + national, "00" + e164.lstrip("+")})
+	lead.phone_digits = phone_digits(lead.phone)
+	lead.mobile_digits = phone_digits(lead.mobile_no)
 
 
 def find_matches(email: str | None, phones: list[str], exclude_lead: str | None = None) -> list[Match]:
@@ -121,37 +117,10 @@ def find_matches(email: str | None, phones: list[str], exclude_lead: str | None 
 			"Email",
 		)
 	if phones:
-		add(
-			"Lead",
-			frappe.db.sql(
-				"""select name, lead_name from `tabLead`
-				where (phone_e164 in %(phones)s or mobile_e164 in %(phones)s)
-				and name != %(exclude)s and merged_into is null""",
-				{"phones": phones, "exclude": exclude},
-			),
-			"Phone",
-		)
-		digits = sorted({d for p in phones for d in phone_digit_forms(p)})
-		add(
-			"Customer",
-			frappe.db.sql(
-				"""select name, customer_name from `tabCustomer`
-				where regexp_replace(ifnull(phone, ''), '[^0-9]', '') in %(d)s
-				or regexp_replace(ifnull(mobile_no, ''), '[^0-9]', '') in %(d)s""",
-				{"d": digits},
-			),
-			"Phone",
-		)
-		add(
-			"Contact",
-			frappe.db.sql(
-				"""select distinct c.name, c.full_name from `tabContact` c
-				join `tabContact Phone` p on p.parent = c.name and p.parenttype = 'Contact'
-				where regexp_replace(ifnull(p.phone, ''), '[^0-9]', '') in %(d)s""",
-				{"d": digits},
-			),
-			"Phone",
-		)
+		found = records_with_phones(phones)
+		add("Lead", [(r.name, r.title) for r in found["Lead"] if r.name != exclude], "Phone")
+		add("Customer", [(r.name, r.title) for r in found["Customer"]], "Phone")
+		add("Contact", [(r.name, r.title) for r in found["Contact"]], "Phone")
 	return list(matches.values())
 
 

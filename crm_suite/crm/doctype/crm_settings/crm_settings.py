@@ -19,5 +19,6 @@ class CRMSettings(Document):
 		learned_score_weight: DF.Percent
 		min_history_for_learning: DF.Int
 		model_updated_on: DF.Datetime | None
+		sales_users_see_own_records: DF.Check
 	# end: auto-generated types
 	pass

@@ -37,12 +37,14 @@ class Customer(Document):
 		lead: DF.Link | None
 		loyalty_tier: DF.Literal["", "Bronze", "Silver", "Gold", "Platinum"]
 		m_score: DF.Int
+		mobile_digits: DF.Data | None
 		mobile_no: DF.Data | None
 		monetary: DF.Currency
 		naming_series: DF.Literal["CUST-.YYYY.-"]
 		notes: DF.TextEditor | None
 		order_count: DF.Int
 		phone: DF.Data | None
+		phone_digits: DF.Data | None
 		r_score: DF.Int
 		recency_days: DF.Int
 		rfm_segment: DF.Literal["", "Champions", "Loyal", "Potential Loyalist", "New", "Promising", "Need Attention", "About to Sleep", "At Risk", "Can't Lose Them", "Hibernating", "Lost"]

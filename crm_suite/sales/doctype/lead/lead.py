@@ -39,12 +39,14 @@ class Lead(Document):
 		lead_owner: DF.Link | None
 		lead_score: DF.Int
 		merged_into: DF.Link | None
+		mobile_digits: DF.Data | None
 		mobile_e164: DF.Data | None
 		mobile_no: DF.Data | None
 		naming_series: DF.Literal["CRM-LEAD-.YYYY.-"]
 		notes: DF.TextEditor | None
 		opportunity: DF.Link | None
 		phone: DF.Data | None
+		phone_digits: DF.Data | None
 		phone_e164: DF.Data | None
 		pincode: DF.Data | None
 		salutation: DF.Link | None
@@ -67,8 +69,18 @@ class Lead(Document):
 		if not self.lead_name:
 			frappe.throw(_("A lead needs a first name or an organisation."), title=_("Missing Name"))
 		conversion.validate_status(self)
-		if self.is_new() or self.has_value_changed("email_id") or self.has_value_changed("phone_e164") or (
-			self.has_value_changed("mobile_e164")
+		if (
+			self.is_new()
+			or self.has_value_changed("email_id")
+			or self.has_value_changed("phone_e164")
+			or (self.has_value_changed("mobile_e164"))
 		):
 			duplicates.flag_duplicates(self)
 		scoring.set_score(self)
+
+
+def on_doctype_update():
+	"""The report indexes (crm_suite/sales/indexes.py), also on a new site."""
+	from crm_suite.sales.indexes import add_indexes_for
+
+	add_indexes_for("Lead")

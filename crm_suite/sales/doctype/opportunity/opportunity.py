@@ -52,7 +52,9 @@ class Opportunity(Document):
 
 	def validate(self):
 		if not (self.customer or self.lead):
-			frappe.throw(_("An opportunity is for a Lead or a Customer: set one of them."), title=_("Missing Party"))
+			frappe.throw(
+				_("An opportunity is for a Lead or a Customer: set one of them."), title=_("Missing Party")
+			)
 		validate_percent(self.probability, "Probability")
 		validate_non_negative(self.amount, "Amount")
 		for item in self.items:
@@ -75,7 +77,9 @@ class Opportunity(Document):
 			stage_entered = bool(self.sales_stage) and self.has_value_changed("sales_stage")
 			user_set_probability = self.has_value_changed("probability")
 		if stage_entered and not user_set_probability:
-			self.probability = frappe.db.get_value("Sales Stage", self.sales_stage, "default_probability") or 0
+			self.probability = (
+				frappe.db.get_value("Sales Stage", self.sales_stage, "default_probability") or 0
+			)
 
 	def set_totals(self):
 		for item in self.items:
@@ -91,3 +95,10 @@ class Opportunity(Document):
 			self.closed_on = None
 		elif not self.closed_on or self.has_value_changed("status"):
 			self.closed_on = nowdate()
+
+
+def on_doctype_update():
+	"""The report indexes (crm_suite/sales/indexes.py), also on a new site."""
+	from crm_suite.sales.indexes import add_indexes_for
+
+	add_indexes_for("Opportunity")

@@ -144,12 +144,13 @@ def time_report(frappe) -> None:
 			lambda r=report, f=filters: run(r, filters=f, ignore_prepared_report=True), runs=3
 		)
 		print(f"{report + ' query_report.run':<52} best {best:6.3f} s   median {median:6.3f} s", flush=True)
+	w = sales_funnel.funnel_where(year, "tabLead", "l", "lead_owner", "l.status")
 	for line in frappe.db.sql(
-		"explain select l.status, count(*) from `tabLead` l where l.creation >= %s and l.creation < %s group by l.status",
-		(year["from_date"], frappe.utils.add_days(year["to_date"], 1)),
+		f"explain select l.status, count(*) from `tabLead` l where {w.sql} group by l.status",
+		w.params,
 		as_dict=True,
 	):
-		print("  explain lead query:", line.get("key"), line.get("Extra"))
+		print("  explain funnel lead query, 12 months:", line.get("type"), line.get("key"), line.get("Extra"))
 
 
 def free_port() -> int:

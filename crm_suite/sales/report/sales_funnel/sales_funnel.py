@@ -11,8 +11,9 @@ the few result rows are then accumulated here.
 
 import frappe
 from frappe import _
+from frappe.utils import get_datetime
 
-from crm_suite.sales.report_filters import percent, where
+from crm_suite.sales.report_filters import Where, percent, where
 
 # Labels are translated when the report runs (in the user's language), not at import.
 LEAD_STAGES = [
@@ -51,8 +52,35 @@ def columns():
 	]
 
 
+def funnel_where(filters: dict, table: str, alias: str, owner_column: str, groups: str) -> Where:
+	"""The report's filters, leaving out the date range when it covers every row the other filters
+	select (the default 12-month range on a younger site): the count is then a plain index-only scan in
+	group order, at the database's own speed, instead of comparing each index entry's date. The span is
+	read from the same index (MIN/MAX per group: a loose index scan, a few index dives)."""
+	with_dates = where(filters, alias, "creation", owner_column)
+	if not (filters.get("from_date") or filters.get("to_date")):
+		return with_dates
+	rest = where(
+		{k: v for k, v in filters.items() if k not in ("from_date", "to_date")},
+		alias,
+		"creation",
+		owner_column,
+	)
+	first, last = frappe.db.sql(
+		f"""select min(g.first), max(g.last) from (select min({alias}.creation) as first,
+			max({alias}.creation) as last from `{table}` {alias} where {rest.sql} group by {groups}) g""",
+		rest.params,
+	)[0]
+	start, end = with_dates.params.get("from_date"), with_dates.params.get("to_date")
+	covered = first is None or (
+		(not start or get_datetime(first) >= get_datetime(start))
+		and (not end or get_datetime(last) < get_datetime(end))
+	)
+	return rest if covered else with_dates
+
+
 def funnel(filters: dict) -> list[dict]:
-	lead_where = where(filters, "l", "creation", "lead_owner")
+	lead_where = funnel_where(filters, "tabLead", "l", "lead_owner", "l.status")
 	by_status = dict(
 		frappe.db.sql(
 			# no status list: MariaDB then reads the (status, creation) index in order, which measured
@@ -63,7 +91,7 @@ def funnel(filters: dict) -> list[dict]:
 	)
 	counts = [(_(label), sum(by_status.get(s, 0) for s in states), None) for label, states in LEAD_STAGES]
 
-	opp_where = where(filters, "o", "creation", "opportunity_owner")
+	opp_where = funnel_where(filters, "tabOpportunity", "o", "opportunity_owner", "o.status, o.sales_stage")
 	opportunities = frappe.db.sql(
 		f"""select o.status, o.sales_stage, count(*), ifnull(sum(o.amount), 0)
 		from `tabOpportunity` o where {opp_where.sql} group by o.status, o.sales_stage""",

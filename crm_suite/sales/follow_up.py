@@ -12,6 +12,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, now_datetime, nowdate
 
+from crm_suite.sales.isolation import run_isolated
+
 OPEN_STATES = ("New", "Contacted", "Qualified")
 CHUNK = 500
 
@@ -20,17 +22,20 @@ def follow_up_days() -> int:
 	return cint(frappe.db.get_single_value("CRM Settings", "follow_up_days"))
 
 
-def leads_due(days: int, limit: int = CHUNK) -> list[dict]:
-	"""Open leads untouched for `days` days without a reminder since they were last touched."""
+def leads_due(days: int, after: tuple = (None, ""), limit: int = CHUNK) -> list[dict]:
+	"""Open leads untouched for `days` days without a reminder since they were last touched, in
+	(modified, name) order after the key `after` (so a lead that failed is not picked up again)."""
 	cutoff = add_days(now_datetime(), -days)
+	modified, name = after
 	return frappe.db.sql(
-		"""select l.name, l.lead_name, coalesce(nullif(l.lead_owner, 'Guest'), l.owner) as owner
+		"""select l.name, l.lead_name, l.modified, coalesce(nullif(l.lead_owner, 'Guest'), l.owner) as owner
 		from `tabLead` l
 		left join `tabToDo` t on t.name = l.follow_up_todo
 		where l.status in %(open)s and l.merged_into is null and l.modified < %(cutoff)s
 		and (t.name is null or t.creation < l.modified)
-		order by l.modified limit %(limit)s""",
-		{"open": OPEN_STATES, "cutoff": cutoff, "limit": limit},
+		and (%(modified)s is null or l.modified > %(modified)s or (l.modified = %(modified)s and l.name > %(name)s))
+		order by l.modified, l.name limit %(limit)s""",
+		{"open": OPEN_STATES, "cutoff": cutoff, "modified": modified, "name": name, "limit": limit},
 		as_dict=True,
 	)
 
@@ -42,35 +47,42 @@ def create_follow_up_todos() -> int:
 
 def follow_up_untouched_leads(after_chunk: Callable[[], None] | None = None) -> int:
 	"""A ToDo for the owner of each open lead untouched for N days (CRM Settings), once per untouched
-	spell, in chunks; `after_chunk` runs after each one."""
+	spell, in chunks; `after_chunk` runs after each one. A lead that fails is rolled back to where it
+	started (no ToDo without the lead remembering it), logged to the Error Log and skipped; the next
+	run tries it again."""
 	days = follow_up_days()
 	if days <= 0:
 		return 0
-	created = 0
-	while True:
-		rows = leads_due(days)
-		if not rows:
-			break
+	created, after = 0, (None, "")
+	while rows := leads_due(days, after):
 		for row in rows:
-			owner = (
-				row.owner if frappe.db.exists("User", {"name": row.owner, "enabled": 1}) else "Administrator"
+			created += run_isolated(
+				lambda row=row: remind(row, days),
+				"Lead",
+				row.name,
+				_("Follow-up ToDo for lead {0} failed").format(row.name),
 			)
-			todo = frappe.get_doc(
-				{
-					"doctype": "ToDo",
-					"allocated_to": owner,
-					"reference_type": "Lead",
-					"reference_name": row.name,
-					"description": _("Follow up lead {0} ({1}): untouched for {2} days.").format(
-						row.name, row.lead_name, days
-					),
-					"date": nowdate(),
-					"priority": "Medium",
-					"assigned_by": "Administrator",
-				}
-			).insert(ignore_permissions=True)
-			frappe.db.set_value("Lead", row.name, "follow_up_todo", todo.name, update_modified=False)
-			created += 1
+		after = (rows[-1].modified, rows[-1].name)
 		if after_chunk:
 			after_chunk()
 	return created
+
+
+def remind(row: dict, days: int) -> None:
+	"""The ToDo for one due lead, remembered on the lead (without touching `modified`)."""
+	owner = row.owner if frappe.db.exists("User", {"name": row.owner, "enabled": 1}) else "Administrator"
+	todo = frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"allocated_to": owner,
+			"reference_type": "Lead",
+			"reference_name": row.name,
+			"description": _("Follow up lead {0} ({1}): untouched for {2} days.").format(
+				row.name, row.lead_name, days
+			),
+			"date": nowdate(),
+			"priority": "Medium",
+			"assigned_by": "Administrator",
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.set_value("Lead", row.name, "follow_up_todo", todo.name, update_modified=False)

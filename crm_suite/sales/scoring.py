@@ -22,7 +22,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import frappe
+from frappe import _
 from frappe.utils import cint, flt, now_datetime
+
+from crm_suite.sales.isolation import run_isolated
 
 OPEN_STATES = ("New", "Contacted", "Qualified")
 MODEL_CACHE_KEY = "crm_suite:lead_score_model"
@@ -241,7 +244,8 @@ def update_lead_scores() -> int:
 
 def score_open_leads(after_chunk: Callable[[], None] | None = None) -> int:
 	"""Re-learn the model and re-score every open lead in chunks; `after_chunk` runs after the model is
-	stored and after each chunk (the nightly job commits there). Returns the number of leads scored."""
+	stored and after each chunk (the nightly job commits there). A lead that fails is logged to the Error
+	Log and skipped (it keeps its old score); the rest go on. Returns the number of leads scored."""
 	weight, minimum = settings()
 	model = learn_model(minimum)
 	store_model(model)
@@ -259,20 +263,51 @@ def score_open_leads(after_chunk: Callable[[], None] | None = None) -> int:
 		if not rows:
 			break
 		interactions = interactions_of([r.name for r in rows])
-		now = now_datetime()
 		scores = []
 		for r in rows:
-			points = rule_points(r, interactions.get(r.name, 0))
-			p = model.probability(feature_values(r)) if model else None
-			scores.append(
-				(r.name, points, round(p * 100, 2) if p is not None else 0, combine(points, p, weight))
-			)
-		write_scores(scores, now)
+			try:
+				scores.append(score_of(r, interactions.get(r.name, 0), model, weight))
+			except Exception:  # nothing written yet: log and go on
+				frappe.log_error(
+					_("Scoring lead {0} failed").format(r.name),
+					reference_doctype="Lead",
+					reference_name=r.name,
+				)
+		done += write_chunk(scores, now_datetime())
 		if after_chunk:
 			after_chunk()
-		done += len(rows)
 		last = rows[-1].name
 	return done
+
+
+def score_of(lead: Mapping, interactions: int, model: Model | None, weight: float) -> tuple:
+	"""(name, rule points, probability %, score) of one lead."""
+	points = rule_points(lead, interactions)
+	p = model.probability(feature_values(lead)) if model else None
+	return (lead["name"], points, round(p * 100, 2) if p is not None else 0, combine(points, p, weight))
+
+
+def write_chunk(scores: list[tuple[str, int, float, int]], now) -> int:
+	"""One UPDATE for the chunk; if that fails, lead by lead, so one lead that can't be written (e.g. a row
+	locked past the lock wait timeout) is logged and skipped and the others are still written. Returns
+	the number of leads written."""
+	save_point = f"crm_{frappe.generate_hash(length=10)}"
+	frappe.db.savepoint(save_point)
+	try:
+		write_scores(scores, now)
+	except Exception:
+		frappe.db.rollback(save_point=save_point)
+		return sum(
+			run_isolated(
+				lambda score=score: write_scores([score], now),
+				"Lead",
+				score[0],
+				_("Saving the score of lead {0} failed").format(score[0]),
+			)
+			for score in scores
+		)
+	frappe.db.release_savepoint(save_point)
+	return len(scores)
 
 
 def write_scores(scores: list[tuple[str, int, float, int]], now) -> None:

@@ -113,3 +113,45 @@ def test_support_agent_cannot_run_sales_reports():
 	frappe.set_user(make_user("Support Agent").name)
 	with pytest.raises(frappe.PermissionError):
 		run("Sales Funnel")
+
+
+def test_sales_funnel_date_range_counts_only_leads_inside_it_whether_or_not_it_covers_all():
+	campaign = make_campaign().name
+	leads = [make_lead(campaign=campaign) for _ in range(3)]
+	frappe.db.set_value("Lead", leads[0].name, "creation", add_days(nowdate(), -40), update_modified=False)
+	frappe.db.set_value("Lead", leads[1].name, "creation", add_days(nowdate(), -10), update_modified=False)
+
+	def leads_counted(**dates):
+		return {r["stage"]: r["count"] for r in run("Sales Funnel", campaign=campaign, **dates)["result"]}[
+			"Leads"
+		]
+
+	assert leads_counted() == 3
+	# a range covering every lead of the campaign (the date comparison is left out) and ones that don't
+	assert leads_counted(from_date=add_days(nowdate(), -60), to_date=nowdate()) == 3
+	assert leads_counted(from_date=add_days(nowdate(), -20), to_date=nowdate()) == 2
+	assert leads_counted(from_date=add_days(nowdate(), -60), to_date=add_days(nowdate(), -20)) == 1
+	assert leads_counted(from_date=add_days(nowdate(), -30), to_date=add_days(nowdate(), -20)) == 0
+
+
+def test_lead_conversion_time_medians_match_the_definition():
+	"""Odd and even counts: the middle value, or the mean of the two middle values (as MEDIAN())."""
+	campaign = make_campaign().name
+	source = frappe.get_doc({"doctype": "Lead Source", "source_name": f"Median {campaign}"}).insert().name
+	for days_before, won_after in ((1, 2), (3, None), (7, 4), (10, None)):
+		lead = make_lead(campaign=campaign, source=source)
+		opp = make_opportunity(lead=lead.name, campaign=campaign)
+		frappe.db.set_value("Lead", lead.name, "creation", add_days(nowdate(), -days_before - 30))
+		frappe.db.set_value("Opportunity", opp.name, "creation", add_days(nowdate(), -30))
+		if won_after:
+			frappe.db.set_value(
+				"Opportunity", opp.name, {"status": "Won", "closed_on": add_days(nowdate(), -30 + won_after)}
+			)
+	rows = run("Lead Conversion Time", campaign=campaign)["result"]
+	assert len(rows) == 1
+	row = rows[0]
+	assert (row["source"], row["opportunities"], row["won"]) == (source, 4, 2)
+	# lead -> opportunity: 1, 3, 7, 10 days; opportunity -> won: 2, 4; lead -> won: 3, 11
+	assert (row["median_lead_to_opportunity"], row["mean_lead_to_opportunity"]) == (5, 5.25)
+	assert (row["median_opportunity_to_won"], row["mean_opportunity_to_won"]) == (3, 3)
+	assert (row["median_lead_to_won"], row["mean_lead_to_won"]) == (7, 7)

@@ -6,7 +6,9 @@ It covers:
   in the desk, with their fields read through `frappe.get_meta` — Custom Fields and Property Setters
   (Customize Form) show up at once;
 - every function of the `crm_suite` package whitelisted with `@frappe.whitelist()`, found in
-  `frappe.whitelisted` after importing the package, with parameters from its signature.
+  `frappe.whitelisted` after importing the package, with parameters from its signature;
+- Single DocTypes (settings) as the one document they are, and the whitelisted methods the app defines on
+  its DocTypes' controllers, as the bodies of `/api/method/run_doc_method` (what the desk's frm.call sends).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import frappe
 from frappe import _
+from frappe.model.base_document import get_controller
 from werkzeug.wrappers import Response
 
 from crm_suite.api.schema import doc_schema
@@ -82,6 +85,39 @@ def import_app_modules() -> list[str]:
 	return failed
 
 
+def app_doc_methods(doctype: str) -> list[Any]:
+	"""Whitelisted methods the app defines on a DocType's controller that run_doc_method may call with
+	POST (a controller that fails to import is listed under `x-import-errors` already)."""
+	try:
+		controller = get_controller(doctype)
+	except ImportError:
+		return []
+	return [
+		fn
+		for _name, fn in inspect.getmembers(controller, inspect.isfunction)
+		if fn in frappe.whitelisted
+		and (fn.__module__ or "").startswith(f"{APP}.")
+		and "POST" in (frappe.allowed_http_methods_for_whitelisted_func.get(fn) or ["POST"])
+	]
+
+
+def signature_schema(fn: Any, *, bound: bool = False) -> dict[str, Any]:
+	"""Object schema of a function's named parameters (type hints through pydantic)."""
+	properties: dict[str, Any] = {}
+	required: list[str] = []
+	params = list(inspect.signature(fn).parameters.values())[1 if bound else 0 :]
+	for param in params:
+		if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+			continue
+		properties[param.name] = annotation_schema(param.annotation)
+		if param.default is inspect.Parameter.empty:
+			required.append(param.name)
+	schema: dict[str, Any] = {"type": "object", "properties": properties}
+	if required:
+		schema["required"] = required
+	return schema
+
+
 def app_whitelisted_methods() -> list[Any]:
 	"""Module-level functions of the app registered by @frappe.whitelist (doc methods excluded)."""
 	seen = {}
@@ -112,17 +148,8 @@ def annotation_schema(annotation: Any) -> dict[str, Any]:
 def method_operation(fn: Any, http_method: str) -> dict[str, Any]:
 	path = f"{fn.__module__}.{fn.__name__}"
 	doc = inspect.getdoc(fn) or ""
-	properties: dict[str, Any] = {}
-	required: list[str] = []
-	for param in inspect.signature(fn).parameters.values():
-		if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-			continue
-		properties[param.name] = annotation_schema(param.annotation)
-		if param.default is inspect.Parameter.empty:
-			required.append(param.name)
-	body: dict[str, Any] = {"type": "object", "properties": properties}
-	if required:
-		body["required"] = required
+	body = signature_schema(fn)
+	properties, required = body["properties"], body.get("required", [])
 	operation: dict[str, Any] = {
 		"operationId": f"{http_method}_{path}",
 		"summary": doc.splitlines()[0] if doc else path,
@@ -131,7 +158,9 @@ def method_operation(fn: Any, http_method: str) -> dict[str, Any]:
 		"responses": {
 			"200": {
 				"description": "The method's return value, under `message`",
-				"content": {"application/json": {"schema": {"type": "object", "properties": {"message": {}}}}},
+				"content": {
+					"application/json": {"schema": {"type": "object", "properties": {"message": {}}}}
+				},
 			},
 			**_error_responses(),
 		},
@@ -142,7 +171,9 @@ def method_operation(fn: Any, http_method: str) -> dict[str, Any]:
 				"name": name,
 				"in": "query",
 				"required": name in required,
-				"schema": {"type": "string"} if schema.get("type") not in (None, "string") else schema or {"type": "string"},
+				"schema": {"type": "string"}
+				if schema.get("type") not in (None, "string")
+				else schema or {"type": "string"},
 			}
 			for name, schema in properties.items()
 		]
@@ -158,18 +189,29 @@ def method_operation(fn: Any, http_method: str) -> dict[str, Any]:
 
 def _error_responses() -> dict[str, Any]:
 	return {
-		code: {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+		code: {
+			"description": text,
+			"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+		}
 		for code, text in ERROR_RESPONSES.items()
 	}
 
 
 def _list_parameters() -> list[dict[str, Any]]:
 	def q(name, description, schema=None):
-		return {"name": name, "in": "query", "required": False, "description": description,
-			"schema": schema or {"type": "string"}}
+		return {
+			"name": name,
+			"in": "query",
+			"required": False,
+			"description": description,
+			"schema": schema or {"type": "string"},
+		}
 
 	return [
-		q("fields", 'JSON list of fieldnames, e.g. ["name","status"]; aggregates like "count(name) as n" allowed'),
+		q(
+			"fields",
+			'JSON list of fieldnames, e.g. ["name","status"]; aggregates like "count(name) as n" allowed',
+		),
 		q("filters", 'JSON: {"status": "Open"}, {"amount": [">", 100]} or [["status","=","Open"], ...]'),
 		q("or_filters", "JSON, same forms as filters, OR-ed"),
 		q("order_by", 'e.g. "modified desc, name asc"'),
@@ -182,37 +224,188 @@ def _list_parameters() -> list[dict[str, Any]]:
 def doctype_paths(doctype: str, is_submittable: bool) -> dict[str, Any]:
 	ref = component_name(doctype)
 	schema_ref = {"$ref": f"#/components/schemas/{ref}"}
-	name_param = {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+	name_param = {
+		"name": "name",
+		"in": "path",
+		"required": True,
+		"schema": {"type": "string", "minLength": 1},
+	}
 	errors = _error_responses()
 
 	def ok(schema):
-		return {"200": {"description": "OK", "content": {"application/json": {"schema": {
-			"type": "object", "properties": {"data": schema}}}}}, **errors}
+		return {
+			"200": {
+				"description": "OK",
+				"content": {
+					"application/json": {"schema": {"type": "object", "properties": {"data": schema}}}
+				},
+			},
+			**errors,
+		}
 
 	collection = f"/api/resource/{doctype}"
 	item = f"/api/resource/{doctype}/{{name}}"
 	tag = [doctype]
 	return {
 		collection: {
-			"get": {"operationId": f"list_{ref}", "summary": f"List {doctype}", "tags": tag,
-				"parameters": _list_parameters(), "responses": ok({"type": "array", "items": {"type": "object"}})},
-			"post": {"operationId": f"create_{ref}", "summary": f"Create a {doctype}", "tags": tag,
-				"requestBody": {"required": True, "content": {"application/json": {
-					"schema": {"$ref": f"#/components/schemas/{ref}Input"}}}},
-				"responses": ok(schema_ref)},
+			"get": {
+				"operationId": f"list_{ref}",
+				"summary": f"List {doctype}",
+				"tags": tag,
+				"parameters": _list_parameters(),
+				"responses": ok({"type": "array", "items": {"type": "object"}}),
+			},
+			"post": {
+				"operationId": f"create_{ref}",
+				"summary": f"Create a {doctype}",
+				"tags": tag,
+				"requestBody": {
+					"required": True,
+					"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}Input"}}},
+				},
+				"responses": ok(schema_ref),
+			},
 		},
 		item: {
 			"parameters": [name_param],
-			"get": {"operationId": f"get_{ref}", "summary": f"Read a {doctype}", "tags": tag,
-				"responses": ok(schema_ref)},
-			"put": {"operationId": f"update_{ref}", "summary": f"Update a {doctype}", "tags": tag,
-				"requestBody": {"required": True, "content": {"application/json": {
-					"schema": {"$ref": f"#/components/schemas/{ref}Update"}}}},
-				"responses": ok(schema_ref)},
-			"delete": {"operationId": f"delete_{ref}", "summary": f"Delete a {doctype}", "tags": tag,
-				"responses": {"202": {"description": "Deleted", "content": {"application/json": {"schema": {
-					"type": "object", "properties": {"data": {"const": "ok"}}}}}}, **errors}},
+			"get": {
+				"operationId": f"get_{ref}",
+				"summary": f"Read a {doctype}",
+				"tags": tag,
+				"responses": ok(schema_ref),
+			},
+			"put": {
+				"operationId": f"update_{ref}",
+				"summary": f"Update a {doctype}",
+				"tags": tag,
+				"requestBody": {
+					"required": True,
+					"content": {
+						"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}Update"}}
+					},
+				},
+				"responses": ok(schema_ref),
+			},
+			"delete": {
+				"operationId": f"delete_{ref}",
+				"summary": f"Delete a {doctype}",
+				"tags": tag,
+				"responses": {
+					"202": {
+						"description": "Deleted",
+						"content": {
+							"application/json": {
+								"schema": {"type": "object", "properties": {"data": {"const": "ok"}}}
+							}
+						},
+					},
+					**errors,
+				},
+			},
 		},
+	}
+
+
+def single_paths(doctype: str) -> dict[str, Any]:
+	"""A Single (settings) is one document named like its DocType: read and update it, nothing else."""
+	ref = component_name(doctype)
+
+	def ok():
+		return {
+			"200": {
+				"description": "OK",
+				"content": {
+					"application/json": {
+						"schema": {
+							"type": "object",
+							"properties": {"data": {"$ref": f"#/components/schemas/{ref}"}},
+						}
+					}
+				},
+			},
+			**_error_responses(),
+		}
+
+	tag = [doctype]
+	return {
+		f"/api/resource/{doctype}/{doctype}": {
+			"get": {
+				"operationId": f"get_{ref}",
+				"summary": f"Read {doctype}",
+				"tags": tag,
+				"responses": ok(),
+			},
+			"put": {
+				"operationId": f"update_{ref}",
+				"summary": f"Update {doctype}",
+				"tags": tag,
+				"requestBody": {
+					"required": True,
+					"content": {
+						"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}Update"}}
+					},
+				},
+				"responses": ok(),
+			},
+		}
+	}
+
+
+def doc_method_variant(doctype: str, fn: Any, single: bool) -> dict[str, Any]:
+	"""The run_doc_method body that calls one document method: the desk's `frm.call` with dt/dn."""
+	doc = inspect.getdoc(fn) or ""
+	dn = (
+		{"const": doctype}
+		if single
+		else {"type": "string", "minLength": 1, "description": f"Name of the {doctype}"}
+	)
+	return {
+		"title": f"{doctype}.{fn.__name__}",
+		"description": doc,
+		"type": "object",
+		"properties": {
+			"dt": {"const": doctype},
+			"dn": dn,
+			"method": {"const": fn.__name__},
+			"args": signature_schema(fn, bound=True),
+		},
+		"required": ["dt", "dn", "method"],
+		"additionalProperties": False,
+	}
+
+
+def run_doc_method_path(variants: list[dict[str, Any]]) -> dict[str, Any]:
+	return {
+		"/api/method/run_doc_method": {
+			"post": {
+				"operationId": "run_doc_method",
+				"summary": "Call a whitelisted method of a CRM Suite document",
+				"description": "What the desk's `frm.call` runs: loads the document `dn` of DocType `dt` "
+				"(read permission needed) and calls `method` with `args`. One body schema per method.",
+				"tags": ["Document methods"],
+				"requestBody": {
+					"required": True,
+					"content": {"application/json": {"schema": {"oneOf": variants}}},
+				},
+				"responses": {
+					"200": {
+						"description": "The method's return value under `message`, the document under `docs`",
+						"content": {
+							"application/json": {
+								"schema": {
+									"type": "object",
+									"properties": {
+										"message": {},
+										"docs": {"type": "array", "items": {"type": "object"}},
+									},
+								}
+							}
+						},
+					},
+					**_error_responses(),
+				},
+			}
+		}
 	}
 
 
@@ -240,18 +433,24 @@ def build_openapi(server_url: str | None = None) -> dict[str, Any]:
 		schemas[ref.rsplit("/", 1)[1] + "Input"] = doc_schema(fields, is_child=True, for_input=True)
 	input_refs = {k: v + "Input" for k, v in child_refs.items()}
 
+	doc_methods: list[dict[str, Any]] = []
 	for dt in doctypes:
-		if dt.istable or dt.issingle or dt.is_virtual:
+		if dt.istable or dt.is_virtual:
 			continue
 		meta = frappe.get_meta(dt.name)
 		ref = component_name(dt.name)
 		schemas[ref] = doc_schema(meta.fields, child_refs)
 		schemas[ref]["description"] = dt.description or meta.get("description") or ""
 		create = doc_schema(meta.fields, input_refs, for_input=True)
-		update = {k: v for k, v in create.items() if k != "required"}
-		schemas[f"{ref}Input"] = create
-		schemas[f"{ref}Update"] = update
-		paths.update(doctype_paths(dt.name, bool(dt.is_submittable)))
+		schemas[f"{ref}Update"] = {k: v for k, v in create.items() if k != "required"}
+		if dt.issingle:
+			paths.update(single_paths(dt.name))
+		else:
+			schemas[f"{ref}Input"] = create
+			paths.update(doctype_paths(dt.name, bool(dt.is_submittable)))
+		doc_methods += [doc_method_variant(dt.name, fn, bool(dt.issingle)) for fn in app_doc_methods(dt.name)]
+	if doc_methods:
+		paths.update(run_doc_method_path(doc_methods))
 
 	methods = app_whitelisted_methods()
 	for fn in methods:
@@ -303,7 +502,10 @@ def _app_version() -> str:
 @frappe.whitelist(methods=["GET"])
 def get_openapi():
 	"""The OpenAPI 3.1 document of the CRM Suite REST API (raw JSON, not wrapped in `message`)."""
-	if frappe.session.user == "Guest" or frappe.db.get_value("User", frappe.session.user, "user_type") != "System User":
+	if (
+		frappe.session.user == "Guest"
+		or frappe.db.get_value("User", frappe.session.user, "user_type") != "System User"
+	):
 		frappe.throw(_("Only desk users may read the API contract"), frappe.PermissionError)
 	server_url = frappe.request.host_url.rstrip("/") if getattr(frappe.local, "request", None) else None
 	response = Response(
@@ -320,5 +522,7 @@ def get_doctype_schema(doctype: str) -> dict:
 	if not frappe.has_permission(doctype, "read"):
 		frappe.throw(_("Not permitted to read {0}").format(doctype), frappe.PermissionError)
 	meta = frappe.get_meta(doctype)
-	child_refs = {df.options: f"#/components/schemas/{component_name(df.options)}" for df in meta.get_table_fields()}
+	child_refs = {
+		df.options: f"#/components/schemas/{component_name(df.options)}" for df in meta.get_table_fields()
+	}
 	return doc_schema(meta.fields, child_refs)

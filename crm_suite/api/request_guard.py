@@ -351,8 +351,10 @@ def desk_style_arguments(fn: Callable, args: dict) -> dict:
 
 
 def check_argument_shapes(fn: Callable, args: dict) -> None:
-	"""A list or object for a parameter typed as text/number is a 400. Frappe checks annotations itself,
-	but not string annotations (`from __future__ import annotations`): resolve them here."""
+	"""A list or object for a parameter typed as text/number is a 400, and so are null for a required
+	parameter whose type does not allow None and a number or true/false for a text parameter (Frappe would
+	refuse them too, but decorators such as its rate_limit read the value first and fail with a 500). Frappe checks annotations itself, but not string annotations
+	(`from __future__ import annotations`): resolve them here."""
 	import types
 	import typing
 
@@ -360,14 +362,25 @@ def check_argument_shapes(fn: Callable, args: dict) -> None:
 		hints = typing.get_type_hints(fn)
 	except Exception:
 		return
+	required = {p.name for p in call_parameters(fn) if p.default is inspect.Parameter.empty}
 	containers = (list, dict, tuple, set)
 	for name, value in args.items():
 		hint = hints.get(name)
-		if hint is None or not isinstance(value, dict | list):
+		if hint is None:
 			continue
 		options = (
 			typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
 		)
+		if (
+			value is None
+			and name in required
+			and not any(o is typing.Any or o is type(None) for o in options)
+		):
+			bad(_("{0} is required and cannot be null").format(name))
+		if isinstance(value, bool | int | float) and all(o in (str, type(None)) for o in options):
+			bad(_("{0} must be text, not {1}").format(name, json.dumps(value)))
+		if not isinstance(value, dict | list):
+			continue
 		if any(o is typing.Any or (typing.get_origin(o) or o) in containers for o in options):
 			continue
 		bad(_("{0} must be a single value, not {1}").format(name, type(value).__name__))
@@ -385,22 +398,21 @@ def check_method_arguments(fn: Callable, args: dict, *, bound: bool = False) -> 
 	check_argument_shapes(fn, args)
 
 
-def app_doc_method(doctype: str, method: Any) -> Callable | None:
-	"""The function of `method` if it is a whitelisted method the app defines on the DocType's controller."""
+def whitelisted_doc_method(doctype: str, method: Any) -> Callable | None:
+	"""The function of `method` if the DocType's controller has it and it is whitelisted (the app's own
+	methods and Frappe's, such as `add_comment`, which the desk calls too)."""
 	if not isinstance(method, str):
 		return None
 	fn = getattr(get_controller(doctype), method, None)
 	fn = getattr(fn, "__func__", fn)
-	if fn in frappe.whitelisted and (getattr(fn, "__module__", "") or "").startswith("crm_suite."):
-		return fn
-	return None
+	return fn if fn in frappe.whitelisted else None
 
 
 def validate_doc_method_call(doctype: str, method: Any, args: Any) -> None:
 	"""A whitelisted method of one of the app's documents, called with the arguments Frappe will pass."""
 	if not isinstance(method, str) or not method:
 		bad(_("Missing argument(s): {0}").format("method"))
-	fn = app_doc_method(doctype, method)
+	fn = whitelisted_doc_method(doctype, method)
 	if fn is None:
 		bad(_("{0} has no method {1!r} that can be called").format(doctype, method))
 	if not isinstance(args, dict):
@@ -409,9 +421,13 @@ def validate_doc_method_call(doctype: str, method: Any, args: Any) -> None:
 
 
 def validate_run_doc_method(form: dict) -> None:
-	"""`/api/method/run_doc_method` (what the desk's frm.call sends): dt and dn (or docs), method, args."""
+	"""`/api/method/run_doc_method` (what the desk's frm.call sends): dt and dn (or docs), method, args.
+	Its shape is checked for every DocType (Frappe fails with a 500 on a missing method or an unknown
+	DocType); the method and its arguments only for the app's DocTypes."""
 	if not form.get("method"):
 		bad(_("Missing argument(s): {0}").format("method"))
+	if not isinstance(form["method"], str):
+		bad(_("method must be the name of a document method"))
 	if form.get("docs") is not None:
 		docs = _parse_json_param("docs", form.get("docs"))
 		doctype = docs.get("doctype") if isinstance(docs, dict) else None
@@ -421,7 +437,12 @@ def validate_run_doc_method(form: dict) -> None:
 		doctype = form.get("dt")
 		if not isinstance(doctype, str) or not doctype:
 			bad(_("run_doc_method needs dt (and dn for a document that is not a Single) or docs"))
-	if not is_app_doctype(doctype) or not frappe.has_permission(doctype, "read"):
+		if form.get("dn") is not None and not isinstance(form.get("dn"), str | int):
+			bad(_("dn must be the name of a document"))
+	module = frappe.db.get_value("DocType", doctype, "module")
+	if not module:
+		frappe.throw(_("DocType {0} not found").format(doctype), frappe.DoesNotExistError)
+	if module not in frappe.get_module_list("crm_suite") or not frappe.has_permission(doctype, "read"):
 		return
 	args = form.get("args") if form.get("args") is not None else form.get("arg")
 	if isinstance(args, str):
@@ -429,7 +450,7 @@ def validate_run_doc_method(form: dict) -> None:
 			args = json.loads(args)
 		except ValueError:
 			pass
-	fn = app_doc_method(doctype, form["method"])
+	fn = whitelisted_doc_method(doctype, form["method"])
 	if fn is not None and not call_parameters(fn, bound=True):
 		return  # Frappe calls it without arguments, whatever was sent
 	validate_doc_method_call(doctype, form["method"], {} if args in (None, "") else args)

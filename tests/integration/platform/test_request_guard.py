@@ -70,8 +70,14 @@ def test_guests_and_non_api_requests_are_left_to_frappe(guest_api, session_user,
 
 
 def test_an_app_method_open_to_guests_is_still_checked_for_guests(guest_api):
-	response = guest_api.post("/api/method/crm_suite.service.feedback.submit_feedback", json={})
+	path = "/api/method/crm_suite.service.feedback.submit_feedback"
+	response = guest_api.post(path, json={})
 	assert response.status_code == 400 and "Missing argument(s)" in message_of(response)
+	# null for a required `ticket: str` (Frappe's rate_limit, keyed on ticket, would fail with a 500)
+	response = guest_api.post(path, json={"ticket": None, "rating": 5})
+	assert response.status_code == 400 and "ticket is required and cannot be null" in message_of(response)
+	response = guest_api.post(path, json={"ticket": False, "rating": 5})
+	assert response.status_code == 400 and "ticket must be text, not false" in message_of(response)
 
 
 # ------------------------------------------------------------------ Singles
@@ -118,10 +124,22 @@ def test_document_methods_over_run_doc_method_and_rest(api_as, segment):
 		({**call, "method": "validate"}, "has no method 'validate'"),  # not whitelisted
 		({"dn": segment.name, "method": "refresh_count"}, "needs dt"),
 		({"dt": "Segment", "dn": segment.name}, "Missing argument(s): method"),
+		({**call, "method": ["refresh_count"]}, "method must be the name"),
+		({**call, "dn": {"name": segment.name}}, "dn must be the name"),
 	):
 		response = api.post("/api/method/run_doc_method", json=body)
 		assert response.status_code == 400, (body, response.text)
 		assert needle in message_of(response)
+
+	# Frappe's own document methods are checked the same way (the desk calls them too)
+	response = api.post(
+		"/api/method/run_doc_method", json={**call, "method": "add_comment", "args": {"colour": "red"}}
+	)
+	assert response.status_code == 400 and "Unknown argument(s): colour" in message_of(response)
+
+	# Frappe itself fails with a 500 on a DocType that does not exist
+	response = api.post("/api/method/run_doc_method", json={**call, "dt": "No Such DocType"})
+	assert response.status_code == 404 and "DocType No Such DocType not found" in message_of(response)
 
 	# Frappe's REST form passes every other parameter on to the method: unknown ones are a 400, not a 500
 	rest = f"/api/resource/Segment/{segment.name}"

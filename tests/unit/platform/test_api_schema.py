@@ -253,6 +253,11 @@ def test_argument_shapes_follow_type_hints_even_as_strings():
 		pass
 
 	check_argument_shapes(fn, {"subject": "x", "tags": ["a"], "data": {"a": 1}, "anything": [1]})
+	check_argument_shapes(fn, {"subject": "x", "tags": None, "data": None, "anything": None})
+	for args in ({"subject": None}, {"subject": False}, {"subject": 3}):  # required text
+		with pytest.raises(BadRequest):
+			check_argument_shapes(fn, args)
+	check_argument_shapes(fn, {"subject": "x", "anything": False})
 	for args in ({"subject": [None]}, {"subject": {"a": 1}}):
 		with pytest.raises(BadRequest):
 			check_argument_shapes(fn, args)

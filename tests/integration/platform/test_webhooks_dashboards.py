@@ -1,6 +1,8 @@
 """The shipped example webhooks (disabled) and the CRM dashboard's number cards and charts."""
 
 import json
+import re
+from pathlib import Path
 
 import frappe
 import pytest
@@ -8,7 +10,14 @@ from frappe.integrations.doctype.webhook.webhook import get_context, get_webhook
 from frappe.utils import add_to_date, now_datetime
 
 from crm_suite.api.dashboards import count_sla_breaches_on, sla_breaches_today
-from tests.integration.factories import make_customer, make_lead, make_opportunity, make_ticket, make_user, unique
+from tests.integration.factories import (
+	make_customer,
+	make_lead,
+	make_opportunity,
+	make_ticket,
+	make_user,
+	unique,
+)
 
 WEBHOOKS = ("CRM Lead Created", "CRM Opportunity Won", "CRM Ticket SLA Breached")
 CARDS = ("Open Leads", "Pipeline Value", "SLA Breaches Today", "At-Risk Customers")
@@ -16,10 +25,31 @@ CHARTS = ("Leads by Source", "Pipeline by Stage", "Tickets by Status", "Revenue 
 
 
 def condition_met(webhook, doc) -> bool:
-	return bool(frappe.safe_eval(webhook.condition, eval_locals=get_context(doc))) if webhook.condition else True
+	return (
+		bool(frappe.safe_eval(webhook.condition, eval_locals=get_context(doc))) if webhook.condition else True
+	)
+
+
+def documented_payloads() -> dict[str, dict]:
+	"""The example payloads of docs/platform.md ("Payloads:"), by event."""
+	text = (Path(__file__).resolve().parents[3] / "docs" / "platform.md").read_text()
+	block = re.search(r"Payloads:\s*```json\n(.*?)```", text, re.S)
+	assert block, "docs/platform.md documents no webhook payloads"
+	payloads = [json.loads(chunk) for chunk in block[1].strip().split("\n\n")]
+	return {p["event"]: p for p in payloads}
+
+
+def assert_documented(payload: dict) -> None:
+	documented = documented_payloads()[payload["event"]]
+	assert set(payload) == set(documented), (
+		f"docs/platform.md and the webhook differ: {set(payload) ^ set(documented)}"
+	)
 
 
 def test_example_webhooks_are_shipped_disabled():
+	shipped = json.loads(Path(frappe.get_app_path("crm_suite", "fixtures", "webhook.json")).read_text())
+	assert {w["name"] for w in shipped} == set(WEBHOOKS) and not any(w["enabled"] for w in shipped)
+	assert set(documented_payloads()) == {"lead.created", "opportunity.won", "ticket.sla_breached"}
 	for name in WEBHOOKS:
 		webhook = frappe.get_doc("Webhook", name)
 		assert webhook.enabled == 0, name
@@ -34,6 +64,7 @@ def test_lead_created_payload():
 	assert payload["event"] == "lead.created" and payload["lead"] == lead.name
 	assert payload["email_id"] == lead.email_id and payload["company_name"] == 'Quote "Co"'
 	assert webhook.webhook_docevent == "after_insert" and condition_met(webhook, lead)
+	assert_documented(payload)
 
 
 def test_opportunity_won_fires_only_when_the_status_turns_won():
@@ -50,6 +81,7 @@ def test_opportunity_won_fires_only_when_the_status_turns_won():
 	payload = get_webhook_data(opp, webhook)
 	assert payload["event"] == "opportunity.won" and payload["opportunity"] == opp.name
 	assert payload["amount"] == 4321
+	assert_documented(payload)
 
 
 def test_ticket_breached_fires_on_the_escalation_alert():
@@ -57,14 +89,21 @@ def test_ticket_breached_fires_on_the_escalation_alert():
 	ticket = make_ticket(priority="High", raised_by=f"{unique()}@example.com")
 	manager = make_user("Support Manager")
 	alert = frappe.get_doc(
-		{"doctype": "Notification Log", "for_user": manager.name, "type": "Alert", "document_type": "Ticket",
-			"document_name": ticket.name, "subject": "breached"}
+		{
+			"doctype": "Notification Log",
+			"for_user": manager.name,
+			"type": "Alert",
+			"document_type": "Ticket",
+			"document_name": ticket.name,
+			"subject": "breached",
+		}
 	)
 	assert condition_met(webhook, alert)
 	payload = get_webhook_data(alert, webhook)
 	assert payload["event"] == "ticket.sla_breached" and payload["ticket"] == ticket.name
 	assert payload["priority"] == "High" and payload["escalated_to"] == manager.name
 	assert payload["raised_by"] == ticket.raised_by
+	assert_documented(payload)
 	assignment = frappe.get_doc(dict(alert.as_dict(), type="Assign"))
 	assert not condition_met(webhook, assignment)
 
@@ -118,16 +157,43 @@ def test_sla_breaches_today_counts_the_missed_deadline_day():
 	now = now_datetime()
 	before = count_sla_breaches_on(now.date().isoformat())
 	late_reply = make_ticket()  # response deadline missed today
-	frappe.db.set_value("Ticket", late_reply.name, {"agreement_status": "Failed", "response_by": add_to_date(now, minutes=-1),
-		"first_responded_on": None, "resolution_by": add_to_date(now, days=2)})
+	frappe.db.set_value(
+		"Ticket",
+		late_reply.name,
+		{
+			"agreement_status": "Failed",
+			"response_by": add_to_date(now, minutes=-1),
+			"first_responded_on": None,
+			"resolution_by": add_to_date(now, days=2),
+		},
+	)
 	answered = make_ticket()  # answered in time, resolution deadline missed today
-	frappe.db.set_value("Ticket", answered.name, {"agreement_status": "Failed", "response_by": add_to_date(now, minutes=-30),
-		"first_responded_on": add_to_date(now, minutes=-40), "resolution_by": add_to_date(now, minutes=-2)})
+	frappe.db.set_value(
+		"Ticket",
+		answered.name,
+		{
+			"agreement_status": "Failed",
+			"response_by": add_to_date(now, minutes=-30),
+			"first_responded_on": add_to_date(now, minutes=-40),
+			"resolution_by": add_to_date(now, minutes=-2),
+		},
+	)
 	old = make_ticket()  # breached yesterday
-	frappe.db.set_value("Ticket", old.name, {"agreement_status": "Failed", "response_by": add_to_date(now, days=-1),
-		"resolution_by": add_to_date(now, minutes=-2)})
+	frappe.db.set_value(
+		"Ticket",
+		old.name,
+		{
+			"agreement_status": "Failed",
+			"response_by": add_to_date(now, days=-1),
+			"resolution_by": add_to_date(now, minutes=-2),
+		},
+	)
 	running = make_ticket()
-	frappe.db.set_value("Ticket", running.name, {"agreement_status": "Resolution Due", "resolution_by": add_to_date(now, minutes=-2)})
+	frappe.db.set_value(
+		"Ticket",
+		running.name,
+		{"agreement_status": "Resolution Due", "resolution_by": add_to_date(now, minutes=-2)},
+	)
 	assert count_sla_breaches_on(now.date().isoformat()) == before + 2
 	assert sla_breaches_today()["value"] == before + 2
 

@@ -18,7 +18,11 @@ def delete_records_owned_by(user: str) -> None:
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	doctypes = [dt.name for dt in app_doctypes() if not (dt.istable or dt.issingle or dt.is_virtual)]
-	pending = [(dt, name) for dt in [*doctypes, *CORE_DOCTYPES] for name in frappe.get_all(dt, {"owner": user}, pluck="name")]
+	pending = [
+		(dt, name)
+		for dt in [*doctypes, *CORE_DOCTYPES]
+		for name in frappe.get_all(dt, {"owner": user}, pluck="name")
+	]
 	# records link to each other (an opportunity to its customer): delete what can go, then retry the rest
 	while pending:
 		left = []

@@ -77,7 +77,9 @@ def test_wrong_value_types_are_400(sales_api):
 def test_malformed_json_body_is_400(sales_api):
 	before = lead_count()
 	response = requests.post(
-		sales_api.server.url + "/api/resource/Lead", data='{"first_name": "Ada",', timeout=30,
+		sales_api.server.url + "/api/resource/Lead",
+		data='{"first_name": "Ada",',
+		timeout=30,
 		headers={**sales_api.headers, "Content-Type": "application/json"},
 	)
 	assert response.status_code == 400
@@ -146,8 +148,13 @@ def test_valid_queries_still_work(sales_api, committed):
 	committed(frappe.get_doc("Lead", response.json()["data"]["name"]))
 	response = sales_api.get(
 		"/api/resource/Lead",
-		params={"fields": '["name", "status", "count(name) as n"]', "filters": '[["status", "in", ["New"]]]',
-			"group_by": "status", "order_by": "status asc", "limit_page_length": "5"},
+		params={
+			"fields": '["name", "status", "count(name) as n"]',
+			"filters": '[["status", "in", ["New"]]]',
+			"group_by": "status",
+			"order_by": "status asc",
+			"limit_page_length": "5",
+		},
 	)
 	assert response.status_code == 200, response.text
 	assert response.json()["data"][0]["status"] == "New"

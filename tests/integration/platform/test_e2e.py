@@ -29,8 +29,12 @@ def test_browser_journeys(server, committed):
 	account = committed(
 		frappe.get_doc(
 			{
-				"doctype": "Email Account", "email_account_name": unique("CRM e2e "), "email_id": f"{unique('e2e-')}@example.com",
-				"enable_outgoing": 1, "default_outgoing": 1, "smtp_server": "smtp.example.invalid",
+				"doctype": "Email Account",
+				"email_account_name": unique("CRM e2e "),
+				"email_id": f"{unique('e2e-')}@example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "smtp.example.invalid",
 				"no_smtp_authentication": 1,
 			}
 		).insert(ignore_permissions=True)
@@ -47,7 +51,11 @@ def test_browser_journeys(server, committed):
 	try:
 		result = subprocess.run(
 			[node, "--test", "--test-concurrency=1", "--test-reporter=spec", "journeys.test.mjs"],
-			cwd=E2E, env=env, capture_output=True, text=True, timeout=600,
+			cwd=E2E,
+			env=env,
+			capture_output=True,
+			text=True,
+			timeout=600,
 		)
 	finally:
 		delete_records_owned_by(user.name)
@@ -55,5 +63,12 @@ def test_browser_journeys(server, committed):
 		frappe.db.commit()
 	assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-3000:]
 	shots = sorted(p.name for p in (E2E / "screenshots").glob("*.png"))
-	assert {"01-desk.png", "02-lead-created.png", "03-lead-converted.png", "04-kanban-moved.png",
-		"05-ticket-replied.png", "06-sales-funnel.png", "07-rfm-segmentation.png"} <= set(shots)
+	assert {
+		"01-desk.png",
+		"02-lead-created.png",
+		"03-lead-converted.png",
+		"04-kanban-moved.png",
+		"05-ticket-replied.png",
+		"06-sales-funnel.png",
+		"07-rfm-segmentation.png",
+	} <= set(shots)

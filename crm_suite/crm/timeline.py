@@ -4,38 +4,37 @@
 a page costs one indexed query however long the history is.
 
 Permissions are applied inside that query, so pages stay exact: a source the user may not read at all is
-left out, and the rows of Interactions, Opportunities, Tickets and Sales Orders are filtered by the same
-record-level rules `frappe.get_list` applies (User Permissions, `permission_query_conditions` hooks such as
-the Ticket portal rules, permission-query Server Scripts, if-owner rules, shared documents).
-Communications follow the record they are on, as on Frappe's form timeline; emails and interactions on a
-ticket or opportunity show only when the user may read that ticket or opportunity.
+left out, and the rows of Interactions, Opportunities, Tickets and Sales Orders are limited to the records
+`frappe.get_list` would list for the user (its own query, as a subquery: User Permissions,
+`permission_query_conditions` hooks such as the Ticket portal rules, permission-query Server Scripts,
+if-owner rules, shared documents). Communications follow the record they are on, as on Frappe's form
+timeline: an email or interaction on a ticket, opportunity or lead shows only when the user may read that
+record, however it reached the customer (Frappe links a contact's customer to every email the contact
+sends). Entries on no record at all stay.
 Sales Orders join in automatically once a "Sales Order" doctype with a `customer` field exists.
 """
 
 import frappe
 from frappe import _
-from frappe.model.db_query import DatabaseQuery
 from frappe.utils import cint
 
 MAX_PAGE_LENGTH = 100
 TOP_N_REACH = 2000
-# Records an Interaction or a Communication can be on that the user may be allowed to see or not.
-CUSTOMER_RECORDS = ("Ticket", "Opportunity")
-NOTHING = "false"
+# Records an Interaction or a Communication can be on, that carry the customer, and that the user may be
+# allowed to read or not: an entry on one of them shows only when the user may read that record.
+CUSTOMER_RECORDS = ("Ticket", "Opportunity", "Lead")
+# Records whose emails join the customer's timeline through their reference (besides the customer itself).
+EMAIL_RECORDS = ("Ticket", "Opportunity")
 
 
-def read_conditions(doctype: str) -> str:
-	"""The record-level read rules `frappe.get_list` adds for the session user, as SQL on `tab{doctype}`
-	("" when there are none). Frappe's own builder, so its User Permission and hook semantics hold."""
-	query = DatabaseQuery(doctype)
-	query.tables = [f"`tab{doctype}`"]
-	match = query.build_match_conditions()
-	# a user who may read only what was shared with them gets that as a plain condition
-	return " and ".join(f"({c})" for c in (*query.conditions, match) if c)
-
-
-def _and(conditions: str) -> str:
-	return f" and {conditions}" if conditions else ""
+def readable_names(doctype: str, filters: dict) -> str:
+	"""SQL selecting the names of the `doctype` records matching `filters` that the session user may read,
+	built by `frappe.get_list` itself (User Permissions, permission_query_conditions hooks, permission-query
+	Server Scripts, if-owner rules, shares); "" when no record-level rule applies to the user.
+	The caller has checked that the user may read `doctype` at all."""
+	kw = {"filters": filters, "fields": ["name"], "order_by": "", "limit_page_length": 0, "run": 0}
+	readable = frappe.get_list(doctype, **kw)
+	return "" if readable == frappe.get_all(doctype, **kw) else readable
 
 
 def _first_field(meta, candidates: tuple[str, ...], default: str) -> str:
@@ -43,66 +42,82 @@ def _first_field(meta, candidates: tuple[str, ...], default: str) -> str:
 
 
 def _source_queries(customer: str) -> dict[str, str]:
-	"""doctype -> SELECT producing (doctype, name, timestamp, title, kind, status, amount, user).
+	"""doctype -> SELECT producing (doctype, name, timestamp, title, kind, status, amount, user), for the
+	sources the session user may read.
 
-	`customer` is an escaped SQL literal. Table names are not aliased: Frappe's permission conditions
-	name the tables (`tabTicket`.`field`)."""
+	Table names are not aliased: Frappe's permission conditions name the tables (`tabTicket`.`field`)."""
+	lit = frappe.db.escape(customer, percent=False)
+	may_read: dict[str, bool] = {}
 	rules: dict[str, str] = {}
 
-	def rule(doctype: str) -> str:
-		"""The user's read conditions on `doctype` ("false" when they may not read it at all)."""
+	def readable(doctype: str) -> bool:
+		if doctype not in may_read:
+			may_read[doctype] = bool(frappe.has_permission(doctype, "read"))
+		return may_read[doctype]
+
+	def rule(doctype: str, **filters) -> str:
+		"""The customer's `doctype` records the user may read, as a subquery ("" when all of them)."""
 		if doctype not in rules:
-			rules[doctype] = read_conditions(doctype) if frappe.has_permission(doctype, "read") else NOTHING
+			rules[doctype] = readable_names(doctype, {"customer": customer, **filters})
 		return rules[doctype]
 
-	def readable_records(doctype: str) -> str:
-		"""A subquery of the customer's `doctype` records the user may read."""
-		table = f"`tab{doctype}`"
-		return f"(select {table}.name from {table} where {table}.customer = {customer}{_and(rule(doctype))})"
+	def only_readable(table: str) -> str:
+		"""Conditions on `table` (Interaction or Communication) keeping its rows that are on a ticket,
+		opportunity or lead only when the user may read that record. `ifnull`: rows on no record stay."""
+		conditions = []
+		for doctype in CUSTOMER_RECORDS:
+			other = f"ifnull({table}.reference_doctype, '') != '{doctype}'"
+			if not readable(doctype):
+				conditions.append(f" and {other}")
+			elif rule(doctype):
+				conditions.append(f" and ({other} or {table}.reference_name in ({rule(doctype)}))")
+		return "".join(conditions)
 
-	# interactions and emails on a ticket / opportunity show only when the user may read that record
-	interaction_on = "".join(
-		f""" and (`tabInteraction`.reference_doctype != '{doctype}'
-					or `tabInteraction`.reference_name in {readable_records(doctype)})"""
-		for doctype in CUSTOMER_RECORDS
-		if rule(doctype)
-	)
-	communication_on = "".join(
-		f"""
-				or (`tabCommunication`.reference_doctype = '{doctype}'
-					and `tabCommunication`.reference_name in {readable_records(doctype)})"""
-		for doctype in CUSTOMER_RECORDS
-		if rule(doctype) != NOTHING
-	)
-	queries = {
-		"Interaction": f"""
+	def own_rule(doctype: str, table: str, **filters) -> str:
+		conditions = rule(doctype, **filters)
+		return f" and {table}.name in ({conditions})" if conditions else ""
+
+	queries = {}
+	if readable("Interaction"):
+		queries["Interaction"] = f"""
 			select 'Interaction' as doctype, `tabInteraction`.name, `tabInteraction`.interaction_time as timestamp,
 				`tabInteraction`.subject as title, `tabInteraction`.channel as kind,
 				concat_ws(' · ', `tabInteraction`.direction, nullif(`tabInteraction`.outcome, '')) as status,
 				`tabInteraction`.duration as amount, `tabInteraction`.agent as user
-			from `tabInteraction` where `tabInteraction`.customer = {customer}
-				{_and(rule("Interaction"))}{interaction_on}""",
-		"Communication": f"""
+			from `tabInteraction` where `tabInteraction`.customer = {lit}
+				{own_rule("Interaction", "`tabInteraction`")}{only_readable("`tabInteraction`")}"""
+	if readable("Communication"):
+		# emails on the customer, linked to it (Frappe links a contact's customer to every email the contact
+		# sends, whatever it is on), or on one of its tickets / opportunities the user may read
+		on_records = "".join(
+			f"""
+				or (`tabCommunication`.reference_doctype = '{doctype}' and `tabCommunication`.reference_name in
+					({rule(doctype) or f"select name from `tab{doctype}` where customer = {lit}"}))"""
+			for doctype in EMAIL_RECORDS
+			if readable(doctype)
+		)
+		queries["Communication"] = f"""
 			select 'Communication', `tabCommunication`.name, `tabCommunication`.communication_date,
 				`tabCommunication`.subject, `tabCommunication`.communication_medium,
 				`tabCommunication`.sent_or_received, null, `tabCommunication`.sender
 			from `tabCommunication`
 			where `tabCommunication`.communication_type = 'Communication' and (
-				(`tabCommunication`.reference_doctype = 'Customer' and `tabCommunication`.reference_name = {customer})
+				(`tabCommunication`.reference_doctype = 'Customer' and `tabCommunication`.reference_name = {lit})
 				or `tabCommunication`.name in (select cl.parent from `tabCommunication Link` cl
-					where cl.link_doctype = 'Customer' and cl.link_name = {customer})
-				{communication_on})""",
-		"Opportunity": f"""
+					where cl.link_doctype = 'Customer' and cl.link_name = {lit}){on_records})
+				{only_readable("`tabCommunication`")}"""
+	if readable("Opportunity"):
+		queries["Opportunity"] = f"""
 			select 'Opportunity', `tabOpportunity`.name, `tabOpportunity`.creation, `tabOpportunity`.title,
 				`tabOpportunity`.sales_stage, `tabOpportunity`.status, `tabOpportunity`.amount,
 				`tabOpportunity`.opportunity_owner
-			from `tabOpportunity` where `tabOpportunity`.customer = {customer}{_and(rule("Opportunity"))}""",
-		"Ticket": f"""
+			from `tabOpportunity` where `tabOpportunity`.customer = {lit}{own_rule("Opportunity", "`tabOpportunity`")}"""
+	if readable("Ticket"):
+		queries["Ticket"] = f"""
 			select 'Ticket', `tabTicket`.name, coalesce(`tabTicket`.opening_date, `tabTicket`.creation),
 				`tabTicket`.subject, `tabTicket`.priority, `tabTicket`.status, null, `tabTicket`.agent
-			from `tabTicket` where `tabTicket`.customer = {customer}{_and(rule("Ticket"))}""",
-	}
-	if frappe.db.exists("DocType", "Sales Order"):
+			from `tabTicket` where `tabTicket`.customer = {lit}{own_rule("Ticket", "`tabTicket`")}"""
+	if frappe.db.exists("DocType", "Sales Order") and readable("Sales Order"):
 		meta = frappe.get_meta("Sales Order")
 		if meta.has_field("customer"):
 			so = "`tabSales Order`"
@@ -112,7 +127,7 @@ def _source_queries(customer: str) -> dict[str, str]:
 			queries["Sales Order"] = f"""
 			select 'Sales Order', {so}.name, {so}.`{date}`, {so}.name, 'Order',
 				{f"{so}.`{status}`" if status else "null"}, {f"{so}.`{amount}`" if amount else "null"}, {so}.owner
-			from {so} where {so}.customer = {customer} and {so}.docstatus < 2{_and(rule("Sales Order"))}"""
+			from {so} where {so}.customer = {lit} and {so}.docstatus < 2{own_rule("Sales Order", so, docstatus=["<", 2])}"""
 	return queries
 
 
@@ -129,8 +144,7 @@ def get_customer_timeline(customer: str, start: int = 0, page_length: int = 20) 
 	start = max(cint(start), 0)
 	page_length = min(max(cint(page_length) or 20, 1), MAX_PAGE_LENGTH)
 
-	sources = _source_queries(frappe.db.escape(customer, percent=False))
-	parts = [sql for doctype, sql in sources.items() if frappe.has_permission(doctype, "read")]
+	parts = list(_source_queries(customer).values())
 	if not parts:
 		return {"items": [], "start": start, "page_length": page_length, "has_more": False}
 	# For the pages people read (the first few thousand rows) each source contributes only the rows the page

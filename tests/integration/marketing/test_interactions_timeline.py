@@ -271,6 +271,8 @@ def test_timeline_honours_permission_query_conditions(monkeypatch, permission_qu
 
 def test_a_user_permission_on_customer_refuses_other_customers():
 	mine, other = make_customer(), make_customer()
+	# the other customer has an entry the user could otherwise read: none of it may reach the user
+	interaction(reference_doctype="Customer", reference_name=other.name)
 	user = make_user("Sales User").name
 	frappe.get_doc(
 		{"doctype": "User Permission", "user": user, "allow": "Customer", "for_value": mine.name}
@@ -279,6 +281,149 @@ def test_a_user_permission_on_customer_refuses_other_customers():
 	assert get_customer_timeline(mine.name)["items"] == []
 	with pytest.raises(frappe.PermissionError):
 		get_customer_timeline(other.name)
+	frappe.set_user("Administrator")
+	assert len(get_customer_timeline(other.name)["items"]) == 1
+
+
+def restrict_tickets_to(user: str, ticket: str) -> None:
+	frappe.get_doc(
+		{"doctype": "User Permission", "user": user, "allow": "Ticket", "for_value": ticket}
+	).insert(ignore_permissions=True)
+
+
+def test_an_email_from_the_customers_contact_on_a_hidden_ticket_is_left_out(monkeypatch):
+	"""Frappe links a contact's customer to every email the contact sends (add_contact_links_to_communication),
+	so an email on a ticket the user may not read also reaches the customer through Communication Link."""
+	customer, records, entries, own = restricted_history()
+	tickets = [r for r in records if r.doctype == "Ticket"]
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": "Timeline",
+			"email_ids": [{"email_id": f"{frappe.generate_hash(length=8)}@example.com", "is_primary": 1}],
+			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
+		}
+	).insert(ignore_permissions=True)
+	email = frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_type": "Communication",
+			"communication_medium": "Email",
+			"sent_or_received": "Received",
+			"sender": contact.email_id,
+			"subject": "Still on fire",
+			"reference_doctype": "Ticket",
+			"reference_name": tickets[1].name,
+			"communication_date": get_datetime("2026-02-10 09:00:00"),
+		}
+	).insert(ignore_permissions=True)
+	assert {(link.link_doctype, link.link_name) for link in email.timeline_links} >= {
+		("Customer", customer.name)
+	}
+	entries[tickets[1].name].add(("Communication", email.name))
+	everything = own.union(*entries.values())
+	user = make_user("Sales User", "Support Agent").name
+	frappe.set_user(user)
+	assert_timeline_is(customer.name, everything, monkeypatch)
+
+	frappe.set_user("Administrator")
+	restrict_tickets_to(user, tickets[0].name)
+	frappe.set_user(user)
+	hidden = set().union(*(entries[t.name] for t in tickets[1:]))
+	assert ("Communication", email.name) in hidden
+	assert_timeline_is(customer.name, everything - hidden, monkeypatch)
+
+
+def test_entries_on_no_record_stay_for_a_restricted_user(monkeypatch):
+	"""An interaction without a link (reference_doctype NULL) or an email only linked to the customer is on
+	no ticket or opportunity: a rule on tickets must not hide it."""
+	customer, records, entries, own = restricted_history()
+	tickets = [r for r in records if r.doctype == "Ticket"]
+	loose = interaction(customer=customer.name, interaction_time=get_datetime("2026-02-20 09:00:00"))
+	assert loose.reference_doctype is None and loose.customer == customer.name
+	user = make_user("Sales User", "Support Agent").name
+	restrict_tickets_to(user, tickets[0].name)
+	frappe.set_user(user)
+	hidden = set().union(*(entries[t.name] for t in tickets[1:]))
+	expected = own.union(*entries.values(), {("Interaction", loose.name)}) - hidden
+	assert_timeline_is(customer.name, expected, monkeypatch)
+
+
+def test_interactions_on_a_lead_follow_the_leads_read_rules(monkeypatch, permission_query_script):
+	"""A converted lead carries the customer, so its interactions are on the customer's timeline, but only
+	for users who may read that lead (here a permission query hides it; the Interaction itself has no rule)."""
+	customer = make_customer()
+	lead = make_lead(customer=customer.name)
+	on_lead = interaction(reference_doctype="Lead", reference_name=lead.name)
+	assert on_lead.customer == customer.name
+	on_customer = interaction(reference_doctype="Customer", reference_name=customer.name)
+	user = make_user("Sales User").name
+	frappe.set_user(user)
+	both = {("Interaction", on_lead.name), ("Interaction", on_customer.name)}
+	assert_timeline_is(customer.name, both, monkeypatch)
+	frappe.set_user("Administrator")
+	permission_query_script("Lead", f"conditions = \"`tabLead`.`name` != '{lead.name}'\"")
+	frappe.set_user(user)
+	assert lead.name not in frappe.get_list("Lead", {"customer": customer.name}, pluck="name")
+	assert on_lead.name in frappe.get_list("Interaction", {"customer": customer.name}, pluck="name")
+	assert_timeline_is(customer.name, {("Interaction", on_customer.name)}, monkeypatch)
+
+
+def test_a_user_who_reads_tickets_only_through_shares_sees_only_the_shared_one(monkeypatch):
+	"""Marketing Manager has no role permission on Ticket; a ticket shared with the user shows, with its
+	email and interaction, and the other tickets don't."""
+	customer, records, entries, own = restricted_history()
+	tickets = [r for r in records if r.doctype == "Ticket"]
+	user = make_user("Marketing Manager").name
+	frappe.set_user(user)
+	no_tickets = own.union(*(entries[r.name] for r in records if r.doctype == "Opportunity"))
+	assert_timeline_is(customer.name, no_tickets, monkeypatch)
+
+	frappe.set_user("Administrator")
+	frappe.share.add_docshare("Ticket", tickets[2].name, user, read=1, flags={"ignore_share_permission": 1})
+	frappe.set_user(user)
+	assert frappe.has_permission("Ticket", "read", doc=tickets[2].name)
+	assert not frappe.has_permission("Ticket", "read", doc=tickets[0].name)
+	assert_timeline_is(customer.name, no_tickets | entries[tickets[2].name], monkeypatch)
+
+
+def test_an_if_owner_rule_shows_only_the_users_own_tickets(monkeypatch, if_owner_ticket_role):
+	customer, records, entries, own = restricted_history()
+	tickets = [r for r in records if r.doctype == "Ticket"]
+	user = make_user("Marketing Manager", if_owner_ticket_role).name
+	frappe.db.set_value("Ticket", tickets[3].name, "owner", user, update_modified=False)
+	frappe.set_user(user)
+	assert frappe.has_permission("Ticket", "read", doc=tickets[3].name)
+	assert not frappe.has_permission("Ticket", "read", doc=tickets[1].name)
+	opportunities = own.union(*(entries[r.name] for r in records if r.doctype == "Opportunity"))
+	assert_timeline_is(customer.name, opportunities | entries[tickets[3].name], monkeypatch)
+
+
+@pytest.fixture
+def if_owner_ticket_role():
+	"""A role that reads only the tickets its users own (a Custom DocPerm with If Owner, the standard
+	rules copied first as Role Permissions Manager does); rolled back, caches cleared."""
+	from frappe.permissions import setup_custom_perms
+
+	role = frappe.get_doc({"doctype": "Role", "role_name": f"Ticket Owner {frappe.generate_hash(length=6)}"})
+	role.insert(ignore_permissions=True)
+	setup_custom_perms("Ticket")
+	frappe.get_doc(
+		{
+			"doctype": "Custom DocPerm",
+			"parent": "Ticket",
+			"parenttype": "DocType",
+			"parentfield": "permissions",
+			"role": role.name,
+			"permlevel": 0,
+			"read": 1,
+			"if_owner": 1,
+		}
+	).insert(ignore_permissions=True)
+	frappe.clear_cache(doctype="Ticket")
+	yield role.name
+	frappe.db.rollback()
+	frappe.clear_cache(doctype="Ticket")
 
 
 @pytest.fixture

@@ -144,3 +144,16 @@ def test_products_below_the_minimum_support_are_pruned_before_pairing(shop):
 	rules = rules_by_pair(shop.codes)
 	assert set(rules) == {"AB", "BA"}
 	assert (rules["AB"].pair_count, rules["AB"].antecedent_count, rules["BA"].antecedent_count) == (4, 5, 6)
+
+
+def test_a_basket_window_of_zero_days_is_refused_and_rules_kept(shop):
+	basket.compute_rules(AS_OF, basket.BasketSettings(365, 0.2, 0.35), customers=shop.customers)
+	with pytest.raises(frappe.ValidationError, match="at least one day"):
+		basket.compute_rules(AS_OF, basket.BasketSettings(0, 0.2, 0.35), customers=shop.customers)
+	assert frappe.db.count("Association Rule") == 5
+
+
+def test_only_managers_may_queue_a_rule_recount():
+	frappe.set_user(make_user("Sales User").name)
+	with pytest.raises(frappe.PermissionError):
+		basket.enqueue_rules()

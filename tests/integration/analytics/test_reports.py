@@ -125,3 +125,12 @@ def test_frequently_bought_together_filters_and_bad_support():
 			run_report("Frequently Bought Together", {"min_support": bad})
 	with pytest.raises(frappe.ValidationError, match="Minimum confidence"):
 		run_report("Frequently Bought Together", {"min_support": 0.1, "min_confidence": 2})
+
+
+def test_frequently_bought_together_permissions():
+	for role in ("Support Agent", "Support Manager"):
+		frappe.set_user(make_user(role).name)
+		with pytest.raises(frappe.PermissionError):
+			run_report("Frequently Bought Together", {"min_support": 0.1})
+	frappe.set_user(make_user("Sales User").name)
+	assert "result" in run_report("Frequently Bought Together", {"min_support": 0.1})

@@ -153,3 +153,24 @@ def test_data_import_of_order_history():
 		for doctype, name in (("Product", p1), ("Product", p2), ("Customer", customer)):
 			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 		frappe.db.commit()
+
+
+def test_permissions_managers_cancel_others_may_not_delete_import_or_read():
+	customer, product = make_customer().name, make_product().name
+	so = make_sales_order(customer, "2026-01-10", [(product, 1, 10)])
+	frappe.set_user(make_user("Sales User").name)
+	assert not frappe.has_permission("Sales Order", "delete", so.name)
+	assert not frappe.has_permission("Sales Order", "import")
+	with pytest.raises(frappe.PermissionError):
+		frappe.delete_doc("Sales Order", so.name)
+	frappe.set_user(make_user("Support Agent").name)
+	assert frappe.has_permission("Sales Order", "read", so.name)
+	assert not frappe.has_permission("Sales Order", "write", so.name)
+	frappe.set_user(make_user().name)  # a desk user with no CRM role
+	assert not frappe.has_permission("Sales Order", "read", so.name)
+	with pytest.raises(frappe.PermissionError):
+		frappe.get_list("Sales Order")
+	frappe.set_user(make_user("Sales Manager").name)
+	assert frappe.has_permission("Sales Order", "import")
+	frappe.get_doc("Sales Order", so.name).cancel()
+	assert frappe.db.get_value("Sales Order", so.name, "docstatus") == 2

@@ -8,8 +8,13 @@ each analytics step with its peak Python memory (tracemalloc) and the process hi
 	cd ~/frappe-bench && env/bin/python apps/crm_suite/benchmarks/analytics_rfm_basket.py --site SITE
 
 Options: --keep (leave the data in place), --reuse (measure data kept by an earlier --keep run: a warm
-buffer pool), --cleanup-only, --no-index-comparison. The load average is printed: on a shared machine the
-figures move with it.
+buffer pool), --cleanup-only, --no-index-comparison. The load average and InnoDB's buffer pool size are
+printed: on a shared machine the figures move with them. Each step also prints its slowest statements
+(where the time goes: reading, temporary tables, write-back).
+
+With the optional extra `[bench]` installed in the bench env (`env/bin/pip install -e apps/crm_suite[bench]`)
+the same rules are also mined with mlxtend's fpgrowth + association_rules from the same lines, for the
+comparison in docs/analytics.md; without it that step is skipped with a note.
 """
 
 from __future__ import annotations
@@ -44,18 +49,40 @@ def connect(site: str):
 
 @contextmanager
 def measure(label: str, results: list):
+	import frappe
+
+	statements: list[tuple[float, str]] = []
+	sql = frappe.db.sql
+
+	def timed_sql(query, *args, **kwargs):
+		start = time.perf_counter()
+		try:
+			return sql(query, *args, **kwargs)
+		finally:
+			statements.append((time.perf_counter() - start, " ".join(str(query).split())))
+
+	frappe.db.sql = timed_sql
 	tracemalloc.start()
 	start = time.perf_counter()
-	yield
-	elapsed = time.perf_counter() - start
-	_, peak = tracemalloc.get_traced_memory()
-	tracemalloc.stop()
+	try:
+		yield
+	finally:
+		elapsed = time.perf_counter() - start
+		_, peak = tracemalloc.get_traced_memory()
+		tracemalloc.stop()
+		frappe.db.sql = sql
 	rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 	results.append((label, elapsed, peak / 1024 / 1024, rss))
 	print(
 		f"{label:<58} {elapsed:8.3f} s   peak Python {peak / 1024 / 1024:8.2f} MiB   max RSS {rss:7.1f} MiB",
 		flush=True,
 	)
+	if len(statements) > 1:
+		for seconds, query in sorted(statements, reverse=True)[:4]:
+			if seconds >= 0.05 * elapsed:
+				print(
+					f"    {seconds:7.3f} s  {query.removeprefix('/* temporary table: no implicit commit */ ')[:100]}"
+				)
 
 
 def generate(frappe) -> None:
@@ -158,6 +185,49 @@ def bare_rfm_query(frappe, index_hint: str = "") -> int:
 	)
 
 
+def mlxtend_rules(frappe, settings, results: list) -> None:
+	"""The same pair rules mined with mlxtend (fpgrowth, then association_rules) from the same baskets, to
+	compare time, memory and the rules themselves with the SQL counting. Needs the optional [bench] extra."""
+	try:
+		import numpy as np
+		import pandas as pd
+		from mlxtend.frequent_patterns import association_rules, fpgrowth
+		from scipy.sparse import csr_matrix
+	except ImportError:
+		print("mlxtend comparison skipped: mlxtend is not installed (the optional extra [bench])")
+		return
+	from frappe.utils import add_days
+
+	with measure("mlxtend: fetch the 1M basket lines into pandas", results):
+		rows = frappe.db.sql(
+			"""SELECT i.parent, i.product FROM `tabSales Order Item` i JOIN `tabSales Order` so
+			ON so.name = i.parent WHERE so.docstatus = 1 AND so.is_return = 0
+				AND so.transaction_date > %s AND so.transaction_date <= %s""",
+			(add_days(AS_OF, -settings.window_days), AS_OF),
+		)
+		lines = pd.DataFrame(rows, columns=["basket", "product"]).drop_duplicates()
+		del rows
+	with measure("mlxtend: one-hot (sparse) + fpgrowth + association_rules", results):
+		baskets = lines["basket"].astype("category").cat
+		products = lines["product"].astype("category").cat
+		onehot = pd.DataFrame.sparse.from_spmatrix(
+			csr_matrix((np.ones(len(lines), dtype=bool), (baskets.codes, products.codes))),
+			columns=list(products.categories),
+		)
+		frequent = fpgrowth(onehot, min_support=settings.min_support, use_colnames=True, max_len=2)
+		rules = association_rules(
+			frequent,
+			num_itemsets=len(baskets.categories),
+			metric="confidence",
+			min_threshold=settings.min_confidence,
+		)
+	mined = {(next(iter(r.antecedents)), next(iter(r.consequents))) for r in rules.itertuples()}
+	stored = set(frappe.db.sql("SELECT antecedent, consequent FROM `tabAssociation Rule`"))
+	print(
+		f"    {len(frequent):,} frequent itemsets, {len(mined):,} rules; same rules as SQL: {mined == stored}"
+	)
+
+
 def main() -> None:
 	parser = argparse.ArgumentParser(
 		description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -169,6 +239,8 @@ def main() -> None:
 	parser.add_argument("--no-index-comparison", action="store_true")
 	args = parser.parse_args()
 	frappe = connect(args.site)
+	from frappe.utils import add_days
+
 	from crm_suite.analytics import basket, cohorts, rfm
 
 	reuse = args.reuse and frappe.db.count("Sales Order", {"name": ("like", f"{PREFIX}-SO-%")}) == ORDERS
@@ -179,6 +251,8 @@ def main() -> None:
 		generate(frappe)
 	one, five, fifteen = os.getloadavg()
 	print(f"load average (1, 5, 15 min): {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs")
+	pool = frappe.db.sql("SELECT @@innodb_buffer_pool_size")[0][0] / 1024 / 1024
+	print(f"InnoDB buffer pool: {pool:,.0f} MiB")
 	results: list = []
 	try:
 		settings = rfm.RfmSettings(window_days=365)
@@ -192,8 +266,9 @@ def main() -> None:
 			out = rfm.compute_rfm(AS_OF, settings)
 			frappe.db.commit()
 		print(f"    {out['scored']:,} scored in window, {out['segment_changes']:,} segment changes logged")
-		with measure("RFM + loyalty recompute, write-back, nightly re-run", results):
-			out = rfm.compute_rfm(AS_OF, settings)
+		# The next night: every recency moves by a day, so every scored customer is written again.
+		with measure("RFM + loyalty recompute, write-back, next night", results):
+			out = rfm.compute_rfm(add_days(AS_OF, 1), settings)
 			frappe.db.commit()
 		print(f"    {out['scored']:,} scored in window, {out['segment_changes']:,} segment changes logged")
 		with measure("Cohort Retention report (36 cohorts x 12 months)", results):
@@ -208,12 +283,7 @@ def main() -> None:
 			from crm_suite.analytics.report.rfm_segmentation.rfm_segmentation import execute
 
 			execute({})
-		with measure("loading all 1M (order, product) lines into Python", results):
-			rows = frappe.db.sql(
-				f"SELECT parent, product FROM `tabSales Order Item` WHERE parent LIKE '{PREFIX}-SO-%%'"
-			)
-			print(f"    {len(rows):,} rows (what a Python library such as mlxtend would start from)")
-			del rows
+		mlxtend_rules(frappe, basket_settings, results)
 	finally:
 		print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 		if args.keep:

@@ -9,9 +9,12 @@ Once-only delivery, even when the worker dies mid-run:
   same step collide on the unique index; the loser skips that recipient.
 - once every member has been handled the step is marked Sent, and the hourly job no longer looks at it.
 
-One recipient's failure (a malformed address, a template that does not render for that member, an error
-while queueing) is rolled back to a savepoint, written to the Error Log and logged as a Failed row; the
-rest of the chunk goes on. A Failed row counts as handled: a re-run does not retry it.
+One recipient's failure (a malformed address, a template that does not render for that member) is rolled
+back to a savepoint, written to the Error Log and logged as a Failed row; the rest of the chunk goes on. A
+Failed row counts as handled: a re-run does not retry it. What is not about one member stops the run with
+the step left Pending (nothing is marked Sent): no outgoing Email Account (checked before anything is sent),
+a template that doesn't compile, a database error, any other exception (raised, so the job fails and
+Frappe logs it). A step that failed for every recipient it handled stays Pending too, with an Error Log.
 
 Unsubscribes use Frappe's own mechanism: the unsubscribe link in each email (frappe.email.queue.unsubscribe)
 writes an Email Unsubscribe for the campaign; those recipients, and globally unsubscribed addresses, get a
@@ -22,9 +25,11 @@ from collections.abc import Callable, Iterator
 
 import frappe
 from frappe import _
+from frappe.email.doctype.email_account.email_account import EmailAccount
 from frappe.query_builder import DocType
+from frappe.query_builder.functions import Lower
 from frappe.utils import add_days, getdate, now_datetime, today, validate_email_address
-from jinja2 import nodes
+from jinja2 import TemplateError, nodes
 
 from crm_suite.marketing.segments import get_member_rows
 from crm_suite.utils.contact_details import normalise_email
@@ -33,6 +38,12 @@ CHUNK_SIZE = 200
 EMAIL_FIELD = "email_id"  # the address field of both Customer and Lead
 RECIPIENT_LENGTH = 140  # the Data column of Campaign Send Log.recipient
 SAVEPOINT = "campaign_outreach_recipient"
+# What one member's data can make fail (their address, the template rendered with their fields); any other
+# error (no outgoing account, a lost connection, a deadlock) stops the run with the step left Pending.
+RECIPIENT_ERRORS = (frappe.InvalidEmailAddressError, TemplateError, AttributeError, TypeError)
+# Jinja nodes that pull in other templates or define callables: the fields they use can't be read off the
+# template's own syntax tree, so members are read with every field.
+OPAQUE_NODES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.Macro, nodes.CallBlock)
 
 
 def step_due_date(start_date, day_offset: int):
@@ -99,6 +110,14 @@ def run_campaign_outreach(
 	steps = due_steps(doc, on_date)
 	if not steps:
 		return counts
+	if not EmailAccount.find_outgoing(match_by_doctype="Campaign"):
+		# every member would fail the same way: send nobody, keep the steps Pending for when it is set up
+		_log_campaign_error(
+			doc.name,
+			_("Campaign {0}: no outgoing Email Account").format(doc.name),
+			_("Set up a default outgoing Email Account; the due steps stay Pending until then."),
+		)
+		return counts
 	segment = frappe.get_doc("Segment", doc.target_segment)
 	handled = [0]
 
@@ -108,27 +127,70 @@ def run_campaign_outreach(
 			after_recipient(handled[0])
 
 	for step in steps:
-		for k, v in send_step(doc, step, segment, chunk_size, tick).items():
+		step_counts = send_step(doc, step, segment, chunk_size, tick)
+		if step_counts is None:  # the template doesn't compile: nobody was sent anything
+			continue
+		for k, v in step_counts.items():
 			counts[k] += v
-		# every member has a log row now: later runs skip this step
-		frappe.db.set_value(
-			"Campaign Schedule Step",
-			step.name,
-			{"status": "Sent", "sent_on": now_datetime()},
-			update_modified=False,
-		)
-		frappe.db.commit()
+		if only_failed(doc.name, step.name):
+			# every recipient failed (e.g. the template fails for everybody): not a sent mailing
+			if step_counts["failed"]:
+				_log_campaign_error(
+					doc.name,
+					_("Campaign {0}: step {1} failed for every recipient").format(doc.name, step.idx),
+					_("The step stays Pending; see the Failed rows of the Campaign Send Log."),
+				)
+				frappe.db.commit()
+			continue
+		mark_step_sent(doc.name, step.name)
 	return counts
+
+
+def only_failed(campaign: str, step: str) -> bool:
+	"""Whether the step's send log has Failed rows and nothing that reached anybody (Queued/Unsubscribed)."""
+	Log = DocType("Campaign Send Log")
+	statuses = set(
+		frappe.qb.from_(Log)
+		.select(Log.status)
+		.distinct()
+		.where((Log.campaign == campaign) & (Log.schedule_step == step))
+		.run(pluck=True)
+	)
+	return statuses == {"Failed"}
+
+
+def mark_step_sent(campaign: str, step: str) -> None:
+	"""Every member has a log row now: later runs skip the step. The Campaign's `modified` moves too, so a
+	Campaign form opened before this is refused on save (TimestampMismatchError) instead of writing the
+	step back to Pending."""
+	now = now_datetime()
+	frappe.db.set_value(
+		"Campaign Schedule Step", step, {"status": "Sent", "sent_on": now}, update_modified=False
+	)
+	frappe.db.set_value("Campaign", campaign, "modified", now, update_modified=False)
+	frappe.db.commit()
+
+
+def _log_campaign_error(campaign: str, title: str, message: str) -> None:
+	frappe.log_error(
+		title=title,
+		message=message,
+		reference_doctype="Campaign",
+		reference_name=campaign,
+	)
 
 
 def template_fields(doctype: str, sources: list[str]) -> list[str] | None:
 	"""The member fields the template sources use (as `doc.field` or a bare `field`), or None when they
-	use the member in a way that can't be read off the template (e.g. `doc.get(x)`): then all fields."""
+	use the member in a way that can't be read off the template (e.g. `doc.get(x)`, or an include, import,
+	extends or macro, whose templates or callers may use any field): then all fields."""
 	columns = set(frappe.get_meta(doctype).get_valid_columns())
 	env = frappe.get_jenv()
 	used: set[str] = set()
 	for source in sources:
 		ast = env.parse(source or "")
+		if any(True for _node in ast.find_all(OPAQUE_NODES)):
+			return None
 		doc_names = set()
 		for node in ast.find_all(nodes.Getattr):
 			if isinstance(node.node, nodes.Name) and node.node.name == "doc":
@@ -170,16 +232,19 @@ def logged_recipients(campaign: str, step: str, emails: list[str]) -> set[str]:
 
 
 def unsubscribed_emails(campaign: str, emails: list[str]) -> set[str]:
-	"""Addresses unsubscribed from this campaign or from everything (Frappe's Email Unsubscribe)."""
+	"""Addresses unsubscribed from this campaign or from everything (Frappe's Email Unsubscribe), lower-case.
+
+	`emails` are lower-case (normalise_email); Email Unsubscribe keeps the address as the link gave it
+	("Ada@X.com"), so both sides are compared lower-case."""
 	if not emails:
 		return set()
 	Unsub = DocType("Email Unsubscribe")
 	return set(
 		frappe.qb.from_(Unsub)
-		.select(Unsub.email)
+		.select(Lower(Unsub.email))
 		.distinct()
 		.where(
-			Unsub.email.isin(emails)
+			Lower(Unsub.email).isin([e.lower() for e in emails])
 			& (
 				((Unsub.reference_doctype == "Campaign") & (Unsub.reference_name == campaign))
 				| (Unsub.global_unsubscribe == 1)
@@ -189,12 +254,22 @@ def unsubscribed_emails(campaign: str, emails: list[str]) -> set[str]:
 	)
 
 
-def send_step(campaign, step, segment, chunk_size: int = CHUNK_SIZE, tick=None) -> dict:
-	"""Send one step to every member without a log row, a committed chunk at a time."""
+def send_step(campaign, step, segment, chunk_size: int = CHUNK_SIZE, tick=None) -> dict | None:
+	"""Send one step to every member without a log row, a committed chunk at a time. None (and an Error Log)
+	when the template doesn't compile, before anybody is handled."""
 	counts = {"queued": 0, "unsubscribed": 0, "failed": 0, "skipped": 0}
 	template = frappe.get_doc("Email Template", step.email_template)
 	subject = template.subject or campaign.campaign_name
 	body = (template.response_html if template.use_html else template.response) or ""
+	try:
+		compiled = compile_templates(subject, body)
+	except TemplateError as e:
+		_log_campaign_error(
+			campaign.name,
+			_("Campaign {0}: Email Template {1} does not compile").format(campaign.name, template.name),
+			_("The step stays Pending until the template is fixed: {0}").format(e),
+		)
+		return None
 	used = template_fields(segment.based_on, [subject, body])
 	fields = ["*"] if used is None else sorted({"name", EMAIL_FIELD, *used})
 	campaign_ctx = campaign.as_dict(no_default_fields=False)
@@ -217,8 +292,7 @@ def send_step(campaign, step, segment, chunk_size: int = CHUNK_SIZE, tick=None) 
 				member,
 				email,
 				email in unsubscribed,
-				subject,
-				body,
+				compiled,
 				campaign_ctx,
 			)
 			counts[status] += 1
@@ -229,6 +303,16 @@ def send_step(campaign, step, segment, chunk_size: int = CHUNK_SIZE, tick=None) 
 	return counts
 
 
+def compile_templates(*sources: str) -> list:
+	"""Jinja templates for the sources, compiled once per step; a syntax error here concerns everybody.
+	`.__` is refused as frappe.render_template refuses it (no reaching into Python internals)."""
+	env = frappe.get_jenv()
+	for source in sources:
+		if ".__" in (source or ""):
+			raise TemplateError(_("Illegal template"))
+	return [env.from_string(source or "") for source in sources]
+
+
 def send_to_member(
 	campaign,
 	step,
@@ -236,11 +320,13 @@ def send_to_member(
 	member: dict,
 	email: str,
 	unsubscribed: bool,
-	subject: str,
-	body: str,
+	templates: list,
 	campaign_ctx: dict,
 ) -> str:
-	"""Log and queue one email; returns the count it falls under (queued/unsubscribed/failed/skipped)."""
+	"""Log and queue one email; returns the count it falls under (queued/unsubscribed/failed/skipped).
+
+	Only what this member's data can cause (RECIPIENT_ERRORS) becomes a Failed row; anything else is raised
+	and stops the run before the step is marked Sent."""
 	log = {
 		"doctype": "Campaign Send Log",
 		"campaign": campaign.name,
@@ -256,16 +342,16 @@ def send_to_member(
 		if unsubscribed:
 			_insert_log(log, "Unsubscribed")
 			return "unsubscribed"
-		row = _insert_log(log, "Queued")
 		if len(email) > RECIPIENT_LENGTH or validate_email_address(email) != email:
 			frappe.throw(
 				_("{0} is not a valid email address.").format(email), frappe.InvalidEmailAddressError
 			)
 		context = {**member, "doc": member, "campaign": campaign_ctx}
+		subject, message = (t.render(context) for t in templates)
 		queue = frappe.sendmail(
 			recipients=[email],
-			subject=frappe.render_template(subject, context),
-			message=frappe.render_template(body, context),
+			subject=subject,
+			message=message,
 			reference_doctype="Campaign",
 			reference_name=campaign.name,
 			unsubscribe_message=_("Unsubscribe from this campaign"),
@@ -273,20 +359,24 @@ def send_to_member(
 		)
 		if not queue:
 			frappe.throw(_("The email queue refused {0}.").format(email), frappe.InvalidEmailAddressError)
-		frappe.db.set_value("Campaign Send Log", row.name, "email_queue", queue.name, update_modified=False)
+		_insert_log(log, "Queued", email_queue=queue.name)
 		return "queued"
 	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
 		# another worker got there first: its transaction holds (or has committed) this email
 		frappe.db.rollback(save_point=SAVEPOINT)
 		return "skipped"
-	except Exception as e:
+	except RECIPIENT_ERRORS as e:
 		frappe.db.rollback(save_point=SAVEPOINT)
 		frappe.log_error(
 			title=_("Campaign {0}: no email to {1}").format(campaign.name, email),
 			reference_doctype="Campaign",
 			reference_name=campaign.name,
 		)
-		_insert_log(log, "Failed", error=str(e) or type(e).__name__)
+		try:
+			_insert_log(log, "Failed", error=str(e) or type(e).__name__)
+		except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
+			frappe.db.rollback(save_point=SAVEPOINT)
+			return "skipped"
 		return "failed"
 
 

@@ -61,7 +61,7 @@ def app_doctypes() -> list[dict[str, Any]]:
 	return frappe.get_all(
 		"DocType",
 		filters={"module": ["in", app_modules()]},
-		fields=["name", "istable", "issingle", "is_virtual", "is_submittable", "description"],
+		fields=["name", "istable", "issingle", "is_virtual", "description"],
 		order_by="name asc",
 	)
 
@@ -221,7 +221,7 @@ def _list_parameters() -> list[dict[str, Any]]:
 	]
 
 
-def doctype_paths(doctype: str, is_submittable: bool) -> dict[str, Any]:
+def doctype_paths(doctype: str) -> dict[str, Any]:
 	ref = component_name(doctype)
 	schema_ref = {"$ref": f"#/components/schemas/{ref}"}
 	name_param = {
@@ -447,7 +447,7 @@ def build_openapi(server_url: str | None = None) -> dict[str, Any]:
 			paths.update(single_paths(dt.name))
 		else:
 			schemas[f"{ref}Input"] = create
-			paths.update(doctype_paths(dt.name, bool(dt.is_submittable)))
+			paths.update(doctype_paths(dt.name))
 		doc_methods += [doc_method_variant(dt.name, fn, bool(dt.issingle)) for fn in app_doc_methods(dt.name)]
 	if doc_methods:
 		paths.update(run_doc_method_path(doc_methods))

@@ -362,7 +362,10 @@ def check_argument_shapes(fn: Callable, args: dict) -> None:
 		hints = typing.get_type_hints(fn)
 	except Exception:
 		return
-	required = {p.name for p in call_parameters(fn) if p.default is inspect.Parameter.empty}
+	params = {p.name: p for p in call_parameters(fn)}
+	required = {name for name, p in params.items() if p.default is inspect.Parameter.empty}
+	# Frappe also accepts a value of the default's type (`limit: str = 0` takes a number)
+	text_only = {name for name, p in params.items() if p.default in (inspect.Parameter.empty, None, "")}
 	containers = (list, dict, tuple, set)
 	for name, value in args.items():
 		hint = hints.get(name)
@@ -377,7 +380,11 @@ def check_argument_shapes(fn: Callable, args: dict) -> None:
 			and not any(o is typing.Any or o is type(None) for o in options)
 		):
 			bad(_("{0} is required and cannot be null").format(name))
-		if isinstance(value, bool | int | float) and all(o in (str, type(None)) for o in options):
+		if (
+			isinstance(value, bool | int | float)
+			and name in text_only
+			and all(o in (str, type(None)) for o in options)
+		):
 			bad(_("{0} must be text, not {1}").format(name, json.dumps(value)))
 		if not isinstance(value, dict | list):
 			continue

@@ -3,7 +3,8 @@
 
 "Touched" is the lead's `modified`. The ToDo made is remembered on the lead (`follow_up_todo`, written
 without changing `modified`), so a lead gets a new reminder only after it was touched again since the last
-one and then left alone for another N days: running the job twice never creates a second ToDo.
+one and then left alone for another N days: running the job twice never creates a second ToDo. Each lead
+is handled in a savepoint: one that fails is rolled back, logged to the Error Log and skipped.
 """
 
 from collections.abc import Callable

@@ -25,6 +25,7 @@ import resource
 import sys
 import time
 import tracemalloc
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -210,10 +211,12 @@ def mlxtend_rules(frappe, settings, results: list) -> None:
 	with measure("mlxtend: one-hot (sparse) + fpgrowth + association_rules", results):
 		baskets = lines["basket"].astype("category").cat
 		products = lines["product"].astype("category").cat
-		onehot = pd.DataFrame.sparse.from_spmatrix(
-			csr_matrix((np.ones(len(lines), dtype=bool), (baskets.codes, products.codes))),
-			columns=list(products.categories),
-		)
+		with warnings.catch_warnings():  # pandas' own FutureWarning about its bool sparse fill value
+			warnings.simplefilter("ignore", FutureWarning)
+			onehot = pd.DataFrame.sparse.from_spmatrix(
+				csr_matrix((np.ones(len(lines), dtype=bool), (baskets.codes, products.codes))),
+				columns=list(products.categories),
+			)
 		frequent = fpgrowth(onehot, min_support=settings.min_support, use_colnames=True, max_len=2)
 		rules = association_rules(
 			frequent,

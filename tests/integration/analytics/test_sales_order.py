@@ -3,6 +3,7 @@ the mapping from a won opportunity, and Frappe's Data Import."""
 
 import frappe
 import pytest
+from frappe import _
 
 from crm_suite.analytics.orders import make_sales_order as map_opportunity
 from tests.integration.analytics.orders_factory import make_sales_order
@@ -143,15 +144,26 @@ def test_data_import_of_order_history():
 		]
 	finally:
 		frappe.db.rollback()
+		# Everything the import committed goes, with the trail Frappe keeps of it (versions written on
+		# submit, Deleted Document copies and "Deleted" feed comments).
 		orders = frappe.get_all("Sales Order", filters={"customer": customer}, pluck="name")
 		if orders:
 			frappe.db.delete("Sales Order Item", {"parent": ("in", orders)})
 			frappe.db.delete("Sales Order", {"name": ("in", orders)})
+			frappe.db.delete("Version", {"ref_doctype": "Sales Order", "docname": ("in", orders)})
 		frappe.db.delete("Data Import Log", {"data_import": data_import.name})
-		frappe.delete_doc("Data Import", data_import.name, force=True, ignore_permissions=True)
-		frappe.delete_doc("File", file.name, force=True, ignore_permissions=True)
-		for doctype, name in (("Product", p1), ("Product", p2), ("Customer", customer)):
-			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		made = [
+			("Data Import", data_import.name),
+			("File", file.name),
+			("Product", p1),
+			("Product", p2),
+			("Customer", customer),
+		]
+		for doctype, name in made:
+			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True, delete_permanently=True)
+		frappe.db.delete(
+			"Comment", {"comment_type": "Deleted", "subject": ("in", [f"{_(d)} {n}" for d, n in made])}
+		)
 		frappe.db.commit()
 
 

@@ -221,6 +221,19 @@ def _list_parameters() -> list[dict[str, Any]]:
 	]
 
 
+def _ok_response(data_schema: dict[str, Any]) -> dict[str, Any]:
+	"""Responses of a resource operation: `{"data": ...}` and the error bodies."""
+	return {
+		"200": {
+			"description": "OK",
+			"content": {
+				"application/json": {"schema": {"type": "object", "properties": {"data": data_schema}}}
+			},
+		},
+		**_error_responses(),
+	}
+
+
 def doctype_paths(doctype: str) -> dict[str, Any]:
 	ref = component_name(doctype)
 	schema_ref = {"$ref": f"#/components/schemas/{ref}"}
@@ -232,17 +245,6 @@ def doctype_paths(doctype: str) -> dict[str, Any]:
 	}
 	errors = _error_responses()
 
-	def ok(schema):
-		return {
-			"200": {
-				"description": "OK",
-				"content": {
-					"application/json": {"schema": {"type": "object", "properties": {"data": schema}}}
-				},
-			},
-			**errors,
-		}
-
 	collection = f"/api/resource/{doctype}"
 	item = f"/api/resource/{doctype}/{{name}}"
 	tag = [doctype]
@@ -253,7 +255,7 @@ def doctype_paths(doctype: str) -> dict[str, Any]:
 				"summary": f"List {doctype}",
 				"tags": tag,
 				"parameters": _list_parameters(),
-				"responses": ok({"type": "array", "items": {"type": "object"}}),
+				"responses": _ok_response({"type": "array", "items": {"type": "object"}}),
 			},
 			"post": {
 				"operationId": f"create_{ref}",
@@ -263,7 +265,7 @@ def doctype_paths(doctype: str) -> dict[str, Any]:
 					"required": True,
 					"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}Input"}}},
 				},
-				"responses": ok(schema_ref),
+				"responses": _ok_response(schema_ref),
 			},
 		},
 		item: {
@@ -272,7 +274,7 @@ def doctype_paths(doctype: str) -> dict[str, Any]:
 				"operationId": f"get_{ref}",
 				"summary": f"Read a {doctype}",
 				"tags": tag,
-				"responses": ok(schema_ref),
+				"responses": _ok_response(schema_ref),
 			},
 			"put": {
 				"operationId": f"update_{ref}",
@@ -284,7 +286,7 @@ def doctype_paths(doctype: str) -> dict[str, Any]:
 						"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}Update"}}
 					},
 				},
-				"responses": ok(schema_ref),
+				"responses": _ok_response(schema_ref),
 			},
 			"delete": {
 				"operationId": f"delete_{ref}",
@@ -310,22 +312,6 @@ def single_paths(doctype: str) -> dict[str, Any]:
 	"""A Single (settings) is one document named like its DocType: read and update it, nothing else."""
 	ref = component_name(doctype)
 
-	def ok():
-		return {
-			"200": {
-				"description": "OK",
-				"content": {
-					"application/json": {
-						"schema": {
-							"type": "object",
-							"properties": {"data": {"$ref": f"#/components/schemas/{ref}"}},
-						}
-					}
-				},
-			},
-			**_error_responses(),
-		}
-
 	tag = [doctype]
 	return {
 		f"/api/resource/{doctype}/{doctype}": {
@@ -333,7 +319,7 @@ def single_paths(doctype: str) -> dict[str, Any]:
 				"operationId": f"get_{ref}",
 				"summary": f"Read {doctype}",
 				"tags": tag,
-				"responses": ok(),
+				"responses": _ok_response({"$ref": f"#/components/schemas/{ref}"}),
 			},
 			"put": {
 				"operationId": f"update_{ref}",
@@ -345,7 +331,7 @@ def single_paths(doctype: str) -> dict[str, Any]:
 						"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}Update"}}
 					},
 				},
-				"responses": ok(),
+				"responses": _ok_response({"$ref": f"#/components/schemas/{ref}"}),
 			},
 		}
 	}

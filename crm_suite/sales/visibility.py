@@ -45,7 +45,8 @@ def query_conditions(doctype: str, user: str | None = None) -> str:
 	if not is_restricted(user):
 		return ""
 	table, quoted = f"`tab{doctype}`", frappe.db.escape(user)
-	assigned = frappe.db.escape(f'%"{user}"%')
+	literal = user.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # LIKE wildcards
+	assigned = frappe.db.escape(f'%"{literal}"%')
 	return (
 		f"({table}.`owner` = {quoted} or {table}.`{OWNER_FIELD[doctype]}` = {quoted}"
 		f" or {table}.`_assign` like {assigned})"

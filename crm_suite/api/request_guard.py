@@ -463,10 +463,19 @@ def validate_run_doc_method(form: dict) -> None:
 			args = json.loads(args)
 		except ValueError:
 			pass
+	args = {} if args in (None, "") else args
 	fn = whitelisted_doc_method(doctype, form["method"])
-	if fn is not None and not call_parameters(fn, bound=True):
-		return  # Frappe calls it without arguments, whatever was sent
-	validate_doc_method_call(doctype, form["method"], {} if args in (None, "") else args)
+	if fn is not None:
+		params = call_parameters(fn, bound=True)
+		# Frappe calls a method without parameters without arguments, whatever was sent, and hands a
+		# method with an `args` parameter (or anything but an object) over as one positional argument
+		if not params or "args" in {p.name for p in params}:
+			return
+		if not isinstance(args, dict):
+			if sum(p.default is inspect.Parameter.empty for p in params) > 1:
+				bad(_("The arguments of {0} must be a JSON object").format(form["method"]))
+			return
+	validate_doc_method_call(doctype, form["method"], args)
 
 
 def validate_method_call(method: str, guest: bool) -> None:

@@ -17,7 +17,11 @@ def get_context(context):
 		frappe.throw(_("This feedback link is not valid"), frappe.PermissionError)
 	context.ticket = ticket
 	context.token = token
-	context.subject = frappe.db.get_value("Ticket", ticket, "subject")
+	# a ticket is rated once (crm_suite.service.feedback.submit_feedback): a second visit shows that rating
+	context.subject, context.given_rating, rated_on = frappe.db.get_value(
+		"Ticket", ticket, ["subject", "feedback_rating", "feedback_on"]
+	) or (None, None, None)
+	context.already_rated = bool(rated_on)
 	rating = frappe.form_dict.get("rating")
 	context.rating = int(rating) if rating and str(rating).isdigit() and int(rating) in RATINGS else None
 	context.ratings = RATINGS

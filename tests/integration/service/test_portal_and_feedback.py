@@ -295,7 +295,7 @@ def test_feedback_over_http_with_the_emailed_link(live, guest_api, rate_limit_co
 	frappe.db.commit()
 	token = feedback_token(a.ticket.name)
 	page = guest_api.get("/support/feedback", params={"ticket": a.ticket.name, "token": token, "rating": 5})
-	assert page.status_code == 200
+	assert page.status_code == 200 and 'id="ticket-feedback"' in page.text  # not rated yet: the form
 	assert (
 		guest_api.get("/support/feedback", params={"ticket": a.ticket.name, "token": "x"}).status_code == 403
 	)
@@ -312,6 +312,9 @@ def test_feedback_over_http_with_the_emailed_link(live, guest_api, rate_limit_co
 		SUBMIT, json={"ticket": a.ticket.name, "token": token, "rating": 1, "comment": "bad"}
 	)
 	assert again.status_code == 409 and "already been rated" in again.text
+	revisit = guest_api.get("/support/feedback", params={"ticket": a.ticket.name, "token": token})
+	assert revisit.status_code == 200
+	assert "You rated this ticket 5 of 5" in revisit.text and 'id="ticket-feedback"' not in revisit.text
 	frappe.db.rollback()
 	assert frappe.db.get_value("Ticket", a.ticket.name, ["feedback_rating", "feedback_comment"]) == (
 		5,

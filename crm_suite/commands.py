@@ -14,7 +14,9 @@ def crm_suite():
 @click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data")
 @click.option("--scale", default="small", show_default=True, type=click.Choice(["small", "large"]))
 @click.option("--until", default=None, help="Last day of the demo year (YYYY-MM-DD); default today")
-@click.option("--skip-nightly", is_flag=True, help="Don't run the nightly analytics and scoring jobs afterwards")
+@click.option(
+	"--skip-nightly", is_flag=True, help="Don't run the nightly analytics and scoring jobs afterwards"
+)
 @pass_context
 def demo(context, seed: int, scale: str, until: str | None, skip_nightly: bool):
 	"""Fill the site with a year of deterministic demo data."""

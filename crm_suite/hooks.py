@@ -1,7 +1,9 @@
 app_name = "crm_suite"
 app_title = "CRM Suite"
 app_publisher = "crm_suite developers"
-app_description = "An Odoo-style, modular CRM suite: sales funnel, service, marketing, contact center and analytics"
+app_description = (
+	"An Odoo-style, modular CRM suite: sales funnel, service, marketing, contact center and analytics"
+)
 app_email = "dev@crm-suite.invalid"
 app_license = "mit"
 export_python_type_annotations = True
@@ -22,13 +24,86 @@ _crm_roles = [
 fixtures = [
 	{"dt": "Role", "filters": [["name", "in", _crm_roles]]},
 	# Platform: example webhooks (disabled) and the CRM dashboard's cards and charts (docs/platform.md).
-	{"dt": "Webhook", "filters": [["name", "in", ["CRM Lead Created", "CRM Opportunity Won", "CRM Ticket SLA Breached"]]]},
-	{"dt": "Number Card", "filters": [["name", "in", ["Open Leads", "Pipeline Value", "SLA Breaches Today", "At-Risk Customers"]]]},
-	{"dt": "Dashboard Chart", "filters": [["name", "in", ["Leads by Source", "Pipeline by Stage", "Tickets by Status", "Revenue by Segment"]]]},
+	{
+		"dt": "Webhook",
+		"filters": [["name", "in", ["CRM Lead Created", "CRM Opportunity Won", "CRM Ticket SLA Breached"]]],
+	},
+	{
+		"dt": "Number Card",
+		"filters": [
+			["name", "in", ["Open Leads", "Pipeline Value", "SLA Breaches Today", "At-Risk Customers"]]
+		],
+	},
+	{
+		"dt": "Dashboard Chart",
+		"filters": [
+			[
+				"name",
+				"in",
+				["Leads by Source", "Pipeline by Stage", "Tickets by Status", "Revenue by Segment"],
+			]
+		],
+	},
 	{"dt": "Dashboard", "filters": [["name", "in", ["CRM"]]]},
-	{"dt": "Workflow State", "filters": [["name", "in", ["Planned", "Active", "Completed", "Cancelled", "New", "Contacted", "Qualified", "Unqualified", "Converted", "Open", "Won", "Lost", "In Progress", "Waiting on Customer", "Resolved", "Closed"]]]},
-	{"dt": "Workflow Action Master", "filters": [["name", "in", ["Activate", "Complete", "Cancel", "Contact", "Qualify", "Disqualify", "Convert", "Reopen", "Win", "Lose", "Start", "Wait for Customer", "Resume", "Resolve", "Close"]]]},
-	{"dt": "Workflow", "filters": [["name", "in", ["Campaign Workflow", "Lead Workflow", "Opportunity Workflow", "Ticket Workflow"]]]},
+	{
+		"dt": "Workflow State",
+		"filters": [
+			[
+				"name",
+				"in",
+				[
+					"Planned",
+					"Active",
+					"Completed",
+					"Cancelled",
+					"New",
+					"Contacted",
+					"Qualified",
+					"Unqualified",
+					"Converted",
+					"Open",
+					"Won",
+					"Lost",
+					"In Progress",
+					"Waiting on Customer",
+					"Resolved",
+					"Closed",
+				],
+			]
+		],
+	},
+	{
+		"dt": "Workflow Action Master",
+		"filters": [
+			[
+				"name",
+				"in",
+				[
+					"Activate",
+					"Complete",
+					"Cancel",
+					"Contact",
+					"Qualify",
+					"Disqualify",
+					"Convert",
+					"Reopen",
+					"Win",
+					"Lose",
+					"Start",
+					"Wait for Customer",
+					"Resume",
+					"Resolve",
+					"Close",
+				],
+			]
+		],
+	},
+	{
+		"dt": "Workflow",
+		"filters": [
+			["name", "in", ["Campaign Workflow", "Lead Workflow", "Opportunity Workflow", "Ticket Workflow"]]
+		],
+	},
 	{"dt": "Workspace", "filters": [["name", "in", ["CRM"]]]},
 	{"dt": "Assignment Rule", "filters": [["name", "in", ["Lead Round Robin", "Ticket Round Robin"]]]},
 	{"dt": "Kanban Board", "filters": [["name", "in", ["Opportunity Pipeline"]]]},
@@ -110,7 +185,12 @@ permission_query_conditions = {
 }
 # Service: the customers' support portal (/support) in the website's account menu.
 standard_portal_menu_items = [
-	{"title": "Support Tickets", "route": "/support", "reference_doctype": "Ticket", "role": "Support Customer"},
+	{
+		"title": "Support Tickets",
+		"route": "/support",
+		"reference_doctype": "Ticket",
+		"role": "Support Customer",
+	},
 ]
 
 # Link titles: show customer names, not CUST-2026-00001, in link fields.

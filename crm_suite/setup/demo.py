@@ -22,7 +22,9 @@ from crm_suite.utils.contact_details import full_name
 SCALES = {
 	# customers, leads, opportunities, tickets, products, campaigns
 	"small": dict(customers=200, leads=1_000, opportunities=300, tickets=250, products=25, campaigns=6),
-	"large": dict(customers=20_000, leads=100_000, opportunities=30_000, tickets=25_000, products=500, campaigns=24),
+	"large": dict(
+		customers=20_000, leads=100_000, opportunities=30_000, tickets=25_000, products=500, campaigns=24
+	),
 }
 
 FIRST_NAMES = (
@@ -40,18 +42,44 @@ COMPANY_WORDS = (
 ).split()
 COMPANY_SUFFIXES = ("Ltd", "GmbH", "Inc", "Group", "Labs", "Systems", "Trading", "Partners")
 CITIES = (
-	("Berlin", "Germany"), ("London", "United Kingdom"), ("Paris", "France"), ("New York", "United States"),
-	("Toronto", "Canada"), ("Mumbai", "India"), ("Singapore", "Singapore"), ("Sydney", "Australia"),
+	("Berlin", "Germany"),
+	("London", "United Kingdom"),
+	("Paris", "France"),
+	("New York", "United States"),
+	("Toronto", "Canada"),
+	("Mumbai", "India"),
+	("Singapore", "Singapore"),
+	("Sydney", "Australia"),
 )
-SOURCES = (("Website", 30), ("Referral", 15), ("Cold Call", 10), ("Email Campaign", 15), ("Trade Show", 8),
-	("Social Media", 12), ("Advertisement", 7), ("Partner", 3))
+SOURCES = (
+	("Website", 30),
+	("Referral", 15),
+	("Cold Call", 10),
+	("Email Campaign", 15),
+	("Trade Show", 8),
+	("Social Media", 12),
+	("Advertisement", 7),
+	("Partner", 3),
+)
 CHANNELS = ("Email", "Social", "Event", "Ads", "Referral", "Partner")
 STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Proposal", "Negotiation")
 LOST_REASONS = ("Price", "Competitor", "No Budget", "No Decision", "Timing", "Product Fit")
-TICKET_SUBJECTS = ("Cannot log in", "Invoice is wrong", "Delivery is late", "Feature request: export",
-	"Error after update", "How do I add a user?", "Product arrived damaged", "Password reset fails")
+TICKET_SUBJECTS = (
+	"Cannot log in",
+	"Invoice is wrong",
+	"Delivery is late",
+	"Feature request: export",
+	"Error after update",
+	"How do I add a user?",
+	"Product arrived damaged",
+	"Password reset fails",
+)
 DEMO_USERS = {
-	"Sales User": ("demo.sales1@crm-suite.invalid", "demo.sales2@crm-suite.invalid", "demo.sales3@crm-suite.invalid"),
+	"Sales User": (
+		"demo.sales1@crm-suite.invalid",
+		"demo.sales2@crm-suite.invalid",
+		"demo.sales3@crm-suite.invalid",
+	),
 	"Sales Manager": ("demo.salesmanager@crm-suite.invalid",),
 	"Support Agent": ("demo.support1@crm-suite.invalid", "demo.support2@crm-suite.invalid"),
 	"Support Manager": ("demo.supportmanager@crm-suite.invalid",),
@@ -102,10 +130,17 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	_insert("Sales Order Item", order_items)
 
 	result.counts = {
-		"Product": len(products), "Campaign": len(campaigns), "Customer": len(customers),
-		"Contact": len(contacts), "Address": len(addresses), "Lead": len(leads),
-		"Opportunity": len(opportunities), "Opportunity Item": len(items), "Ticket": len(tickets),
-		"Sales Order": len(orders), "Sales Order Item": len(order_items),
+		"Product": len(products),
+		"Campaign": len(campaigns),
+		"Customer": len(customers),
+		"Contact": len(contacts),
+		"Address": len(addresses),
+		"Lead": len(leads),
+		"Opportunity": len(opportunities),
+		"Opportunity Item": len(items),
+		"Ticket": len(tickets),
+		"Sales Order": len(orders),
+		"Sales Order Item": len(order_items),
 	}
 	result.converted_customers = [c["name"] for c in customers if c["lead"]]
 	result.seconds = time.monotonic() - started
@@ -116,11 +151,15 @@ def _ensure_demo_users() -> dict[str, list[str]]:
 	for role, emails in DEMO_USERS.items():
 		for email in emails:
 			if not frappe.db.exists("User", email):
-				frappe.get_doc({
-					"doctype": "User", "email": email, "send_welcome_email": 0,
-					"first_name": email.split("@")[0].replace("demo.", "").title(),
-					"roles": [{"role": role}],
-				}).insert(ignore_permissions=True)
+				frappe.get_doc(
+					{
+						"doctype": "User",
+						"email": email,
+						"send_welcome_email": 0,
+						"first_name": email.split("@")[0].replace("demo.", "").title(),
+						"roles": [{"role": role}],
+					}
+				).insert(ignore_permissions=True)
 	return {role: list(emails) for role, emails in DEMO_USERS.items()}
 
 
@@ -132,23 +171,35 @@ def _ensure_demo_sla() -> str:
 		return "Standard Support"
 	hour = 3600
 	targets = {"Urgent": (1, 4), "High": (2, 8), "Medium": (4, 24), "Low": (8, 40)}
-	return frappe.get_doc({
-		"doctype": "Service Level Agreement", "sla_name": "Standard Support", "enabled": 1, "default_sla": 1,
-		"priorities": [
-			{"priority": p, "response_time": r * hour, "resolution_time": s * hour} for p, (r, s) in targets.items()
-		],
-		"service_hours": [
-			{"weekday": day, "start_time": "09:00:00", "end_time": "17:00:00"}
-			for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
-		],
-	}).insert(ignore_permissions=True).name
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Service Level Agreement",
+				"sla_name": "Standard Support",
+				"enabled": 1,
+				"default_sla": 1,
+				"priorities": [
+					{"priority": p, "response_time": r * hour, "resolution_time": s * hour}
+					for p, (r, s) in targets.items()
+				],
+				"service_hours": [
+					{"weekday": day, "start_time": "09:00:00", "end_time": "17:00:00"}
+					for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+				],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
 
 
 def reserve_names(prefix: str, count: int, digits: int = 5) -> list[str]:
 	"""Take `count` consecutive names from a naming series, exactly as documents inserted one by one would."""
 	series = frappe.qb.DocType("Series")
 	frappe.db.sql("INSERT IGNORE INTO `tabSeries` (`name`, `current`) VALUES (%s, 0)", (prefix,))
-	current = frappe.qb.from_(series).select(series.current).where(series.name == prefix).for_update().run()[0][0]
+	current = (
+		frappe.qb.from_(series).select(series.current).where(series.name == prefix).for_update().run()[0][0]
+	)
 	frappe.qb.update(series).set(series.current, current + count).where(series.name == prefix).run()
 	return [f"{prefix}{str(n).zfill(digits)}" for n in range(current + 1, current + count + 1)]
 
@@ -167,31 +218,64 @@ def _insert(doctype: str, rows: list[dict], ignore_duplicates: bool = False) -> 
 
 def _insert_contacts(contacts: list[dict]) -> None:
 	_insert("Contact", [{k: v for k, v in c.items() if not k.startswith("_")} for c in contacts])
-	_insert("Contact Email", [_child(c, "email_ids", idx=1, email_id=c["email_id"], is_primary=1) for c in contacts])
-	_insert("Contact Phone", [
-		_child(c, "phone_nos", idx=1, phone=c["phone"], is_primary_phone=1, is_primary_mobile_no=0)
-		for c in contacts
-	])
-	_insert("Dynamic Link", [
-		_child(c, "links", idx=1, link_doctype="Customer", link_name=c["_customer"], link_title=c["company_name"])
-		for c in contacts
-	])
+	_insert(
+		"Contact Email",
+		[_child(c, "email_ids", idx=1, email_id=c["email_id"], is_primary=1) for c in contacts],
+	)
+	_insert(
+		"Contact Phone",
+		[
+			_child(c, "phone_nos", idx=1, phone=c["phone"], is_primary_phone=1, is_primary_mobile_no=0)
+			for c in contacts
+		],
+	)
+	_insert(
+		"Dynamic Link",
+		[
+			_child(
+				c,
+				"links",
+				idx=1,
+				link_doctype="Customer",
+				link_name=c["_customer"],
+				link_title=c["company_name"],
+			)
+			for c in contacts
+		],
+	)
 
 
 def _insert_addresses(addresses: list[dict]) -> None:
 	_insert("Address", [{k: v for k, v in a.items() if not k.startswith("_")} for a in addresses])
-	_insert("Dynamic Link", [
-		_child(a, "links", idx=1, link_doctype="Customer", link_name=a["_customer"], link_title=a["_customer"],
-			parenttype="Address")
-		for a in addresses
-	])
+	_insert(
+		"Dynamic Link",
+		[
+			_child(
+				a,
+				"links",
+				idx=1,
+				link_doctype="Customer",
+				link_name=a["_customer"],
+				link_title=a["_customer"],
+				parenttype="Address",
+			)
+			for a in addresses
+		],
+	)
 
 
 def _child(parent: dict, parentfield: str, parenttype: str = "Contact", **values) -> dict:
 	return {
-		"name": frappe.generate_hash(length=10), "parent": parent["name"], "parenttype": parenttype,
-		"parentfield": parentfield, "creation": parent["creation"], "modified": parent["modified"],
-		"owner": "Administrator", "modified_by": "Administrator", "docstatus": 0, **values,
+		"name": frappe.generate_hash(length=10),
+		"parent": parent["name"],
+		"parenttype": parenttype,
+		"parentfield": parentfield,
+		"creation": parent["creation"],
+		"modified": parent["modified"],
+		"owner": "Administrator",
+		"modified_by": "Administrator",
+		"docstatus": 0,
+		**values,
 	}
 
 
@@ -206,13 +290,22 @@ class _Generator:
 
 	def when(self, after: datetime | None = None, within_days: int = 365) -> datetime:
 		lo = after or datetime.combine(self.start, datetime.min.time())
-		hi = min(lo + timedelta(days=within_days), datetime.combine(self.end, datetime.min.time()) + timedelta(hours=18))
+		hi = min(
+			lo + timedelta(days=within_days),
+			datetime.combine(self.end, datetime.min.time()) + timedelta(hours=18),
+		)
 		span = max(int((hi - lo).total_seconds()), 60)
 		return lo + timedelta(seconds=self.rng.randrange(span))
 
 	def base(self, name: str, created: datetime, owner: str = "Administrator") -> dict:
-		return {"name": name, "creation": created, "modified": created, "owner": owner,
-			"modified_by": owner, "docstatus": 0}
+		return {
+			"name": name,
+			"creation": created,
+			"modified": created,
+			"owner": owner,
+			"modified_by": owner,
+			"docstatus": 0,
+		}
 
 	def person(self) -> tuple[str, str]:
 		return self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
@@ -221,17 +314,24 @@ class _Generator:
 		return f"{self.rng.choice(COMPANY_WORDS)} {self.rng.choice(COMPANY_WORDS)} {self.rng.choice(COMPANY_SUFFIXES)}"
 
 	def phone(self) -> str:
-		return f"+1{self.rng.choice((212, 415, 617, 646, 312, 503))}{self.rng.randrange(2_000_000, 9_999_999)}"
+		return (
+			f"+1{self.rng.choice((212, 415, 617, 646, 312, 503))}{self.rng.randrange(2_000_000, 9_999_999)}"
+		)
 
 	def products(self, count: int) -> list[dict]:
 		rows = []
 		for n in range(1, count + 1):
-			rows.append({
-				**self.base(f"DEMO-P{n:04d}", datetime.combine(self.start, datetime.min.time())),
-				"item_code": f"DEMO-P{n:04d}", "item_name": f"{self.rng.choice(COMPANY_WORDS)} {self.rng.choice(('Pro', 'Lite', 'Suite', 'Kit', 'Care', 'Cloud'))} {n}",
-				"product_group": self.rng.choice(("Hardware", "Software", "Services", "Subscriptions")),
-				"standard_rate": self.rng.choice((49, 99, 199, 499, 999, 2_500, 7_500)), "uom": "Nos", "disabled": 0,
-			})
+			rows.append(
+				{
+					**self.base(f"DEMO-P{n:04d}", datetime.combine(self.start, datetime.min.time())),
+					"item_code": f"DEMO-P{n:04d}",
+					"item_name": f"{self.rng.choice(COMPANY_WORDS)} {self.rng.choice(('Pro', 'Lite', 'Suite', 'Kit', 'Care', 'Cloud'))} {n}",
+					"product_group": self.rng.choice(("Hardware", "Software", "Services", "Subscriptions")),
+					"standard_rate": self.rng.choice((49, 99, 199, 499, 999, 2_500, 7_500)),
+					"uom": "Nos",
+					"disabled": 0,
+				}
+			)
 		return rows
 
 	def campaigns(self, count: int) -> list[dict]:
@@ -241,14 +341,21 @@ class _Generator:
 			start = self.start + timedelta(days=int(n * 365 / count))
 			end = start + timedelta(days=self.rng.choice((14, 30, 45, 60)))
 			budget = self.rng.choice((2_000, 5_000, 10_000, 25_000))
-			rows.append({
-				**self.base(name, datetime.combine(start, datetime.min.time())), "naming_series": "CAMP-.YYYY.-",
-				"campaign_name": f"{self.rng.choice(('Spring', 'Summer', 'Autumn', 'Winter', 'Launch', 'Webinar'))} {self.rng.choice(CHANNELS)} {n + 1}",
-				"status": "Completed" if end < self.end else "Active", "channel": CHANNELS[n % len(CHANNELS)],
-				"start_date": start, "end_date": end, "currency": "USD", "budget": budget,
-				"actual_cost": round(budget * self.rng.uniform(0.6, 1.1), 2),
-				"campaign_owner": DEMO_USERS["Marketing Manager"][0],
-			})
+			rows.append(
+				{
+					**self.base(name, datetime.combine(start, datetime.min.time())),
+					"naming_series": "CAMP-.YYYY.-",
+					"campaign_name": f"{self.rng.choice(('Spring', 'Summer', 'Autumn', 'Winter', 'Launch', 'Webinar'))} {self.rng.choice(CHANNELS)} {n + 1}",
+					"status": "Completed" if end < self.end else "Active",
+					"channel": CHANNELS[n % len(CHANNELS)],
+					"start_date": start,
+					"end_date": end,
+					"currency": "USD",
+					"budget": budget,
+					"actual_cost": round(budget * self.rng.uniform(0.6, 1.1), 2),
+					"campaign_owner": DEMO_USERS["Marketing Manager"][0],
+				}
+			)
 		return rows
 
 	def customers(self, count: int, users) -> tuple[list[dict], list[dict], list[dict]]:
@@ -263,25 +370,61 @@ class _Generator:
 			email = f"{first}.{last}.{n}@{'mail.example.com' if individual else 'corp' + str(n) + '.example.com'}".lower()
 			phone = self.phone()
 			city, country = self.rng.choice(CITIES)
-			customers.append({
-				**self.base(name, created), "naming_series": "CUST-.YYYY.-", "customer_name": customer_name,
-				"customer_type": "Individual" if individual else "Company",
-				"customer_group": "Individual" if individual else self.rng.choice(("Commercial", "Commercial", "Government", "Non Profit")),
-				"territory": self.rng.choice(("North America", "Europe", "Asia Pacific", "Rest of World")),
-				"industry": self.rng.choice(("Manufacturing", "Retail", "Software", "Financial Services", "Healthcare", "Logistics")),
-				"account_manager": self.rng.choice(users["Sales User"]), "email_id": email, "phone": phone,
-				"disabled": 0, "lead": None,
-			})
-			contacts.append({
-				**self.base(f"{full_name(first, last)}-{name}", created), "first_name": first, "last_name": last,
-				"full_name": full_name(first, last), "email_id": email, "phone": phone, "status": "Passive",
-				"company_name": customer_name, "is_primary_contact": 1, "_customer": name,
-			})
-			addresses.append({
-				**self.base(f"{customer_name}-{name}-Billing", created), "address_title": customer_name,
-				"address_type": "Billing", "address_line1": f"{self.rng.randrange(1, 300)} Main Street",
-				"city": city, "country": country, "is_primary_address": 1, "_customer": name,
-			})
+			customers.append(
+				{
+					**self.base(name, created),
+					"naming_series": "CUST-.YYYY.-",
+					"customer_name": customer_name,
+					"customer_type": "Individual" if individual else "Company",
+					"customer_group": "Individual"
+					if individual
+					else self.rng.choice(("Commercial", "Commercial", "Government", "Non Profit")),
+					"territory": self.rng.choice(
+						("North America", "Europe", "Asia Pacific", "Rest of World")
+					),
+					"industry": self.rng.choice(
+						(
+							"Manufacturing",
+							"Retail",
+							"Software",
+							"Financial Services",
+							"Healthcare",
+							"Logistics",
+						)
+					),
+					"account_manager": self.rng.choice(users["Sales User"]),
+					"email_id": email,
+					"phone": phone,
+					"disabled": 0,
+					"lead": None,
+				}
+			)
+			contacts.append(
+				{
+					**self.base(f"{full_name(first, last)}-{name}", created),
+					"first_name": first,
+					"last_name": last,
+					"full_name": full_name(first, last),
+					"email_id": email,
+					"phone": phone,
+					"status": "Passive",
+					"company_name": customer_name,
+					"is_primary_contact": 1,
+					"_customer": name,
+				}
+			)
+			addresses.append(
+				{
+					**self.base(f"{customer_name}-{name}-Billing", created),
+					"address_title": customer_name,
+					"address_type": "Billing",
+					"address_line1": f"{self.rng.randrange(1, 300)} Main Street",
+					"city": city,
+					"country": country,
+					"is_primary_address": 1,
+					"_customer": name,
+				}
+			)
 		return customers, contacts, addresses
 
 	def leads(self, count: int, users, campaigns, customers) -> list[dict]:
@@ -305,18 +448,32 @@ class _Generator:
 					("New", "Contacted", "Qualified", "Unqualified"),
 					weights=(60, 25, 10, 5) if age_days < 30 else (10, 30, 25, 35),
 				)[0]
-			rows.append({
-				**self.base(name, created, owner=self.rng.choice(users["Sales User"])),
-				"naming_series": "CRM-LEAD-.YYYY.-", "first_name": first, "last_name": last,
-				"lead_name": full_name(first, last), "company_name": customer["customer_name"] if customer else self.company(),
-				"job_title": self.rng.choice(("CEO", "CTO", "Head of Sales", "Buyer", "Operations Manager", "Founder")),
-				"email_id": customer["email_id"] if customer else f"{first}.{last}.l{n}@lead{n % 997}.example.com".lower(),
-				"phone": self.phone(), "status": status, "lead_owner": self.rng.choice(users["Sales User"]),
-				"source": campaign and "Email Campaign" or self.rng.choice(sources),
-				"campaign": campaign and campaign["name"], "territory": customer and customer["territory"],
-				"industry": customer and customer["industry"], "customer": customer and customer["name"],
-				"converted_on": customer and self.when(created, 60), "opportunity": None,
-			})
+			rows.append(
+				{
+					**self.base(name, created, owner=self.rng.choice(users["Sales User"])),
+					"naming_series": "CRM-LEAD-.YYYY.-",
+					"first_name": first,
+					"last_name": last,
+					"lead_name": full_name(first, last),
+					"company_name": customer["customer_name"] if customer else self.company(),
+					"job_title": self.rng.choice(
+						("CEO", "CTO", "Head of Sales", "Buyer", "Operations Manager", "Founder")
+					),
+					"email_id": customer["email_id"]
+					if customer
+					else f"{first}.{last}.l{n}@lead{n % 997}.example.com".lower(),
+					"phone": self.phone(),
+					"status": status,
+					"lead_owner": self.rng.choice(users["Sales User"]),
+					"source": campaign and "Email Campaign" or self.rng.choice(sources),
+					"campaign": campaign and campaign["name"],
+					"territory": customer and customer["territory"],
+					"industry": customer and customer["industry"],
+					"customer": customer and customer["name"],
+					"converted_on": customer and self.when(created, 60),
+					"opportunity": None,
+				}
+			)
 			if customer:
 				customer["lead"] = name
 		return rows
@@ -342,32 +499,57 @@ class _Generator:
 				customer, created = customer_row["name"], self.when(customer_row["creation"], 200)
 			stage = self.rng.choices(STAGES, weights=(30, 25, 20, 15, 10))[0]
 			age_days = (datetime.combine(self.end, datetime.min.time()) - created).days
-			status = "Open" if age_days < 45 else self.rng.choices(("Open", "Won", "Lost"), weights=(35, 30, 35))[0]
+			status = (
+				"Open"
+				if age_days < 45
+				else self.rng.choices(("Open", "Won", "Lost"), weights=(35, 30, 35))[0]
+			)
 			probability = probability_for_status(status, stage_probability[stage])
 			lines = []
 			for idx in range(1, self.rng.randrange(1, 4) + 1):
 				product = self.rng.choice(products)
 				qty = self.rng.randrange(1, 20)
-				lines.append({
-					**self.base(frappe.generate_hash(length=10), created), "parent": name, "parenttype": "Opportunity",
-					"parentfield": "items", "idx": idx, "product": product["name"], "item_name": product["item_name"],
-					"qty": qty, "rate": product["standard_rate"], "amount": qty * product["standard_rate"],
-					"currency": "USD",
-				})
+				lines.append(
+					{
+						**self.base(frappe.generate_hash(length=10), created),
+						"parent": name,
+						"parenttype": "Opportunity",
+						"parentfield": "items",
+						"idx": idx,
+						"product": product["name"],
+						"item_name": product["item_name"],
+						"qty": qty,
+						"rate": product["standard_rate"],
+						"amount": qty * product["standard_rate"],
+						"currency": "USD",
+					}
+				)
 			amount = sum(line["amount"] for line in lines)
 			items.extend(lines)
 			closed = self.when(created, 90).date() if status != "Open" else None
-			rows.append({
-				**self.base(name, created), "naming_series": "CRM-OPP-.YYYY.-",
-				"title": lead["company_name"] if lead else customer_name[customer],
-				"customer": customer, "lead": lead and lead["name"], "status": status, "sales_stage": stage,
-				"probability": probability, "expected_close_date": (created + timedelta(days=self.rng.randrange(20, 120))).date(),
-				"closed_on": closed, "lost_reason": self.rng.choice(LOST_REASONS) if status == "Lost" else None,
-				"opportunity_owner": (lead and lead["lead_owner"]) or self.rng.choice(users["Sales User"]),
-				"currency": "USD", "total_qty": sum(line["qty"] for line in lines), "amount": amount,
-				"weighted_amount": weighted_amount(amount, probability),
-				"source": lead and lead["source"], "campaign": lead and lead["campaign"],
-			})
+			rows.append(
+				{
+					**self.base(name, created),
+					"naming_series": "CRM-OPP-.YYYY.-",
+					"title": lead["company_name"] if lead else customer_name[customer],
+					"customer": customer,
+					"lead": lead and lead["name"],
+					"status": status,
+					"sales_stage": stage,
+					"probability": probability,
+					"expected_close_date": (created + timedelta(days=self.rng.randrange(20, 120))).date(),
+					"closed_on": closed,
+					"lost_reason": self.rng.choice(LOST_REASONS) if status == "Lost" else None,
+					"opportunity_owner": (lead and lead["lead_owner"])
+					or self.rng.choice(users["Sales User"]),
+					"currency": "USD",
+					"total_qty": sum(line["qty"] for line in lines),
+					"amount": amount,
+					"weighted_amount": weighted_amount(amount, probability),
+					"source": lead and lead["source"],
+					"campaign": lead and lead["campaign"],
+				}
+			)
 		return rows, items
 
 	def sales_orders(self, customers, leads, products) -> tuple[list[dict], list[dict]]:
@@ -393,21 +575,37 @@ class _Generator:
 			for idx, pick in enumerate(dict.fromkeys(picks), start=1):
 				product = products[pick]
 				qty = self.rng.randrange(1, 6)
-				order_lines.append({
-					**self.base(frappe.generate_hash(length=10), created), "parent": name,
-					"parenttype": "Sales Order", "parentfield": "items", "idx": idx, "product": product["name"],
-					"item_name": product["item_name"], "qty": qty, "rate": product["standard_rate"],
-					"amount": qty * product["standard_rate"], "currency": "USD",
-				})
+				order_lines.append(
+					{
+						**self.base(frappe.generate_hash(length=10), created),
+						"parent": name,
+						"parenttype": "Sales Order",
+						"parentfield": "items",
+						"idx": idx,
+						"product": product["name"],
+						"item_name": product["item_name"],
+						"qty": qty,
+						"rate": product["standard_rate"],
+						"amount": qty * product["standard_rate"],
+						"currency": "USD",
+					}
+				)
 			lines.extend(order_lines)
 			cancelled = self.rng.random() < 0.03
-			orders.append({
-				**self.base(name, created), "docstatus": 2 if cancelled else 1, "naming_series": "SO-.YYYY.-",
-				"customer": customer["name"], "customer_name": customer["customer_name"],
-				"transaction_date": day, "is_return": 0, "currency": "USD",
-				"total_qty": sum(line["qty"] for line in order_lines),
-				"grand_total": sum(line["amount"] for line in order_lines),
-			})
+			orders.append(
+				{
+					**self.base(name, created),
+					"docstatus": 2 if cancelled else 1,
+					"naming_series": "SO-.YYYY.-",
+					"customer": customer["name"],
+					"customer_name": customer["customer_name"],
+					"transaction_date": day,
+					"is_return": 0,
+					"currency": "USD",
+					"total_qty": sum(line["qty"] for line in order_lines),
+					"grand_total": sum(line["amount"] for line in order_lines),
+				}
+			)
 			for line in order_lines:
 				line["docstatus"] = orders[-1]["docstatus"]
 		return orders, lines
@@ -424,18 +622,29 @@ class _Generator:
 			status = (
 				self.rng.choice(("Open", "In Progress", "Waiting on Customer"))
 				if age_days < 10
-				else self.rng.choices(("Resolved", "Closed", "Open", "In Progress"), weights=(30, 55, 8, 7))[0]
+				else self.rng.choices(("Resolved", "Closed", "Open", "In Progress"), weights=(30, 55, 8, 7))[
+					0
+				]
 			)
 			subject = self.rng.choice(TICKET_SUBJECTS)
-			rows.append({
-				**self.base(name, created), "naming_series": "TKT-.YYYY.-",
-				"subject": subject, "customer": customer["name"],
-				"raised_by": contact["email_id"], "contact": contact["name"], "status": status,
-				"priority": self.rng.choices(("Low", "Medium", "High", "Urgent"), weights=(25, 45, 22, 8))[0],
-				"ticket_type": self.rng.choice(("Question", "Incident", "Problem", "Feature Request")),
-				"agent": self.rng.choice(users["Support Agent"]), "opening_date": created,
-				"resolution_date": self.when(created, 10) if status in ("Resolved", "Closed") else None,
-				"description": f"<p>{subject}. Please help.</p>",
-				"service_level_agreement": sla if status != "Closed" else None,
-			})
+			rows.append(
+				{
+					**self.base(name, created),
+					"naming_series": "TKT-.YYYY.-",
+					"subject": subject,
+					"customer": customer["name"],
+					"raised_by": contact["email_id"],
+					"contact": contact["name"],
+					"status": status,
+					"priority": self.rng.choices(
+						("Low", "Medium", "High", "Urgent"), weights=(25, 45, 22, 8)
+					)[0],
+					"ticket_type": self.rng.choice(("Question", "Incident", "Problem", "Feature Request")),
+					"agent": self.rng.choice(users["Support Agent"]),
+					"opening_date": created,
+					"resolution_date": self.when(created, 10) if status in ("Resolved", "Closed") else None,
+					"description": f"<p>{subject}. Please help.</p>",
+					"service_level_agreement": sla if status != "Closed" else None,
+				}
+			)
 		return rows

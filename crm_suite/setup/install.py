@@ -93,7 +93,9 @@ def ensure_default_currency() -> None:
 		return
 	country = frappe.db.get_default("country")
 	currency = (get_country_info(country) or {}).get("currency") if country else None
-	frappe.db.set_default("currency", currency if currency and frappe.db.exists("Currency", currency) else "USD")
+	frappe.db.set_default(
+		"currency", currency if currency and frappe.db.exists("Currency", currency) else "USD"
+	)
 
 
 def apply_default_settings() -> None:

@@ -90,8 +90,19 @@ def server(site):
 	bench = bench_path()
 	log = open(bench / "logs" / f"crm-suite-test-server-{port}.log", "w")
 	proc = subprocess.Popen(
-		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", site, "serve", "--port", str(port),
-			"--noreload", "--nothreading"],
+		[
+			sys.executable,
+			"-m",
+			"frappe.utils.bench_helper",
+			"frappe",
+			"--site",
+			site,
+			"serve",
+			"--port",
+			str(port),
+			"--noreload",
+			"--nothreading",
+		],
 		cwd=bench / "sites",
 		stdout=log,
 		stderr=subprocess.STDOUT,

@@ -29,7 +29,13 @@ def make_customer(**kw):
 
 def make_lead(**kw):
 	return frappe.get_doc(
-		{"doctype": "Lead", "first_name": "Ada", "last_name": unique(), "email_id": f"{unique()}@example.com", **kw}
+		{
+			"doctype": "Lead",
+			"first_name": "Ada",
+			"last_name": unique(),
+			"email_id": f"{unique()}@example.com",
+			**kw,
+		}
 	).insert()
 
 

@@ -157,7 +157,11 @@ def test_campaign_end_before_start_and_negative_budget_are_refused():
 def test_deleting_a_customer_with_opportunities_is_refused_and_keeps_its_contacts():
 	customer = make_customer()
 	contact = frappe.get_doc(
-		{"doctype": "Contact", "first_name": "Kept", "links": [{"link_doctype": "Customer", "link_name": customer.name}]}
+		{
+			"doctype": "Contact",
+			"first_name": "Kept",
+			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
+		}
 	).insert()
 	make_opportunity(customer=customer.name)
 	with pytest.raises(frappe.LinkExistsError):
@@ -168,7 +172,11 @@ def test_deleting_a_customer_with_opportunities_is_refused_and_keeps_its_contact
 def test_deleting_a_customer_without_links_removes_its_own_contact():
 	customer = make_customer()
 	contact = frappe.get_doc(
-		{"doctype": "Contact", "first_name": "Gone", "links": [{"link_doctype": "Customer", "link_name": customer.name}]}
+		{
+			"doctype": "Contact",
+			"first_name": "Gone",
+			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
+		}
 	).insert()
 	frappe.delete_doc("Customer", customer.name)
 	assert not frappe.db.exists("Contact", contact.name)

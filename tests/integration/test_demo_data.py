@@ -19,7 +19,11 @@ def test_small_demo_makes_a_consistent_linked_year():
 	after_the_year = {"creation": [">", UNTIL + " 23:59:59"]}
 	later_leads = frappe.db.count("Lead", after_the_year)
 	open_tickets = {"status": ["!=", "Closed"]}
-	with_deadlines = {"response_by": ["is", "set"], "resolution_by": ["is", "set"], "agreement_status": ["is", "set"]}
+	with_deadlines = {
+		"response_by": ["is", "set"],
+		"resolution_by": ["is", "set"],
+		"agreement_status": ["is", "set"],
+	}
 	open_before = frappe.db.count("Ticket", open_tickets)
 	with_deadlines_before = frappe.db.count("Ticket", {**open_tickets, **with_deadlines})
 	result = make_demo(seed=7, scale="small", until=UNTIL)
@@ -38,11 +42,18 @@ def test_small_demo_makes_a_consistent_linked_year():
 
 	# Bulk rows obey the same rules as documents saved through the controllers.
 	for doctype in ("Lead", "Customer", "Opportunity", "Ticket", "Campaign"):
-		for name in frappe.get_all(doctype, filters={"creation": ["<=", UNTIL + " 23:59:59"]}, pluck="name", limit=5,
-				order_by="creation desc"):
+		for name in frappe.get_all(
+			doctype,
+			filters={"creation": ["<=", UNTIL + " 23:59:59"]},
+			pluck="name",
+			limit=5,
+			order_by="creation desc",
+		):
 			frappe.get_doc(doctype, name).save()
 	open_added = frappe.db.count("Ticket", open_tickets) - open_before
-	with_deadlines_added = frappe.db.count("Ticket", {**open_tickets, **with_deadlines}) - with_deadlines_before
+	with_deadlines_added = (
+		frappe.db.count("Ticket", {**open_tickets, **with_deadlines}) - with_deadlines_before
+	)
 	assert open_added > 0 and with_deadlines_added >= open_added, "every open demo ticket gets SLA deadlines"
 	lost = frappe.get_all("Opportunity", filters={"status": "Lost"}, fields=["lost_reason"], limit=50)
 	assert lost and all(row.lost_reason for row in lost)

@@ -8,7 +8,13 @@ from tests.integration.factories import make_customer, make_lead, make_opportuni
 CAN = {
 	# role: {doctype: permissions the role has}
 	"Sales User": {"Lead": "rwc", "Opportunity": "rwc", "Customer": "rwc", "Campaign": "r", "Ticket": "r"},
-	"Sales Manager": {"Lead": "rwcd", "Opportunity": "rwcd", "Customer": "rwcd", "Campaign": "r", "Ticket": "r"},
+	"Sales Manager": {
+		"Lead": "rwcd",
+		"Opportunity": "rwcd",
+		"Customer": "rwcd",
+		"Campaign": "r",
+		"Ticket": "r",
+	},
 	"Marketing Manager": {"Campaign": "rwcd", "Lead": "rwc", "Customer": "r", "Opportunity": "r"},
 	"Support Agent": {"Ticket": "rwc", "Customer": "r", "Opportunity": "r"},
 	"Support Manager": {"Ticket": "rwcd", "Customer": "r", "Opportunity": "r"},

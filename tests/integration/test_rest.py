@@ -14,7 +14,9 @@ def test_guest_reads_nothing(guest_api):
 def test_sales_user_creates_and_reads_a_lead(api_as, committed):
 	api = api_as("Sales User")
 	email = f"{unique()}@Example.com"
-	response = api.post("/api/resource/Lead", json={"first_name": "Rest", "last_name": "Client", "email_id": email})
+	response = api.post(
+		"/api/resource/Lead", json={"first_name": "Rest", "last_name": "Client", "email_id": email}
+	)
 	assert response.status_code == 200, response.text
 	lead = response.json()["data"]
 	committed(frappe.get_doc("Lead", lead["name"]))

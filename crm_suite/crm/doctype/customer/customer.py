@@ -47,7 +47,20 @@ class Customer(Document):
 		phone_digits: DF.Data | None
 		r_score: DF.Int
 		recency_days: DF.Int
-		rfm_segment: DF.Literal["", "Champions", "Loyal", "Potential Loyalist", "New", "Promising", "Need Attention", "About to Sleep", "At Risk", "Can't Lose Them", "Hibernating", "Lost"]
+		rfm_segment: DF.Literal[
+			"",
+			"Champions",
+			"Loyal",
+			"Potential Loyalist",
+			"New",
+			"Promising",
+			"Need Attention",
+			"About to Sleep",
+			"At Risk",
+			"Can't Lose Them",
+			"Hibernating",
+			"Lost",
+		]
 		rfm_updated_on: DF.Datetime | None
 		territory: DF.Link | None
 		website: DF.Data | None

@@ -16,8 +16,9 @@ class Lead(Document):
 	from typing import TYPE_CHECKING
 
 	if TYPE_CHECKING:
-		from crm_suite.sales.doctype.lead_duplicate.lead_duplicate import LeadDuplicate
 		from frappe.types import DF
+
+		from crm_suite.sales.doctype.lead_duplicate.lead_duplicate import LeadDuplicate
 
 		address_line1: DF.Data | None
 		campaign: DF.Link | None

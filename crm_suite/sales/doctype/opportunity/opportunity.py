@@ -17,8 +17,9 @@ class Opportunity(Document):
 	from typing import TYPE_CHECKING
 
 	if TYPE_CHECKING:
-		from crm_suite.sales.doctype.opportunity_item.opportunity_item import OpportunityItem
 		from frappe.types import DF
+
+		from crm_suite.sales.doctype.opportunity_item.opportunity_item import OpportunityItem
 
 		amount: DF.Currency
 		campaign: DF.Link | None

@@ -54,13 +54,17 @@ export async function screenshot(page, name) {
 	return file;
 }
 
-/** The desk is ready when Frappe's boot is done and no freeze overlay or request is pending. */
+/** The desk is ready when Frappe's boot is done and no freeze overlay or request is pending. Frappe's
+ * overlay is `#freeze`; list and Kanban views keep a hidden "Loading..." `.freeze` element in the page
+ * (shown only while they fetch), so only a visible one counts: waiting for any `.freeze` to vanish
+ * waited for nothing and ran into the timeout whenever a view kept its element. */
 export async function deskIdle(page) {
 	await page.waitForFunction(
 		() =>
 			window.frappe &&
 			frappe.boot &&
-			!document.querySelector(".freeze") &&
+			!document.querySelector("#freeze") &&
+			![...document.querySelectorAll(".freeze")].some((el) => el.offsetParent !== null) &&
 			!(frappe.request && frappe.request.ajax_count > 0),
 		null,
 		{ timeout: 90_000 }, // a wait, not a speed check: the CI machine may be busy

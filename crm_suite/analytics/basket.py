@@ -166,8 +166,11 @@ def _count_rules(values: dict, baskets_where: str, orders_engine: str, scoped: b
 	)
 	_temp_sql(
 		f"""CREATE TEMPORARY TABLE {LINE_TABLE} (basket INT UNSIGNED NOT NULL, item INT UNSIGNED NOT NULL,
-			PRIMARY KEY (basket, item) USING BTREE) ENGINE=MEMORY"""
+			PRIMARY KEY (basket, item) USING HASH, KEY basket (basket) USING HASH) ENGINE=MEMORY"""
 	)
+	# Hash indexes, not BTREE: the primary key only drops repeated lines and the pair join only looks a
+	# basket's few lines up by equality (filtering y.item > x.item on them); on the benchmark the line insert
+	# took 3.3 s instead of 4.6 s and the pair join 2.6-2.7 s instead of 3.7-4.1 s.
 	# A product counts once per basket: the primary key drops repeated lines (INSERT IGNORE).
 	if not scoped:  # every order: read all lines once in index order, look the order up
 		lines = f"""`tabSales Order Item` i FORCE INDEX (parent_product)
@@ -209,7 +212,8 @@ def _count_rules(values: dict, baskets_where: str, orders_engine: str, scoped: b
 					SELECT x.item * {PAIR_KEY} + y.item AS pair, COUNT(*) AS n_ab
 					FROM {LINE_TABLE} x
 						STRAIGHT_JOIN {ITEM_TABLE} fx ON fx.item = x.item
-						STRAIGHT_JOIN {LINE_TABLE} y ON y.basket = x.basket AND y.item > x.item
+						STRAIGHT_JOIN {LINE_TABLE} y FORCE INDEX (basket)
+							ON y.basket = x.basket AND y.item > x.item
 						STRAIGHT_JOIN {ITEM_TABLE} fy ON fy.item = y.item
 					GROUP BY pair
 					HAVING n_ab >= %(min_count)s

@@ -108,7 +108,12 @@ describe("CRM Suite desk journeys", () => {
 		// user looking for one deal, open the board filtered to this journey's customer: the same board
 		// and columns, a load that does not depend on how many other opportunities the site has.
 		const query = new URLSearchParams({ customer: state.customer });
+		// the board saves its card order once it is drawn (update_order) and redraws its columns from the
+		// answer: wait for that, so the drag does not grab columns that are about to be replaced
+		const ordered = page.waitForResponse((r) => r.url().includes("kanban_board.update_order"), { timeout: 60_000 });
 		await goto(page, `/app/opportunity/view/kanban/${encodeURIComponent(board.name)}?${query}`);
+		await ordered;
+		await deskIdle(page);
 		const card = page.locator(`.kanban-card-wrapper[data-name="${state.opportunity}"]`);
 		await card.waitFor({ state: "visible" });
 		const cards = await page.locator(".kanban-card-wrapper").count();

@@ -27,7 +27,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 
-from crm_suite.analytics.rfm import MEMORY_LIMIT, _temp_sql, require_manager, temp_tables_in_memory
+from crm_suite.analytics.rfm import MEMORY_LIMIT, require_manager, temp_tables_in_memory
+from crm_suite.utils.temp_tables import temp_table_sql
 
 PRODUCT_TABLE = "crm_basket_products"  # product name -> integer id
 ORDER_TABLE = "crm_basket_orders"  # basket (order) name -> integer id
@@ -37,7 +38,9 @@ PAIR_KEY = 4294967296  # a pair of 32-bit ids as one BIGINT grouping key
 
 
 def _drop_temp_tables() -> None:
-	_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {PRODUCT_TABLE}, {ORDER_TABLE}, {LINE_TABLE}, {ITEM_TABLE}")
+	temp_table_sql(
+		f"DROP TEMPORARY TABLE IF EXISTS {PRODUCT_TABLE}, {ORDER_TABLE}, {LINE_TABLE}, {ITEM_TABLE}"
+	)
 
 
 @dataclass(frozen=True)
@@ -153,18 +156,18 @@ def _count_rules(values: dict, baskets_where: str, orders_engine: str, scoped: b
 	# utf8mb4_unicode_ci computes its collation weights, which was about a third of the line step. Frappe
 	# stores a child's `parent` and a Link's value with the linked document's exact name (its link
 	# validation rewrites the value to the name as stored), so the byte comparison finds the same rows.
-	_temp_sql(
+	temp_table_sql(
 		f"""CREATE TEMPORARY TABLE {PRODUCT_TABLE} (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
 			name VARCHAR(140) COLLATE utf8mb4_bin NOT NULL, UNIQUE KEY (name)) ENGINE=MEMORY
 		SELECT name FROM `tabProduct`"""
 	)
-	_temp_sql(
+	temp_table_sql(
 		f"""CREATE TEMPORARY TABLE {ORDER_TABLE} (basket INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
 			name VARCHAR(140) COLLATE utf8mb4_bin NOT NULL, UNIQUE KEY (name)) ENGINE={orders_engine}
 		SELECT so.name FROM `tabSales Order` so WHERE {baskets_where}""",
 		values,
 	)
-	_temp_sql(
+	temp_table_sql(
 		f"""CREATE TEMPORARY TABLE {LINE_TABLE} (basket INT UNSIGNED NOT NULL, item INT UNSIGNED NOT NULL,
 			PRIMARY KEY (basket, item) USING HASH, KEY basket (basket) USING HASH) ENGINE=MEMORY"""
 	)
@@ -185,7 +188,7 @@ def _count_rules(values: dict, baskets_where: str, orders_engine: str, scoped: b
 	)
 	# Apriori: a pair can only reach the minimum support if both its products do, so only the
 	# frequent products (baskets per product, counted once) take part in the pair join.
-	_temp_sql(
+	temp_table_sql(
 		f"""CREATE TEMPORARY TABLE {ITEM_TABLE} (item INT UNSIGNED NOT NULL PRIMARY KEY,
 			n INT UNSIGNED NOT NULL) ENGINE=MEMORY
 		SELECT item, COUNT(*) AS n FROM {LINE_TABLE} GROUP BY item HAVING n >= %(min_count)s""",

@@ -31,6 +31,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, now_datetime
 
+from crm_suite.utils.temp_tables import temp_table_sql
+
 SEGMENTS: tuple[str, ...] = (
 	"Champions",
 	"Loyal",
@@ -174,13 +176,6 @@ def get_rfm_settings() -> RfmSettings:
 TEMP_TABLE = "crm_rfm_scores"
 
 
-def _temp_sql(query: str, values=None):
-	"""CREATE/DROP TEMPORARY TABLE never commits in MariaDB (the manual: "CREATE TABLE causes an implicit
-	commit, except when used with the TEMPORARY keyword"), but Frappe's implicit-commit guard looks only at
-	the first word. The leading comment tells the guard what the server already guarantees."""
-	return frappe.db.sql("/* temporary table: no implicit commit */ " + query, values or ())
-
-
 # The session's cap on in-memory temporary tables while a job runs. MariaDB's default (16 MiB) sends the
 # derived tables of the scoring query and the basket pair grouping to disk; raised per job, then restored.
 MEMORY_LIMIT = 1 << 30
@@ -233,8 +228,8 @@ def compute_rfm(
 
 
 def _compute_rfm(values: dict, scope_orders: str, scope_customers: str) -> dict:
-	_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {TEMP_TABLE}")
-	_temp_sql(
+	temp_table_sql(f"DROP TEMPORARY TABLE IF EXISTS {TEMP_TABLE}")
+	temp_table_sql(
 		f"""CREATE TEMPORARY TABLE {TEMP_TABLE} (
 			segment VARCHAR(140) COLLATE utf8mb4_unicode_ci, tier VARCHAR(20) COLLATE utf8mb4_unicode_ci,
 			PRIMARY KEY (customer))
@@ -315,7 +310,7 @@ def _compute_rfm(values: dict, scope_orders: str, scope_customers: str) -> dict:
 		)
 		scored = frappe.db.sql(f"SELECT COUNT(*) FROM {TEMP_TABLE} WHERE in_window")[0][0]
 	finally:
-		_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {TEMP_TABLE}")
+		temp_table_sql(f"DROP TEMPORARY TABLE IF EXISTS {TEMP_TABLE}")
 	return {"scored": scored, "segment_changes": changes}
 
 

@@ -8,7 +8,7 @@ import frappe
 import pytest
 
 from crm_suite.analytics import basket, rfm
-from crm_suite.analytics.rfm import _temp_sql
+from crm_suite.utils.temp_tables import temp_table_sql
 from tests.integration.analytics.orders_factory import customers, make_sales_order, products
 
 RULES_BACKUP = "crm_test_rules_backup"
@@ -39,8 +39,8 @@ def test_the_scheduler_runs_the_jobs_on_the_long_queue(method):
 def own_shop():
 	"""Committed customers, products and orders of this test only; everything the jobs wrote is undone."""
 	stamps = {field: frappe.db.get_single_value("Analytics Settings", field) for field in STAMPS}
-	_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {RULES_BACKUP}")
-	_temp_sql(f"CREATE TEMPORARY TABLE {RULES_BACKUP} SELECT * FROM `tabAssociation Rule`")
+	temp_table_sql(f"DROP TEMPORARY TABLE IF EXISTS {RULES_BACKUP}")
+	temp_table_sql(f"CREATE TEMPORARY TABLE {RULES_BACKUP} SELECT * FROM `tabAssociation Rule`")
 	names, (a, b) = customers(3), products(2)
 	# Someone else's customer, scored by an earlier run: a job scoped to the test must leave it alone.
 	(bystander,) = customers(1)
@@ -64,7 +64,7 @@ def own_shop():
 	frappe.db.sql(f"INSERT INTO `tabAssociation Rule` SELECT * FROM {RULES_BACKUP}")
 	restored = frappe.db.sql(f"SELECT COUNT(*) FROM {RULES_BACKUP}")[0][0]
 	assert frappe.db.count("Association Rule") == restored
-	_temp_sql(f"DROP TEMPORARY TABLE IF EXISTS {RULES_BACKUP}")
+	temp_table_sql(f"DROP TEMPORARY TABLE IF EXISTS {RULES_BACKUP}")
 	for field, value in stamps.items():
 		frappe.db.set_single_value("Analytics Settings", field, value)
 	frappe.db.commit()

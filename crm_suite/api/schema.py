@@ -30,16 +30,41 @@ DECIMAL_LIMIT = 999_999_999_999.0  # decimal(21,9): 12 digits before the point
 
 def number_limit(fieldtype: str) -> float:
 	return NUMBER_LIMITS.get(fieldtype, DECIMAL_LIMIT)
+
+
 DATE_TYPES = frozenset({"Date", "Datetime", "Time"})
 # Free text without a varchar limit.
 LONG_TEXT_TYPES = frozenset(
-	{"Small Text", "Text", "Long Text", "Text Editor", "Code", "HTML Editor", "Markdown Editor", "JSON",
-		"Geolocation", "Signature", "Attach", "Attach Image"}
+	{
+		"Small Text",
+		"Text",
+		"Long Text",
+		"Text Editor",
+		"Code",
+		"HTML Editor",
+		"Markdown Editor",
+		"JSON",
+		"Geolocation",
+		"Signature",
+		"Attach",
+		"Attach Image",
+	}
 )
 # varchar columns: Frappe rejects longer values with "Value too big" (HTTP 417).
 VARCHAR_TYPES = frozenset(
-	{"Data", "Link", "Dynamic Link", "Select", "Read Only", "Phone", "Autocomplete", "Color", "Barcode",
-		"Password", "Icon"}
+	{
+		"Data",
+		"Link",
+		"Dynamic Link",
+		"Select",
+		"Read Only",
+		"Phone",
+		"Autocomplete",
+		"Color",
+		"Barcode",
+		"Password",
+		"Icon",
+	}
 )
 DEFAULT_VARCHAR_LENGTH = 140
 

@@ -6,6 +6,10 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate
 
+from crm_suite.sales.visibility import OWNER_FIELD, query_conditions
+
+OWNER_DOCTYPE = {field: doctype for doctype, field in OWNER_FIELD.items()}
+
 
 @dataclass(frozen=True)
 class Where:
@@ -20,7 +24,9 @@ def where(
 	owner_column: str = "lead_owner",
 	date_is_datetime: bool = True,
 ) -> Where:
-	"""`alias.date_column` in [from_date, to_date], `alias.owner_column` = owner, source, campaign.
+	"""`alias.date_column` in [from_date, to_date], `alias.owner_column` = owner, source, campaign, and
+	the CRM Settings own-records rule (crm_suite/sales/visibility.py) for a restricted Sales User, so a
+	report shows them only the leads or opportunities they may open.
 
 	Datetime columns are compared as a half-open range (>= from, < to + 1 day) so their indexes are used.
 	"""
@@ -44,6 +50,9 @@ def where(
 		if filters.get(key):
 			parts.append(f"{alias}.`{column}` = %({key})s")
 			params[key] = filters.get(key)
+	doctype = OWNER_DOCTYPE.get(owner_column)
+	if doctype and (own := query_conditions(doctype, table=alias)):
+		parts.append(own)
 	return Where(" and ".join(parts), params)
 
 

@@ -40,12 +40,15 @@ def is_own(doc, user: str) -> bool:
 	return user in (doc.get("owner"), doc.get(OWNER_FIELD[doc.doctype])) or user in assigned
 
 
-def query_conditions(doctype: str, user: str | None = None) -> str:
+def query_conditions(doctype: str, user: str | None = None, table: str | None = None) -> str:
+	"""The own-records condition on `table` (default `tabDoctype`; the Sales reports pass their alias),
+	or "" when the rule does not apply to the user."""
 	user = user or frappe.session.user
 	if not is_restricted(user):
 		return ""
-	table, quoted = f"`tab{doctype}`", frappe.db.escape(user)
+	table, quoted = table or f"`tab{doctype}`", frappe.db.escape(user)
 	literal = user.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # LIKE wildcards
+	# escape() doubles %: the reports format their SQL with parameters, which halves them again
 	assigned = frappe.db.escape(f'%"{literal}"%')
 	return (
 		f"({table}.`owner` = {quoted} or {table}.`{OWNER_FIELD[doctype]}` = {quoted}"

@@ -21,8 +21,10 @@ def visible(doctype: str, names: list[str]) -> set[str]:
 
 
 def unassign(leads: list[str]) -> None:
-	"""The round robin assigns new leads to Sales Users (maybe the test's): start from no assignments."""
+	"""The round robin assigns new leads to Sales Users (maybe the test's), and an assignment shares the
+	lead with the assignee: start from no assignments and no shares."""
 	frappe.db.delete("ToDo", {"reference_type": "Lead", "reference_name": ["in", leads]})
+	frappe.db.delete("DocShare", {"share_doctype": "Lead", "share_name": ["in", leads]})
 	frappe.db.sql("update `tabLead` set _assign = null where name in %s", [leads])
 
 
@@ -122,6 +124,7 @@ def test_user_permissions_on_territory_limit_list_get_and_convert():
 	seller = make_user("Sales User")
 	restrict_to_territory(seller.name, north)
 	mine, theirs = make_lead(territory=north), make_lead(territory=south)
+	unassign([mine.name, theirs.name])
 
 	frappe.set_user(seller.name)
 	assert visible("Lead", [mine.name, theirs.name]) == {mine.name}
@@ -194,3 +197,24 @@ def test_rest_honours_the_own_records_rule_and_user_permissions(server, committe
 		settings.save()
 		frappe.db.delete("User Permission", {"user": bob.name})
 		frappe.db.commit()
+
+
+def test_with_the_option_the_sales_reports_count_only_a_sales_users_own_leads(team):
+	"""The Sales reports read the tables with SQL; the shared report filter adds the own-records rule,
+	so a restricted Sales User's funnel counts exactly the leads their list shows them."""
+	from crm_suite.sales.report.sales_funnel.sales_funnel import funnel
+
+	def leads_in_funnel() -> int:
+		return funnel({})[0]["count"]
+
+	own_records_only(True)
+	frappe.set_user(team.alice)
+	alices = leads_in_funnel()
+	assert alices == len(frappe.get_list("Lead", pluck="name", limit_page_length=0))
+	frappe.set_user(team.boss)
+	everyone = leads_in_funnel()
+	assert everyone == frappe.db.count("Lead")
+	assert everyone - alices >= 2  # bob's lead and nobody's lead at least
+	own_records_only(False)
+	frappe.set_user(team.alice)
+	assert leads_in_funnel() == everyone  # off: the report is unrestricted again

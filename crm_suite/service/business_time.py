@@ -7,9 +7,13 @@ A `ServiceCalendar` holds the weekly service hours (per weekday, Monday = 0, a l
 - `data_tz`: the zone of the naive datetimes passed in and returned (Frappe stores datetimes
   naive in the site's system time zone). Defaults to `tz`.
 
-Both functions work window by window and day by day (one step per calendar day plus one per
-service window touched), never minute by minute: a 40-business-hour target with 8-hour days takes
-about a week's worth of steps whatever the minutes. Pass a `Steps` to count them.
+Neither function walks minute by minute. `business_minutes_between` walks day by day and window by
+window (one step per calendar day plus one per service window touched). `add_business_minutes`
+looks its answer up on the calendar's timeline: the service windows in UTC, in order, each with the
+business time before it, built day by day once per calendar and only as far as the deadlines asked
+for reach. A deadline is then two binary searches (where the start falls, where start + target
+falls), so 100k tickets on one agreement share one walk over the calendar. Pass a `Steps` to count
+the days and windows added to the timeline and the lookups made.
 
 Windows are converted to UTC before any subtraction, so a daylight-saving change inside a
 window counts the real elapsed time. An end time of 00:00 means midnight at the end of the day.
@@ -17,6 +21,7 @@ window counts the real elapsed time. An end time of 00:00 means midnight at the 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -35,14 +40,16 @@ class NoServiceHoursError(ValueError):
 
 @dataclass
 class Steps:
-	"""Counts the loop iterations (days and windows visited) of the calculations."""
+	"""Counts the work of the calculations: days and windows visited (or added to a timeline) and
+	binary searches on a timeline."""
 
 	days: int = 0
 	windows: int = 0
+	lookups: int = 0  # binary searches on a calendar's timeline
 
 	@property
 	def total(self) -> int:
-		return self.days + self.windows
+		return self.days + self.windows + self.lookups
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,8 @@ class ServiceCalendar:
 	data_tz: str | None = None
 	# day -> that day's windows in UTC; filled lazily (many tickets share the same days)
 	_windows: dict = field(default_factory=dict, compare=False, repr=False)
+	# the windows of consecutive days as a searchable timeline (see _Timeline); built on demand
+	_timeline: list = field(default_factory=list, compare=False, repr=False)
 
 	@classmethod
 	def build(
@@ -167,37 +176,132 @@ def add_business_minutes(
 def add_business_minutes_many(
 	start: datetime, targets: list[float], cal: ServiceCalendar, steps: Steps | None = None
 ) -> list[datetime]:
-	"""Several targets from one start in a single walk (e.g. response and resolution deadlines)."""
+	"""Several targets from one start (e.g. response and resolution deadlines), each the moment the
+	business time since `start` reaches it: the end of a window when it is reached exactly there."""
 	if any(m < 0 for m in targets):
 		raise ValueError("minutes must not be negative")
-	results: list[datetime | None] = [start if m == 0 else None for m in targets]
-	pending = sorted((timedelta(minutes=m), i) for i, m in enumerate(targets) if m > 0)
-	if not pending:
-		return results
+	if all(m == 0 for m in targets):
+		return [start for _m in targets]
 	_check(cal)
 	data_tz = cal.data_tz or cal.tz
-	cursor = _to_utc(start, data_tz)
-	used = timedelta()  # business time consumed so far
-	day = _local_date(cursor, cal) - timedelta(days=1)  # a window may start the local day before
-	for _ in range(MAX_DAYS):
+	cursor = _micros(_to_utc(start, data_tz))
+	timeline = _timeline(cal)
+	# the start's local day in the service zone (a zone conversion saved when both zones are one)
+	start_day = (
+		start.date() if start.tzinfo is None and data_tz == cal.tz else _local_date_micros(cursor, cal)
+	)
+	position = timeline.position(cursor, start_day, steps)
+	results = []
+	for minutes in targets:
+		if minutes == 0:
+			results.append(start)
+			continue
+		moment = timeline.moment(position + timedelta(minutes=minutes) // _MICROSECOND, start_day, steps)
+		results.append(_from_utc(_EPOCH + timedelta(microseconds=moment), data_tz))
+	return results
+
+
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(utc: datetime) -> int:
+	"""Naive UTC datetime -> integer microseconds since 1970 (exact, unlike float seconds)."""
+	return (utc - _EPOCH) // _MICROSECOND
+
+
+def _local_date_micros(moment: int, cal: ServiceCalendar) -> date:
+	return _local_date(_EPOCH + timedelta(microseconds=moment), cal)
+
+
+def _timeline(cal: ServiceCalendar) -> _Timeline:
+	if not cal._timeline:
+		cal._timeline.append(_Timeline(cal))
+	return cal._timeline[0]
+
+
+class _Timeline:
+	"""A calendar's service windows from `first_day` to `last_day` (local days), in UTC microseconds,
+	with the business microseconds before each window (`before`) and up to its end (`through`).
+
+	`position(t)` is the business time from first_day up to moment t, `moment(p)` the earliest moment
+	whose position is p: the two halves of adding business time. Days are added at the end as far as a
+	lookup needs and, for an earlier start, at the front (31 days at a time, so a run of ever earlier
+	starts does not rebuild for each one)."""
+
+	def __init__(self, cal: ServiceCalendar):
+		self.cal = cal
+		self.first_day: date | None = None
+		self.last_day: date | None = None
+		self.starts: list[int] = []
+		self.ends: list[int] = []
+		self.before: list[int] = []
+		self.through: list[int] = []
+
+	def _day_windows(self, day: date, steps: Steps | None) -> list[tuple[int, int]]:
 		if steps is not None:
 			steps.days += 1
-		for w_start, w_end in _windows_utc(day, cal):
-			if w_end <= cursor:
-				continue
-			if steps is not None:
-				steps.windows += 1
-			begin = max(w_start, cursor)
-			available = w_end - begin
-			while pending and pending[0][0] - used <= available:
-				target, index = pending.pop(0)
-				results[index] = _from_utc(begin + (target - used), data_tz)
-			if not pending:
-				return results
-			used += available
-			cursor = w_end
-		day += timedelta(days=1)
-	raise NoServiceHoursError(f"No service hours within {MAX_DAYS} days")
+		windows = [(_micros(s), _micros(e)) for s, e in _windows_utc(day, self.cal)]
+		if steps is not None:
+			steps.windows += len(windows)
+		return windows
+
+	def _append_day(self, steps: Steps | None) -> None:
+		self.last_day += timedelta(days=1)
+		total = self.through[-1] if self.through else 0
+		for start, end in self._day_windows(self.last_day, steps):
+			self.starts.append(start)
+			self.ends.append(end)
+			self.before.append(total)
+			total += end - start
+			self.through.append(total)
+
+	def _prepend_days(self, day: date, steps: Steps | None) -> None:
+		starts, ends = [], []
+		current = day
+		while current < self.first_day:
+			for start, end in self._day_windows(current, steps):
+				starts.append(start)
+				ends.append(end)
+			current += timedelta(days=1)
+		before, through, total = [], [], 0
+		for start, end in zip(starts, ends, strict=True):
+			before.append(total)
+			total += end - start
+			through.append(total)
+		self.starts[:0], self.ends[:0] = starts, ends
+		self.before = before + [b + total for b in self.before]
+		self.through = through + [t + total for t in self.through]
+		self.first_day = day
+
+	def position(self, moment: int, local_day: date, steps: Steps | None = None) -> int:
+		"""Business microseconds from first_day to `moment`, extending the timeline to cover it."""
+		day = local_day - timedelta(days=1)  # a window may start the local day before
+		if self.first_day is None:
+			self.first_day = self.last_day = day
+			self.last_day -= timedelta(days=1)
+		elif day < self.first_day:
+			self._prepend_days(min(day, self.first_day - timedelta(days=31)), steps)
+		while self.last_day <= local_day:
+			self._append_day(steps)
+		index = bisect_right(self.ends, moment)  # the first window ending after the moment
+		if steps is not None:
+			steps.lookups += 1
+		if index == len(self.ends):
+			return self.through[-1] if self.through else 0
+		return self.before[index] + max(0, moment - self.starts[index])
+
+	def moment(self, position: int, start_day: date, steps: Steps | None = None) -> int:
+		"""The earliest moment at `position` (> 0) business microseconds from first_day, extending the
+		timeline as far as needed, but not beyond MAX_DAYS after `start_day` (NoServiceHoursError)."""
+		while not self.through or self.through[-1] < position:
+			if (self.last_day - start_day).days >= MAX_DAYS:
+				raise NoServiceHoursError(f"No service hours within {MAX_DAYS} days")
+			self._append_day(steps)
+		index = bisect_left(self.through, position)  # the window in which the position is reached
+		if steps is not None:
+			steps.lookups += 1
+		return self.starts[index] + (position - self.before[index])
 
 
 def business_minutes_between(

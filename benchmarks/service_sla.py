@@ -8,8 +8,9 @@ Two figures are printed:
 1. the scheduled job's path: `refresh_agreement_status` marks breaches Failed in one UPDATE;
 2. a full recompute of every ticket's deadlines in business time (`recompute_open_tickets`: reads in
    chunks of 5,000, the arithmetic per ticket, bulk writes of the changed tickets), with the
-   loop-iteration count of the business-time functions next to the number of business minutes they
-   covered, which shows the calculation walks days and service windows, not minutes.
+   step count of the business-time functions (days and windows added to the agreement's timeline,
+   binary searches on it) next to the number of business minutes they covered, which shows the
+   calculation does not walk minute by minute.
 """
 
 import sys
@@ -109,8 +110,8 @@ def main(site: str, n: int) -> None:
 		)  # one walk per ticket, up to its resolution target
 		print(f"full recompute of deadlines + status for {done:,} tickets: {full:.2f} s")
 		print(
-			f"  business-time loop iterations: {steps.total:,} ({steps.days:,} days + {steps.windows:,} windows), "
-			f"{steps.total / max(done, 1):.1f} per ticket"
+			f"  business-time steps: {steps.total:,} ({steps.days:,} days + {steps.windows:,} windows added to the "
+			f"agreement's timeline, {steps.lookups:,} binary searches), {steps.total / max(done, 1):.1f} per ticket"
 		)
 		print(
 			f"  business minutes covered: {covered:,.0f} -> a minute-by-minute walk would need at least that many iterations"

@@ -55,6 +55,26 @@ def test_adding_a_holiday_moves_the_open_tickets_deadlines():
 	assert deadlines(other) == BEFORE
 
 
+def test_the_bulk_write_escapes_names_and_keeps_microseconds():
+	"""The recompute renders its VALUES itself: a name with quotes and a backslash is written to its own
+	ticket only, and fractions of a second survive the round trip."""
+	sla = make_sla(holidays=["2027-03-01"])
+	odd, plain = ticket_on(sla), ticket_on(sla)
+	odd_name = "TKT-O'Brien\\\\'; --"
+	frappe.db.sql(
+		"update `tabTicket` set name = %s, opening_date = %s where name = %s",
+		(odd_name, datetime(2027, 1, 4, 15, 0, 0, 250000), odd.name),
+	)
+	add_holiday(sla.holiday_list, TUE)
+	with clock(MON):
+		assert recompute_open_tickets(sla=sla.name) == 2
+		assert recompute_open_tickets(sla=sla.name) == 0  # the stored text reads back equal
+	assert frappe.db.get_value("Ticket", odd_name, ["response_by", "resolution_by"]) == tuple(
+		d.replace(microsecond=250000) for d in AFTER
+	)
+	assert deadlines(plain) == AFTER
+
+
 def test_the_recompute_reads_in_chunks_and_calls_back_after_each():
 	sla = make_sla(holidays=["2027-03-01"])
 	tickets = [ticket_on(sla) for _ in range(5)]

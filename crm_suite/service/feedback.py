@@ -7,6 +7,7 @@ import hmac
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Coalesce
 from frappe.rate_limiter import rate_limit
 from frappe.utils import cint, get_url, now_datetime, strip_html
 from frappe.utils.password import get_encryption_key
@@ -34,8 +35,20 @@ def on_ticket_update(ticket) -> None:
 		request_feedback(ticket)
 
 
+def is_rated(rating) -> bool:
+	"""The one rule for "already rated" (the rating email, the feedback page and the endpoint): a ticket
+	is rated once it has a rating, whatever `feedback_on` says (a rating set by an import or an agent
+	has no `feedback_on`; a cleared rating may keep it)."""
+	return cint(rating) in RATINGS
+
+
+def not_rated_condition(t):
+	"""`is_rated` negated, as a query condition on the Ticket table `t` (an Int column: 0 when unset)."""
+	return Coalesce(t.feedback_rating, 0).notin(RATINGS)
+
+
 def request_feedback(ticket) -> bool:
-	if not ticket.raised_by or ticket.feedback_rating:
+	if not ticket.raised_by or is_rated(ticket.feedback_rating):
 		return False
 	if not cint(support_setting("send_feedback_request")):
 		return False
@@ -97,7 +110,7 @@ def submit_feedback(ticket: str, rating, comment: str | None = None, token: str 
 		.set(t.feedback_comment, text)
 		.set(t.feedback_on, now_datetime())
 		.where(t.name == ticket)
-		.where(t.feedback_on.isnull())  # one statement: two links used at once cannot both rate
+		.where(not_rated_condition(t))  # one statement: two links used at once cannot both rate
 		.run()
 	)
 	if not frappe.db._cursor.rowcount:

@@ -5,7 +5,7 @@ import hmac
 import frappe
 from frappe import _
 
-from crm_suite.service.feedback import RATINGS, feedback_token
+from crm_suite.service.feedback import RATINGS, feedback_token, is_rated
 
 no_cache = 1
 
@@ -18,10 +18,10 @@ def get_context(context):
 	context.ticket = ticket
 	context.token = token
 	# a ticket is rated once (crm_suite.service.feedback.submit_feedback): a second visit shows that rating
-	context.subject, context.given_rating, rated_on = frappe.db.get_value(
-		"Ticket", ticket, ["subject", "feedback_rating", "feedback_on"]
-	) or (None, None, None)
-	context.already_rated = bool(rated_on)
+	context.subject, context.given_rating = frappe.db.get_value(
+		"Ticket", ticket, ["subject", "feedback_rating"]
+	) or (None, None)
+	context.already_rated = is_rated(context.given_rating)
 	rating = frappe.form_dict.get("rating")
 	context.rating = int(rating) if rating and str(rating).isdigit() and int(rating) in RATINGS else None
 	context.ratings = RATINGS

@@ -8,6 +8,7 @@ from crm_suite.service.feedback import (
 	FEEDBACK_RATE_LIMIT,
 	FeedbackAlreadyGiven,
 	feedback_token,
+	request_feedback,
 	submit_feedback,
 )
 from tests.integration.conftest import Api
@@ -195,6 +196,42 @@ def test_a_ticket_is_rated_once_whoever_tries_again(two_customers):
 		5,
 		"great",
 	)
+
+
+def feedback_page(ticket: str) -> frappe._dict:
+	"""The /support/feedback page's context for the emailed link, rendered in this process."""
+	from crm_suite.www.support import feedback as page
+
+	previous = frappe.local.form_dict
+	frappe.local.form_dict = frappe._dict(ticket=ticket, token=feedback_token(ticket))
+	try:
+		return page.get_context(frappe._dict())
+	finally:
+		frappe.local.form_dict = previous
+
+
+def test_rated_means_it_has_a_rating_for_the_page_the_email_and_the_endpoint(two_customers):
+	"""One rule (feedback.is_rated): a rating set without `feedback_on` (an import, an agent) counts as
+	rated; a `feedback_on` left without a rating does not."""
+	a, b = two_customers
+	frappe.db.set_single_value("Support Settings", "send_feedback_request", 0)
+	resolve(a.ticket)
+	resolve(b.ticket)
+	frappe.db.set_single_value("Support Settings", "send_feedback_request", 1)
+
+	frappe.db.set_value("Ticket", a.ticket.name, {"feedback_rating": 4, "feedback_on": None})
+	page = feedback_page(a.ticket.name)
+	assert page.already_rated and page.given_rating == 4
+	assert not request_feedback(frappe.get_doc("Ticket", a.ticket.name))
+	with pytest.raises(FeedbackAlreadyGiven, match="4 of 5"):
+		submit_feedback(a.ticket.name, 1, token=feedback_token(a.ticket.name))
+	assert frappe.db.get_value("Ticket", a.ticket.name, "feedback_rating") == 4
+
+	frappe.db.set_value("Ticket", b.ticket.name, {"feedback_rating": 0, "feedback_on": frappe.utils.now()})
+	assert not feedback_page(b.ticket.name).already_rated
+	assert request_feedback(frappe.get_doc("Ticket", b.ticket.name))
+	submit_feedback(b.ticket.name, 3, token=feedback_token(b.ticket.name))
+	assert frappe.db.get_value("Ticket", b.ticket.name, "feedback_rating") == 3
 
 
 def test_an_open_ticket_cannot_be_rated(two_customers):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import wraps
 
 import frappe
 from frappe import _
@@ -86,7 +87,30 @@ class FeedbackAlreadyGiven(frappe.ValidationError):
 FEEDBACK_RATE_LIMIT = 5
 
 
+def ticket_name_first(fn):
+	"""Refuses a `ticket` that is not text before Frappe's rate limiter reads it: the limiter joins the
+	address and the value as text, so a JSON null, true/false, number, list or object made it fail with
+	a 500. The app's API guard refuses these on /api/method already; this covers every other route
+	(/api/v2/method, the legacy `cmd` call) and in-process calls."""
+
+	@wraps(fn)
+	def wrapper(*args, **kwargs):
+		values = [kwargs["ticket"]] if "ticket" in kwargs else list(args[:1])
+		if "ticket" in (frappe.form_dict or {}):
+			values.append(frappe.form_dict.get("ticket"))
+		if any(not isinstance(v, str) for v in values):
+			frappe.throw(
+				_("The ticket must be given by its name, as text"),
+				frappe.ValidationError,
+				title=_("Invalid Ticket"),
+			)
+		return fn(*args, **kwargs)
+
+	return wrapper
+
+
 @frappe.whitelist(allow_guest=True, methods=["POST"])
+@ticket_name_first
 @rate_limit(key="ticket", limit=FEEDBACK_RATE_LIMIT, seconds=60 * 60, methods=["POST"])
 def submit_feedback(ticket: str, rating, comment: str | None = None, token: str | None = None) -> dict:
 	"""Stores the customer's rating (1–5) and comment, once per ticket: the emailed link (or a logged-in

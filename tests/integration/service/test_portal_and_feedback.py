@@ -379,3 +379,32 @@ def test_the_feedback_endpoint_is_rate_limited(live, guest_api, rate_limit_count
 		SUBMIT, json={"ticket": b.ticket.name, "token": feedback_token(b.ticket.name), "rating": 4}
 	)
 	assert other.status_code == 200, other.text
+
+
+@pytest.mark.parametrize("ticket", [None, True, False, 7, ["TKT-1"], {"name": "TKT-1"}])
+@pytest.mark.parametrize(
+	"call",
+	[
+		pytest.param(lambda api, body: api.post(SUBMIT, json=body), id="api-method"),
+		pytest.param(
+			lambda api, body: api.post(SUBMIT.replace("/api/method/", "/api/v2/method/"), json=body),
+			id="api-v2",
+		),
+		pytest.param(
+			lambda api, body: api.post("/", json={**body, "cmd": SUBMIT.rsplit("/", 1)[1]}), id="legacy-cmd"
+		),
+	],
+)
+def test_a_ticket_that_is_not_a_name_is_refused_before_the_rate_limiter(guest_api, ticket, call):
+	"""Frappe's limiter joins the address and the `ticket` value as text: a JSON null, boolean, number,
+	list or object made it fail with a 500. The app's API guard refuses them on /api/method (400); the
+	endpoint itself refuses them on every other route (v2, the legacy `cmd` call) with a message (417)."""
+	r = call(guest_api, {"ticket": ticket, "token": "0" * 40, "rating": 5})
+	assert r.status_code in (400, 417), r.text
+	body = r.json()
+	if "errors" in body:  # API v2
+		(error,) = body["errors"]
+		message, exc_type = error["message"], error["type"]
+	else:
+		message, exc_type = body["_server_messages"], body["exc_type"]
+	assert "ticket" in message.lower() and exc_type in ("ValidationError", "BadRequest")

@@ -25,7 +25,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt, now_datetime
 
-from crm_suite.sales.isolation import run_isolated
+from crm_suite.sales.isolation import run_isolated, transaction_lost
 
 OPEN_STATES = ("New", "Contacted", "Qualified")
 MODEL_CACHE_KEY = "crm_suite:lead_score_model"
@@ -295,7 +295,9 @@ def write_chunk(scores: list[tuple[str, int, float, int]], now) -> int:
 	frappe.db.savepoint(save_point)
 	try:
 		write_scores(scores, now)
-	except Exception:
+	except Exception as e:
+		if transaction_lost(e):  # a deadlock: no savepoint left to go back to, the job stops
+			raise
 		frappe.db.rollback(save_point=save_point)
 		return sum(
 			run_isolated(

@@ -3,7 +3,8 @@
 Leads, Customers and Contacts keep their phone numbers as typed; next to each we store its digits (Lead and
 Customer `phone_digits`/`mobile_digits`, Contact Phone `phone_digits`: hidden, read-only, indexed), kept up
 to date on every save. A number in E.164 form is then looked up by the digit strings it is commonly typed
-as (`+4930123456` → `4930123456`, `30123456`, `030123456`, `0049...`) with `IN` on those indexed columns,
+as (`+4930123456` → `4930123456`, `30123456`, `030123456`, `0049...`, `011 49...`, `+49 (0)30...`; a
+Russian `8 ...`, a Hungarian `06 ...`: `phone_digit_forms`) with `IN` on those indexed columns,
 never by scanning and reformatting every stored number. Leads also store their numbers in E.164 form
 (`phone_e164`/`mobile_e164`, indexed; it also matches forms such as `+49 (0)30 …`).
 """
@@ -41,12 +42,44 @@ def phone_digits(phone: str | None) -> str | None:
 	return digits or None
 
 
+def _international_prefixes() -> tuple[str, ...]:
+	"""The exit codes dialled before a country code around the world, as phonenumbers' metadata gives
+	them when they are plain digits (00, 011 in North America, 810 in Russia, 0011 in Australia, …).
+	A single "0" is left out: it would read many national numbers as international ones."""
+	from phonenumbers import PhoneMetadata
+
+	prefixes = set()
+	for region in phonenumbers.SUPPORTED_REGIONS:
+		meta = PhoneMetadata.metadata_for_region(region)
+		for prefix in (meta.international_prefix, meta.preferred_international_prefix):
+			prefix = (prefix or "").replace("~", "")  # 8~10: dial 8, wait for the tone, dial 10
+			if prefix.isdigit() and len(prefix) > 1:
+				prefixes.add(prefix)
+	return tuple(sorted(prefixes))
+
+
+INTERNATIONAL_PREFIXES = _international_prefixes()
+
+
 def phone_digit_forms(e164: str) -> list[str]:
-	"""The digit strings one E.164 number is commonly typed as: 4930123456, 30123456, 030123456, 004930123456."""
+	"""The digit strings one E.164 number is commonly typed as, for +49 30 123456:
+
+	- international: 4930123456, with an exit code: 004930123456, 0114930123456 (from North America),
+	  8104930123456 (from Russia), …;
+	- with the trunk prefix kept in brackets: +49 (0)30 123456 → 49030123456 (also after an exit code);
+	- national: 30123456, and with the country's trunk prefix: 030123456 (Russia 8 …, Hungary 06 …)."""
 	parsed = phonenumbers.parse(e164)
-	international = e164.lstrip("+")
-	national = str(parsed.national_number)
-	return sorted({international, national, "0" + national, "00" + international})
+	country = str(parsed.country_code)
+	national = phonenumbers.national_significant_number(parsed)
+	region = phonenumbers.region_code_for_number(parsed)
+	meta = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
+	trunk = (meta.national_prefix or "") if meta else ""
+	forms = {national, "0" + national, trunk + national}
+	for exit_code in ("", *INTERNATIONAL_PREFIXES):
+		forms.add(exit_code + country + national)
+		if trunk:
+			forms.add(exit_code + country + trunk + national)
+	return sorted(forms)
 
 
 def set_customer_keys(doc, method=None) -> None:

@@ -67,6 +67,31 @@ def test_every_documented_form_is_found():
 	assert match_number(e164) == {"customer": customers["+49 30 …"]}
 
 
+def test_trunk_and_exit_code_forms_are_found_on_customers_and_contacts():
+	"""Numbers typed with the trunk prefix kept (+49 (0)30 …, Russian 8 …, Hungarian 06 …) or dialled
+	from abroad (011 … from North America, 00 …) are found as their E.164 number."""
+	berlin = f"{random.randint(20000000, 99999999)}"
+	moscow = f"{random.randint(1000000, 9999999)}"
+	budapest = f"{random.randint(1000000, 9999999)}"
+	cases = {
+		"+49 (0)30 …": (f"+49 (0)30 {berlin}", f"+4930{berlin}"),
+		"0049 (0)30 …": (f"0049 (0)30 {berlin[:4]} {berlin[4:]}", f"+4930{berlin}"),
+		"011 49 30 …": (f"011 49 30 {berlin}", f"+4930{berlin}"),
+		"8 495 …": (f"8 (495) {moscow[:3]}-{moscow[3:5]}-{moscow[5:]}", f"+7495{moscow}"),
+		"810 7 495 …": (f"810 7 495 {moscow}", f"+7495{moscow}"),
+		"06 1 …": (f"06 1 {budapest[:3]} {budapest[3:]}", f"+361{budapest}"),
+		"011 36 1 …": (f"011 36 1 {budapest}", f"+361{budapest}"),
+	}
+	for label, (typed, e164) in cases.items():
+		customer = make_customer(phone=typed).name
+		contact = make_contact(typed).name
+		found = records_with_phones([e164])
+		assert customer in {r.name for r in found["Customer"]}, (label, typed, e164)
+		assert contact in {r.name for r in found["Contact"]}, (label, typed, e164)
+	# a number that only shares the national digits of another country is not one of them
+	assert not records_with_phones([f"+3330{berlin}"])["Customer"]
+
+
 def test_the_webhook_match_skips_disabled_customers_and_falls_back_to_contacts_then_leads():
 	national, e164 = number()
 	make_customer(phone=f"0{national}", disabled=1)

@@ -13,7 +13,9 @@ from frappe import _
 from frappe.model.dynamic_links import get_dynamic_links
 from frappe.model.rename_doc import get_link_fields
 
+from crm_suite.sales import visibility
 from crm_suite.sales.contact_lookup import phone_digits, records_with_phones
+from crm_suite.sales.visibility import OWNER_FIELD
 from crm_suite.utils.contact_details import normalise_email, normalise_phone
 
 OPEN_STATES = ("New", "Contacted", "Qualified")
@@ -124,35 +126,67 @@ def find_matches(email: str | None, phones: list[str], exclude_lead: str | None 
 	return list(matches.values())
 
 
+def names_kept(doctype: str) -> bool:
+	"""Whether a stored match on a `doctype` record keeps its name and title.
+
+	With CRM Settings' own-records option on, a lead's Matches table must not name leads (or
+	opportunities) that some of the people who read the lead may not read: the table is part of the lead
+	(the form, REST, its Version history, report columns), and who reads the lead changes with every
+	assignment. So a match on a Lead is then stored without its name and title: the flag and "a lead
+	matched on Email/Phone" stay, and `get_duplicates` gives each reader the names they may read."""
+	return doctype not in OWNER_FIELD or not visibility.setting_on()
+
+
+def may_read(doctype: str, name: str | None, user: str | None = None) -> bool:
+	return bool(name) and frappe.has_permission(doctype, "read", doc=name, user=user)
+
+
 def flag_duplicates(lead) -> None:
 	"""Fill the lead's Matches table and Possible Duplicate flag (called from Lead.validate)."""
 	matches = find_matches(lead.email_id, [lead.phone_e164, lead.mobile_e164], exclude_lead=lead.name)
 	# The customer/contact a converted lead created are its own records, not duplicates.
 	own = {("Customer", lead.customer)} if lead.customer else set()
 	matches = [m for m in matches if (m.doctype, m.name) not in own]
-	lead.set(
-		"duplicates",
-		[
+	rows = []
+	for m in matches:
+		named = names_kept(m.doctype)
+		rows.append(
 			{
 				"reference_doctype": m.doctype,
-				"reference_name": m.name,
+				"reference_name": m.name if named else None,
 				"matched_on": m.matched_on,
-				"match_title": m.title,
+				"match_title": m.title if named else None,
 			}
-			for m in matches
-		],
-	)
+		)
+	lead.set("duplicates", rows)
 	lead.is_duplicate = 1 if matches else 0
+
+
+def hide_unreadable_matches(lead, user: str | None = None) -> None:
+	"""Blank the name and title of stored matches the reader may not read (rows stored before the
+	own-records option was switched on still name them); called where Frappe strips what a reader may not
+	see (Lead.apply_fieldlevel_read_permissions: the form, frappe.client.get, REST)."""
+	user = user or frappe.session.user
+	if not visibility.is_restricted(user):
+		return
+	for row in lead.get("duplicates") or []:
+		if row.reference_name and not may_read(row.reference_doctype, row.reference_name, user):
+			row.reference_name = None
+			row.match_title = None
 
 
 @frappe.whitelist(methods=["GET", "POST"])
 def get_duplicates(lead: str) -> list[dict]:
-	"""The current matches of a saved lead (re-computed, not the stored flags)."""
+	"""The current matches of a saved lead (re-computed, not the stored flags), named where the caller
+	may read the match; a match they may not read is listed without its name and title."""
 	doc = frappe.get_doc("Lead", lead)
 	doc.check_permission("read")
+	found = find_matches(doc.email_id, [doc.phone_e164, doc.mobile_e164], exclude_lead=doc.name)
 	return [
 		m.__dict__
-		for m in find_matches(doc.email_id, [doc.phone_e164, doc.mobile_e164], exclude_lead=doc.name)
+		if may_read(m.doctype, m.name)
+		else {"doctype": m.doctype, "name": None, "matched_on": m.matched_on, "title": None}
+		for m in found
 	]
 
 

@@ -149,3 +149,95 @@ def test_merge_moves_interactions_and_they_count_as_engagement():
 		== rule_points(original.as_dict(), 1)
 		== rule_points(original.as_dict()) + 5
 	)
+
+
+# ----------------------------------------------------------------- who may see which duplicate
+@pytest.fixture
+def sellers():
+	"""Two Sales Users and a Sales Manager; bob's lead and alice's lead share an email, nobody is
+	assigned either (the round robin would assign and share them)."""
+	from tests.integration.sales.test_visibility import unassign
+
+	alice, bob, boss = (
+		make_user("Sales User").name,
+		make_user("Sales User").name,
+		make_user("Sales User", "Sales Manager").name,
+	)
+	email = f"{unique()}@example.com"
+	frappe.set_user(bob)
+	bobs = make_lead(email_id=email, first_name="Secretbob", last_name=unique())
+	frappe.set_user("Administrator")
+	unassign([bobs.name])
+	return frappe._dict(alice=alice, bob=bob, boss=boss, email=email, bobs=bobs)
+
+
+def seen_by(user: str, lead: str) -> str:
+	"""The lead as `user` gets it from the desk form, frappe.client.get and REST (JSON text)."""
+	frappe.set_user(user)
+	from frappe.client import get
+
+	doc = frappe.get_doc("Lead", lead)
+	doc.check_permission("read")
+	doc.apply_fieldlevel_read_permissions()
+	text = frappe.as_json([doc.as_dict(), get("Lead", lead)])
+	frappe.set_user("Administrator")
+	return text
+
+
+def test_with_own_records_a_lead_names_no_duplicate_its_readers_may_not_read(sellers):
+	from crm_suite.sales.duplicates import get_duplicates
+	from tests.integration.sales.test_visibility import own_records_only, unassign
+
+	own_records_only(True)
+	frappe.set_user(sellers.alice)
+	alices = make_lead(email_id=sellers.email)
+	frappe.set_user("Administrator")
+	unassign([alices.name])
+	# still flagged, and it says what matched, but not whose lead it is
+	assert alices.is_duplicate == 1
+	assert [
+		(d.reference_doctype, d.reference_name, d.match_title, d.matched_on) for d in alices.duplicates
+	] == [("Lead", None, None, "Email")]
+	for text in (
+		seen_by(sellers.alice, alices.name),
+		*frappe.get_all("Version", {"ref_doctype": "Lead", "docname": alices.name}, pluck="data"),
+	):
+		assert "Secretbob" not in text and sellers.bobs.name not in text
+
+	frappe.set_user(sellers.alice)  # may not read bob's lead: told one exists, not which
+	assert get_duplicates(alices.name) == [
+		{"doctype": "Lead", "name": None, "matched_on": "Email", "title": None}
+	]
+	frappe.set_user(sellers.bob)  # may not read alice's lead at all
+	with pytest.raises(frappe.PermissionError):
+		get_duplicates(alices.name)
+	frappe.set_user(sellers.boss)  # a manager reads every lead: named
+	assert [(m["name"], m["title"]) for m in get_duplicates(alices.name)] == [
+		(sellers.bobs.name, sellers.bobs.lead_name)
+	]
+
+	frappe.set_user("Administrator")  # bob's lead assigned to alice: hers to read, so named for her
+	from frappe.desk.form.assign_to import add as assign
+
+	assign({"doctype": "Lead", "name": sellers.bobs.name, "assign_to": [sellers.alice]})
+	frappe.set_user(sellers.alice)
+	assert [m["name"] for m in get_duplicates(alices.name)] == [sellers.bobs.name]
+
+
+def test_matches_stored_before_own_records_was_switched_on_are_hidden_from_who_may_not_read_them(
+	sellers,
+):
+	from tests.integration.sales.test_visibility import own_records_only, unassign
+
+	frappe.set_user(sellers.alice)  # option off: every seller sees every lead, the match is named
+	alices = make_lead(email_id=sellers.email)
+	frappe.set_user("Administrator")
+	unassign([alices.name])
+	assert [d.reference_name for d in alices.duplicates] == [sellers.bobs.name]
+	assert "Secretbob" in seen_by(sellers.alice, alices.name)
+
+	own_records_only(True)
+	assert "Secretbob" not in seen_by(sellers.alice, alices.name)
+	assert sellers.bobs.name not in seen_by(sellers.alice, alices.name)
+	assert frappe.db.get_value("Lead", alices.name, "is_duplicate") == 1  # still flagged
+	assert "Secretbob" in seen_by(sellers.boss, alices.name)

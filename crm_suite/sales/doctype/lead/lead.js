@@ -56,7 +56,7 @@ function convert(frm) {
 }
 
 function merge(frm) {
-	const originals = (frm.doc.duplicates || []).filter((d) => d.reference_doctype === "Lead");
+	const originals = (frm.__duplicates || []).filter((d) => d.doctype === "Lead" && d.name);
 	const dialog = new frappe.ui.Dialog({
 		title: __("Merge {0} into another lead", [frm.doc.name]),
 		fields: [
@@ -66,7 +66,7 @@ function merge(frm) {
 				options: "Lead",
 				label: __("Original Lead"),
 				reqd: 1,
-				default: originals.length ? originals[0].reference_name : undefined,
+				default: originals.length ? originals[0].name : undefined,
 				description: __(
 					"Opportunities, emails, comments, ToDos and interactions of this lead move to the original; this lead is marked merged."
 				),
@@ -96,10 +96,37 @@ function show_duplicates(frm) {
 		return;
 	}
 	if (!frm.doc.is_duplicate) return;
-	const links = (frm.doc.duplicates || []).map((d) => {
-		const route = `/app/${frappe.router.slug(d.reference_doctype)}/${encodeURIComponent(d.reference_name)}`;
-		return `<a href="${route}">${frappe.utils.escape_html(__(d.reference_doctype))} ${frappe.utils.escape_html(
-			d.match_title || d.reference_name
+	const rows = (frm.doc.duplicates || []).map((d) => ({
+		doctype: d.reference_doctype,
+		name: d.reference_name,
+		matched_on: d.matched_on,
+		title: d.match_title,
+	}));
+	// With the own-records option on, matches on leads are stored without their names: the server
+	// names the ones this user may read (crm_suite.sales.duplicates.get_duplicates).
+	if (rows.some((d) => !d.name)) {
+		frappe
+			.call({
+				method: "crm_suite.sales.duplicates.get_duplicates",
+				args: { lead: frm.doc.name },
+				type: "GET",
+			})
+			.then(({ message }) => render_duplicates(frm, message || []));
+	} else {
+		render_duplicates(frm, rows);
+	}
+}
+
+function render_duplicates(frm, matches) {
+	frm.__duplicates = matches;
+	if (!matches.length) return;
+	const links = matches.map((d) => {
+		if (!d.name) {
+			return __("a {0} you cannot see ({1})", [__(d.doctype), __(d.matched_on)]);
+		}
+		const route = `/app/${frappe.router.slug(d.doctype)}/${encodeURIComponent(d.name)}`;
+		return `<a href="${route}">${frappe.utils.escape_html(__(d.doctype))} ${frappe.utils.escape_html(
+			d.title || d.name
 		)}</a> (${__(d.matched_on)})`;
 	});
 	frm.dashboard.set_headline_alert(__("Possible duplicate of: {0}", [links.join(", ")]), "orange");

@@ -79,6 +79,11 @@ class Lead(Document):
 			duplicates.flag_duplicates(self)
 		scoring.set_score(self)
 
+	def apply_fieldlevel_read_permissions(self):
+		"""Also hides stored duplicate matches the reader may not read (duplicates.hide_unreadable_matches)."""
+		super().apply_fieldlevel_read_permissions()
+		duplicates.hide_unreadable_matches(self)
+
 
 def on_doctype_update():
 	"""The report indexes (crm_suite/sales/indexes.py), also on a new site."""

@@ -157,6 +157,7 @@ def test_the_lookups_use_their_indexes():
 			"name, customer_name, phone, phone_digits, mobile_digits",
 			"c, c, s, s, concat('49', s)",
 		),
+		("tabContact", "name, first_name, full_name", "c, c, c"),  # each phone's contact, as on a real site
 		(
 			"tabContact Phone",
 			"name, parent, parenttype, parentfield, phone, phone_digits",

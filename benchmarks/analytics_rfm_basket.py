@@ -144,8 +144,19 @@ def generate(frappe) -> None:
 			WHERE parent LIKE '{PREFIX}-SO-%%' GROUP BY parent
 		) t ON t.parent = so.name
 		SET so.total_qty = t.q, so.grand_total = t.a""")
+	# The orders were written around the document model, so their submit hooks never ran: recompute the
+	# per-customer order totals the nightly RFM job reads (what the patch does on an existing site).
+	from crm_suite.analytics.order_summary import rebuild_order_summaries
+
+	rebuild_order_summaries()
 	frappe.db.commit()
-	for table in ("tabSales Order", "tabSales Order Item", "tabCustomer", "tabProduct"):
+	for table in (
+		"tabSales Order",
+		"tabSales Order Item",
+		"tabCustomer",
+		"tabProduct",
+		"tabCustomer Order Summary",
+	):
 		sql(f"ANALYZE TABLE `{table}`")
 	print(
 		f"generated {CUSTOMERS:,} customers, {PRODUCTS:,} products, {ORDERS:,} orders, "
@@ -160,6 +171,7 @@ def cleanup(frappe) -> None:
 	sql(f"DELETE FROM `tabCustomer Segment History` WHERE customer LIKE '{PREFIX}-C-%%'")
 	sql(f"DELETE FROM `tabSales Order Item` WHERE parent LIKE '{PREFIX}-SO-%%'")
 	sql(f"DELETE FROM `tabSales Order` WHERE name LIKE '{PREFIX}-SO-%%'")
+	sql(f"DELETE FROM `tabCustomer Order Summary` WHERE name LIKE '{PREFIX}-C-%%'")
 	sql(f"DELETE FROM `tabCustomer` WHERE name LIKE '{PREFIX}-C-%%'")
 	sql(
 		f"DELETE FROM `tabAssociation Rule` WHERE antecedent LIKE '{PREFIX}-P-%%' OR consequent LIKE '{PREFIX}-P-%%'"

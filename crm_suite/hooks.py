@@ -132,7 +132,15 @@ doc_events = {
 	"Communication": {"after_insert": ["crm_suite.service.email_in.on_communication_insert"]},
 	# Sales: the stored digits of customers' and contacts' phone numbers, for the indexed duplicate and
 	# caller lookups (crm_suite/sales/contact_lookup.py).
-	"Customer": {"validate": ["crm_suite.sales.contact_lookup.set_customer_keys"]},
+	# Analytics: the per-customer order totals the nightly RFM job reads (crm_suite/analytics/order_summary.py).
+	"Customer": {
+		"validate": ["crm_suite.sales.contact_lookup.set_customer_keys"],
+		"after_rename": ["crm_suite.analytics.order_summary.on_customer_rename"],
+	},
+	"Sales Order": {
+		"on_submit": ["crm_suite.analytics.order_summary.on_sales_order_change"],
+		"on_cancel": ["crm_suite.analytics.order_summary.on_sales_order_change"],
+	},
 	"Contact": {"validate": ["crm_suite.sales.contact_lookup.set_contact_keys"]},
 	# Sales: the "Lead Round Robin" assignment rule follows the Sales User role (Service: the
 	# "Ticket Round Robin" follows Support Agent).
@@ -167,6 +175,8 @@ scheduler_events = {
 		"crm_suite.analytics.basket.run_scheduled",
 		"crm_suite.sales.scoring.update_lead_scores",  # Sales: re-learn and re-score open leads
 	],
+	# Analytics: recompute the per-customer order totals from the orders (repairs drift from raw SQL writes).
+	"weekly_long": ["crm_suite.analytics.order_summary.run_weekly_rebuild"],
 }
 
 # Permissions

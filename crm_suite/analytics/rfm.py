@@ -1,11 +1,12 @@
 """RFM segmentation and loyalty metrics, computed set-based in MariaDB for every customer at once.
 
-One grouping query over submitted Sales Orders (the covering index `customer_date_total` serves it) yields
-per customer: recency (days since the last order), frequency (orders in the window), monetary (net total in
-the window, returns subtract), plus lifetime first/last order, order count and net revenue. Window functions
-score R, F and M 1–5 by quintile; the R/F map below names the segment. The results land in a temporary
-table, from which one INSERT ... SELECT appends segment changes to Customer Segment History and one
-UPDATE ... JOIN writes everything back to Customer. No order is loaded into Python.
+Lifetime first/last order, order count and net revenue per customer come from Customer Order Summary
+(crm_suite/analytics/order_summary.py, kept in step on submit and cancel); frequency (orders in the window)
+and monetary (net total in the window, returns subtract) from one grouping of the window's orders over the
+covering index `customer_date_total`; recency is the days since the last order. Window functions score R, F
+and M 1–5 by quintile over the customers with an order in the window; the R/F map below names the segment.
+The results land in a temporary table, from which one INSERT ... SELECT appends segment changes to Customer
+Segment History and one UPDATE ... JOIN writes everything back to Customer. No order is loaded into Python.
 
 Scoring rules (documented in docs/analytics.md):
 - Population: customers with at least one submitted, non-return order dated in (as_of - window, as_of].
@@ -174,6 +175,8 @@ def get_rfm_settings() -> RfmSettings:
 
 
 TEMP_TABLE = "crm_rfm_scores"
+WINDOW_TABLE = "crm_rfm_window"
+LIFETIME_TABLE = "crm_rfm_lifetime"
 
 
 # The session's cap on in-memory temporary tables while a job runs. MariaDB's default (16 MiB) sends the
@@ -227,44 +230,95 @@ def compute_rfm(
 		return _compute_rfm(values, scope_orders, scope_customers)
 
 
+def _lifetime_source(values: dict, scope_orders: str) -> str:
+	"""The per-customer lifetime totals as of `as_of`: Customer Order Summary itself when no submitted order
+	is dated after `as_of` (the nightly case; one index scan tells), else a temporary table with the
+	summary's rows for everyone else and those customers' totals regrouped from their orders up to `as_of`."""
+	late = frappe.db.sql(
+		f"""SELECT 1 FROM `tabSales Order` so
+		WHERE so.transaction_date > %(as_of)s AND so.docstatus = 1 {scope_orders} LIMIT 1""",
+		values,
+	)
+	if not late:
+		return "`tabCustomer Order Summary`"
+	temp_table_sql(
+		f"""CREATE TEMPORARY TABLE {LIFETIME_TABLE} (PRIMARY KEY (name))
+		SELECT cs.name, cs.first_order_date, cs.last_order_date, cs.order_count, cs.lifetime_value
+		FROM `tabCustomer Order Summary` cs
+		WHERE cs.name NOT IN (SELECT so.customer FROM `tabSales Order` so
+			WHERE so.transaction_date > %(as_of)s AND so.docstatus = 1)
+		UNION ALL
+		SELECT so.customer,
+			MIN(IF(so.is_return = 0, so.transaction_date, NULL)),
+			MAX(IF(so.is_return = 0, so.transaction_date, NULL)),
+			SUM(so.is_return = 0), SUM(so.grand_total)
+		FROM `tabSales Order` so
+		WHERE so.docstatus = 1 AND so.transaction_date <= %(as_of)s {scope_orders}
+			AND so.customer IN (SELECT f.customer FROM `tabSales Order` f
+				WHERE f.transaction_date > %(as_of)s AND f.docstatus = 1)
+		GROUP BY so.customer""",
+		values,
+	)
+	return LIFETIME_TABLE
+
+
 def _compute_rfm(values: dict, scope_orders: str, scope_customers: str) -> dict:
-	temp_table_sql(f"DROP TEMPORARY TABLE IF EXISTS {TEMP_TABLE}")
+	for table in (TEMP_TABLE, WINDOW_TABLE, LIFETIME_TABLE):
+		temp_table_sql(f"DROP TEMPORARY TABLE IF EXISTS {table}")
+	# The window's orders, grouped per customer while reading the covering index in customer order (a
+	# streaming GROUP BY, no temporary table): 0.13 s on the benchmark, against 0.6 s for a range scan of a
+	# date-led index followed by a grouping in a temporary table.
+	temp_table_sql(
+		f"""CREATE TEMPORARY TABLE {WINDOW_TABLE} (PRIMARY KEY (customer))
+		SELECT so.customer, SUM(so.is_return = 0) AS frequency, SUM(so.grand_total) AS monetary
+		FROM `tabSales Order` so FORCE INDEX (customer_date_total)
+		WHERE so.transaction_date > %(window_start)s AND so.transaction_date <= %(as_of)s
+			AND so.docstatus = 1 {scope_orders}
+		GROUP BY so.customer""",
+		values,
+	)
+	lifetime = _lifetime_source(values, scope_orders)
+	scope_lifetime = scope_orders.replace("so.customer", "l.name")
+	# The scored population (an order in the window) with its three ranks: the window sorts only these rows.
 	temp_table_sql(
 		f"""CREATE TEMPORARY TABLE {TEMP_TABLE} (
 			segment VARCHAR(140) COLLATE utf8mb4_unicode_ci, tier VARCHAR(20) COLLATE utf8mb4_unicode_ci,
 			PRIMARY KEY (customer))
-		SELECT s.*,
-			IF(s.in_window, {segment_sql("s.r_score", "s.f_score")}, IF(s.order_count > 0, 'Lost', ''))
-				AS segment,
+		SELECT s.*, {segment_sql("s.r_score", "s.f_score")} AS segment,
 			{loyalty_sql("s.r_score", "s.f_score", "s.m_score")} AS tier
 		FROM (
 			SELECT t.customer, t.first_order_date, t.last_order_date, t.order_count, t.lifetime_value,
-				t.recency_days, t.frequency, t.monetary, t.in_window,
-				IF(t.in_window, {ntile_sql("t.r_rank", "t.n")}, 0) AS r_score,
-				IF(t.in_window, {ntile_sql("t.f_rank", "t.n")}, 0) AS f_score,
-				IF(t.in_window, IF(t.monetary <= 0, 1, {ntile_sql("t.m_rank", "t.n")}), 0) AS m_score
+				t.recency_days, t.frequency, t.monetary, 1 AS in_window,
+				{ntile_sql("t.r_rank", "t.n")} AS r_score,
+				{ntile_sql("t.f_rank", "t.n")} AS f_score,
+				IF(t.monetary <= 0, 1, {ntile_sql("t.m_rank", "t.n")}) AS m_score
 			FROM (
 				SELECT g.*,
-					COUNT(*) OVER (PARTITION BY g.in_window) AS n,
-					RANK() OVER (PARTITION BY g.in_window ORDER BY g.recency_days DESC) AS r_rank,
-					RANK() OVER (PARTITION BY g.in_window ORDER BY g.frequency) AS f_rank,
-					RANK() OVER (PARTITION BY g.in_window ORDER BY g.monetary) AS m_rank
+					COUNT(*) OVER () AS n,
+					RANK() OVER (ORDER BY g.recency_days DESC) AS r_rank,
+					RANK() OVER (ORDER BY g.frequency) AS f_rank,
+					RANK() OVER (ORDER BY g.monetary) AS m_rank
 				FROM (
-					SELECT so.customer,
-						MIN(IF(so.is_return = 0, so.transaction_date, NULL)) AS first_order_date,
-						MAX(IF(so.is_return = 0, so.transaction_date, NULL)) AS last_order_date,
-						SUM(so.is_return = 0) AS order_count,
-						SUM(so.grand_total) AS lifetime_value,
-						DATEDIFF(%(as_of)s, MAX(IF(so.is_return = 0, so.transaction_date, NULL))) AS recency_days,
-						SUM(so.is_return = 0 AND so.transaction_date > %(window_start)s) AS frequency,
-						SUM(IF(so.transaction_date > %(window_start)s, so.grand_total, 0)) AS monetary,
-						SUM(so.is_return = 0 AND so.transaction_date > %(window_start)s) > 0 AS in_window
-					FROM `tabSales Order` so
-					WHERE so.docstatus = 1 AND so.transaction_date <= %(as_of)s {scope_orders}
-					GROUP BY so.customer
+					SELECT l.name AS customer, l.first_order_date, l.last_order_date, l.order_count,
+						l.lifetime_value, DATEDIFF(%(as_of)s, l.last_order_date) AS recency_days,
+						w.frequency, w.monetary
+					FROM {WINDOW_TABLE} w JOIN {lifetime} l ON l.name = w.customer
+					WHERE w.frequency > 0 {scope_lifetime}
 				) g
 			) t
 		) s""",
+		values,
+	)
+	# Everyone else with a submitted order up to as_of: Lost (or nothing, with returns only), scores 0.
+	frappe.db.sql(
+		f"""INSERT INTO {TEMP_TABLE}
+			(customer, first_order_date, last_order_date, order_count, lifetime_value, recency_days,
+			frequency, monetary, in_window, r_score, f_score, m_score, segment, tier)
+		SELECT l.name, l.first_order_date, l.last_order_date, l.order_count, l.lifetime_value,
+			DATEDIFF(%(as_of)s, l.last_order_date), IFNULL(w.frequency, 0), IFNULL(w.monetary, 0), 0, 0, 0, 0,
+			IF(l.order_count > 0, 'Lost', ''), ''
+		FROM {lifetime} l LEFT JOIN {WINDOW_TABLE} w ON w.customer = l.name
+		WHERE IFNULL(w.frequency, 0) = 0 {scope_lifetime}""",
 		values,
 	)
 	try:
@@ -310,7 +364,8 @@ def _compute_rfm(values: dict, scope_orders: str, scope_customers: str) -> dict:
 		)
 		scored = frappe.db.sql(f"SELECT COUNT(*) FROM {TEMP_TABLE} WHERE in_window")[0][0]
 	finally:
-		temp_table_sql(f"DROP TEMPORARY TABLE IF EXISTS {TEMP_TABLE}")
+		for table in (TEMP_TABLE, WINDOW_TABLE, LIFETIME_TABLE):
+			temp_table_sql(f"DROP TEMPORARY TABLE IF EXISTS {table}")
 	return {"scored": scored, "segment_changes": changes}
 
 

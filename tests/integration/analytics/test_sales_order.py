@@ -142,6 +142,18 @@ def test_data_import_of_order_history():
 			("2025-03-01", 25.0, 1, 3),
 			("2025-04-01", 15.0, 1, 3),
 		]
+		# The import submits through the document methods, so the customer's order totals followed.
+		summary = frappe.db.get_value(
+			"Customer Order Summary",
+			customer,
+			["first_order_date", "last_order_date", "order_count", "lifetime_value"],
+		)
+		assert (str(summary[0]), str(summary[1]), summary[2], summary[3]) == (
+			"2025-03-01",
+			"2025-04-01",
+			2,
+			40,
+		)
 	finally:
 		frappe.db.rollback()
 		# Everything the import committed goes, with the trail Frappe keeps of it (versions written on
@@ -151,6 +163,7 @@ def test_data_import_of_order_history():
 			frappe.db.delete("Sales Order Item", {"parent": ("in", orders)})
 			frappe.db.delete("Sales Order", {"name": ("in", orders)})
 			frappe.db.delete("Version", {"ref_doctype": "Sales Order", "docname": ("in", orders)})
+		frappe.db.delete("Customer Order Summary", {"name": customer})
 		frappe.db.delete("Data Import Log", {"data_import": data_import.name})
 		made = [
 			("Data Import", data_import.name),

@@ -31,12 +31,20 @@ def on_communication_insert(doc, method=None) -> None:
 
 
 def sender_user(doc) -> str:
+	"""The User with the sender's address, else the user sending it (a reply from the desk goes out from
+	the support account's address)."""
 	email = normalise_email(doc.sender)
 	return (email and frappe.db.get_value("User", {"email": email}, "name")) or frappe.session.user
 
 
 def is_agent(user: str) -> bool:
-	return bool(AGENT_ROLES & set(frappe.get_roles(user)))
+	"""Whether the user was given an agent role. Read from the user's own roles: Administrator, who
+	implicitly holds every role, is the account scheduled jobs and system mail run as, and what the
+	system sends on a ticket is no first response."""
+	return bool(
+		user
+		and frappe.db.exists("Has Role", {"parenttype": "User", "parent": user, "role": ("in", AGENT_ROLES)})
+	)
 
 
 def on_customer_message(doc) -> None:
@@ -53,7 +61,10 @@ def on_customer_message(doc) -> None:
 				"doctype": "Ticket",
 				"subject": (doc.subject or ticket.subject)[:140],
 				"raised_by": doc.sender,
-				"customer": ticket.customer if normalise_email(doc.sender) == ticket.raised_by else None,
+				"customer": ticket.customer
+				if normalise_email(doc.sender)
+				and normalise_email(doc.sender) == normalise_email(ticket.raised_by)
+				else None,
 				"priority": ticket.priority,
 				"ticket_type": ticket.ticket_type,
 				"description": doc.content,

@@ -6,7 +6,7 @@ import pytest
 from frappe.core.doctype.communication.email import make as make_communication
 from frappe.email.receive import InboundMail
 
-from tests.integration.factories import unique
+from tests.integration.factories import make_customer, unique
 from tests.integration.service.helpers import make_agent, make_sla
 
 
@@ -127,3 +127,52 @@ def test_mail_on_a_closed_ticket_from_a_stranger_starts_a_follow_up(account):
 	assert (follow_up.raised_by, follow_up.status, follow_up.customer) == (stranger, "Open", None)
 	ticket.reload()
 	assert ticket.status == "Closed"
+
+
+def test_mail_the_system_sends_on_a_ticket_is_no_first_response(account):
+	"""Administrator, who implicitly holds every role, is what scheduled jobs and system mail run as: a
+	message sent on the ticket from the support address in that session does not stop the clock; the
+	same reply by an agent does."""
+	make_sla(default=True)
+	sender = f"{unique('cust-')}@example.com"
+	ticket_name = receive(
+		account, sender, "Lost parcel", "Where is it?", f"{unique()}@mail.example.com"
+	).reference_name
+	frappe.set_user("Administrator")
+
+	def send(text: str):
+		make_communication(
+			doctype="Ticket",
+			name=ticket_name,
+			content=text,
+			subject="Re: Lost parcel",
+			sender=account.email_id,
+			recipients=sender,
+			send_email=False,
+			communication_medium="Email",
+		)
+
+	send("We received your request.")
+	assert not frappe.db.get_value("Ticket", ticket_name, "first_responded_on")
+	frappe.set_user(make_agent().name)
+	send("The parcel is in Hamburg.")
+	assert frappe.db.get_value("Ticket", ticket_name, "first_responded_on")
+
+
+def test_the_customer_writing_on_their_closed_ticket_keeps_the_customer_whatever_the_case(account):
+	make_sla(default=True)
+	sender = f"{unique('cust-')}@example.com"
+	first_id = f"{unique()}@mail.example.com"
+	ticket = frappe.get_doc("Ticket", receive(account, sender, "Old issue", "x", first_id).reference_name)
+	customer = make_customer()
+	ticket.customer = customer.name
+	ticket.status = "Resolved"
+	ticket.save()
+	ticket.status = "Closed"
+	ticket.save()
+	frappe.db.set_value("Ticket", ticket.name, "raised_by", sender.upper())  # as an older import stored it
+
+	comm = receive(account, sender, "Re: Old issue", "again", f"{unique()}@mail.example.com", first_id)
+	comm.reload()
+	assert comm.reference_name != ticket.name
+	assert frappe.db.get_value("Ticket", comm.reference_name, "customer") == customer.name

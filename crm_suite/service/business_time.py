@@ -157,7 +157,12 @@ def _compute_windows(day: date, cal: ServiceCalendar) -> list[tuple[datetime, da
 			if end == time(0)
 			else datetime.combine(day, end)
 		)
-		out.append((_to_utc(local_start, cal.tz), _to_utc(local_end, cal.tz)))
+		utc_start, utc_end = _to_utc(local_start, cal.tz), _to_utc(local_end, cal.tz)
+		# A bound inside a daylight-saving gap (a local time that does not exist) can make a window overlap
+		# the one before it, or end before it starts: the windows are kept in order and never overlap.
+		if out:
+			utc_start = max(utc_start, out[-1][1])
+		out.append((utc_start, max(utc_start, utc_end)))
 	return out
 
 

@@ -151,6 +151,19 @@ def apply_sla(ticket, now: datetime | None = None) -> None:
 			title=_("Missing Priority"),
 		)
 
+	try:
+		_apply_calendar(ticket, before, cal, targets, now)
+	except NoServiceHoursError:
+		frappe.throw(
+			_("Service Level Agreement {0} has no service hours within ten years").format(
+				frappe.bold(ticket.service_level_agreement)
+			),
+			title=_("No Service Hours"),
+		)
+
+
+def _apply_calendar(ticket, before, cal: ServiceCalendar, targets: Targets, now: datetime) -> None:
+	"""Pause tracking, deadlines and agreement status of a ticket under an agreement's calendar."""
 	track_pause(ticket, cal, now)
 
 	changed = before is None or any(before.get(f) != ticket.get(f) for f in SLA_FIELDS)
@@ -185,11 +198,12 @@ def track_pause(ticket, cal: ServiceCalendar, now: datetime) -> None:
 	if ticket.status in PAUSED_STATUSES:
 		if not ticket.paused_since:
 			ticket.paused_since = now
-	elif ticket.paused_since:
-		if ticket.status != "Closed":
-			ticket.paused_minutes = flt(ticket.paused_minutes) + business_minutes_between(
-				get_datetime(ticket.paused_since), now, cal
-			)
+	elif ticket.paused_since and ticket.status != "Closed":
+		# Closing a Resolved ticket keeps the clock stopped: a manager reopening it later adds the whole
+		# Resolved-and-Closed time, as a reopen straight from Resolved does.
+		ticket.paused_minutes = flt(ticket.paused_minutes) + business_minutes_between(
+			get_datetime(ticket.paused_since), now, cal
+		)
 		ticket.paused_since = None
 
 
@@ -391,7 +405,18 @@ def validate_agreement(sla) -> None:
 
 	by_day: dict[int, list] = {}
 	for row in sla.service_hours:
-		start, end = _as_time(row.start_time), _as_time(row.end_time)
+		if row.weekday not in WEEKDAYS or not row.start_time or not row.end_time:
+			frappe.throw(
+				_("Row {0}: service hours need a weekday, a start time and an end time").format(row.idx),
+				title=_("Invalid Service Hours"),
+			)
+		try:
+			start, end = _as_time(row.start_time), _as_time(row.end_time)
+		except Exception:
+			frappe.throw(
+				_("Row {0}: {1} – {2} is not a time of day").format(row.idx, row.start_time, row.end_time),
+				title=_("Invalid Service Hours"),
+			)
 		end_minutes = 24 * 60 if end == time(0) else end.hour * 60 + end.minute
 		if end_minutes <= start.hour * 60 + start.minute:
 			frappe.throw(

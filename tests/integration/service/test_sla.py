@@ -120,6 +120,37 @@ def test_waiting_on_the_customer_over_a_weekend_moves_the_deadline(sla):
 	assert ticket.agreement_status == "Resolution Due"
 
 
+def test_a_closed_ticket_reopened_adds_its_resolved_and_closed_time_to_the_pause(sla):
+	ticket = ticket_at(dt(2027, 1, 8, 10, 0))  # Friday 10:00; resolution by Tuesday 10:00
+	with clock(dt(2027, 1, 8, 11, 0)):
+		ticket.first_responded_on = dt(2027, 1, 8, 11, 0)
+		ticket.status = "In Progress"
+		ticket.save()
+	with clock(dt(2027, 1, 8, 15, 0)):
+		ticket.status = "Resolved"
+		ticket.save()
+	with clock(dt(2027, 1, 11, 10, 0)):
+		ticket.status = "Closed"
+		ticket.save()
+	assert ticket.paused_since == dt(2027, 1, 8, 15, 0)  # the clock stays stopped
+	with clock(dt(2027, 1, 11, 11, 0)):  # a manager reopens: Fri 15–17 + Mon 9–11 = 240 business minutes
+		ticket.status = "Open"
+		ticket.save()
+	assert (ticket.paused_minutes, ticket.paused_since) == (240, None)
+	assert ticket.resolution_by == dt(2027, 1, 12, 14, 0)
+	assert ticket.agreement_status == "Resolution Due"
+
+
+def test_service_hours_rows_with_an_unknown_day_or_time_are_refused_with_a_message():
+	"""Our validation runs before Frappe's own option checks: these gave a 500 (ValueError, ParserError)."""
+	before = count("Service Level Agreement")
+	with pytest.raises(frappe.ValidationError, match="weekday, a start time and an end time"):
+		make_sla(hours=[{"weekday": "Funday", "start_time": "09:00:00", "end_time": "17:00:00"}])
+	with pytest.raises(frappe.ValidationError, match="not a time of day"):
+		make_sla(hours=[{"weekday": "Monday", "start_time": "nine", "end_time": "17:00:00"}])
+	assert count("Service Level Agreement") == before
+
+
 def test_service_hours_in_another_time_zone():
 	# the site stores America/New_York; the desk works 09–17 in Berlin
 	make_sla(default=True, time_zone="Europe/Berlin", priorities={"Medium": (1, 8)})

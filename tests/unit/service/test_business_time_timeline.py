@@ -16,6 +16,7 @@ from crm_suite.service.business_time import (
 	Steps,
 	add_business_minutes,
 	add_business_minutes_many,
+	business_minutes_between,
 )
 
 ZONES = (None, "Europe/Berlin", "America/New_York", "Asia/Kolkata")
@@ -108,3 +109,17 @@ def test_no_service_within_the_limit_is_refused():
 	)
 	with pytest.raises(NoServiceHoursError):
 		add_business_minutes(datetime(2026, 11, 23, 8, 0), 60, cal)
+
+
+def test_service_hours_bounded_inside_a_daylight_saving_gap():
+	"""New York skips 02:00–03:00 on 8 March 2026. 01:00–02:30 and 03:00–04:00 serve 01:00–02:00 and
+	03:00–04:00 (EST then EDT): 120 real minutes, not 150; a window 02:30–03:00 lies wholly in the gap."""
+	split = ServiceCalendar.build({6: [(time(1), time(2, 30)), (time(3), time(4))]}, tz="America/New_York")
+	assert business_minutes_between(datetime(2026, 3, 8), datetime(2026, 3, 8, 5), split) == 120
+	assert add_business_minutes(datetime(2026, 3, 8, 0, 0), 90, split) == datetime(2026, 3, 8, 3, 30)
+	assert add_business_minutes(datetime(2026, 3, 8, 0, 0), 120, split) == datetime(2026, 3, 8, 4, 0)
+	in_gap = ServiceCalendar.build(
+		{6: [(time(2, 30), time(3))], 0: [(time(2), time(3))]}, tz="America/New_York"
+	)
+	assert business_minutes_between(datetime(2026, 3, 8), datetime(2026, 3, 9), in_gap) == 0
+	assert add_business_minutes(datetime(2026, 3, 7, 23, 0), 10, in_gap) == datetime(2026, 3, 9, 2, 10)

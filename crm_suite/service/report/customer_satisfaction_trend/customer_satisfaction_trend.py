@@ -10,18 +10,21 @@ from frappe.utils import flt
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	conditions, values = ["t.feedback_rating between 1 and 5", "t.feedback_on is not null"], {}
+	# A rating counts in the month it was given; a rating set without that date (by an import or an
+	# agent) counts in the month the ticket was resolved, else opened (feedback.is_rated: rated = has a rating).
+	rated_on = "coalesce(t.feedback_on, t.resolution_date, t.opening_date)"
+	conditions, values = ["t.feedback_rating between 1 and 5", f"{rated_on} is not null"], {}
 	if filters.get("from_date"):
-		conditions.append("t.feedback_on >= %(from_date)s")
+		conditions.append(f"{rated_on} >= %(from_date)s")
 		values["from_date"] = filters.from_date
 	if filters.get("to_date"):
-		conditions.append("t.feedback_on < date_add(%(to_date)s, interval 1 day)")
+		conditions.append(f"{rated_on} < date_add(%(to_date)s, interval 1 day)")
 		values["to_date"] = filters.to_date
 	if filters.get("customer"):
 		conditions.append("t.customer = %(customer)s")
 		values["customer"] = filters.customer
 	rows = frappe.db.sql(
-		f"""select date_format(t.feedback_on, '%%Y-%%m') as month, count(*) as ratings,
+		f"""select date_format({rated_on}, '%%Y-%%m') as month, count(*) as ratings,
 			avg(t.feedback_rating) as average, sum(t.feedback_rating >= 4) as satisfied
 		from `tabTicket` t
 		where {" and ".join(conditions)}

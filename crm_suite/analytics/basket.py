@@ -291,6 +291,8 @@ def stored_rules(
 	min_support, min_confidence=0, min_lift: float = 0, product: str | None = None, limit: int = 200
 ) -> list[dict]:
 	"""The stored rules passing the filters, strongest lift first (the Frequently Bought Together report)."""
+	if cint(limit) < 1:
+		frappe.throw(_("Rows must be at least 1."), title=_("Invalid Rows"))
 	values = {
 		"min_support": validate_min_support(min_support),
 		"min_confidence": validate_min_confidence(min_confidence),

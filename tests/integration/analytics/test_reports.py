@@ -125,6 +125,8 @@ def test_frequently_bought_together_filters_and_bad_support():
 			run_report("Frequently Bought Together", {"min_support": bad})
 	with pytest.raises(frappe.ValidationError, match="Minimum confidence"):
 		run_report("Frequently Bought Together", {"min_support": 0.1, "min_confidence": 2})
+	with pytest.raises(frappe.ValidationError, match="Rows"):  # was an SQL error (LIMIT -5): a 500
+		run_report("Frequently Bought Together", {"min_support": 0.1, "limit": -5})
 
 
 def test_frequently_bought_together_permissions():

@@ -11,8 +11,18 @@ from crm_suite.analytics.rfm import SEGMENTS
 DRILL_DOWN_LIMIT = 5000
 
 
+def _readable_customers_sql() -> str:
+	"""The Customers the user may read, as a subquery built by Frappe's own list query (role permissions,
+	User Permissions, permission_query_conditions), so the report shows no one the Customer list hides."""
+	query = frappe.get_list(
+		"Customer", fields=["`tabCustomer`.`name`"], order_by="", limit_page_length=0, run=0
+	)
+	return query.replace("%", "%%")  # literal: the report query is formatted with parameters
+
+
 def _conditions(filters) -> tuple[str, dict]:
 	conditions, values = ["c.rfm_segment IS NOT NULL", "c.rfm_segment != ''"], {}
+	conditions.append(f"c.name IN ({_readable_customers_sql()})")
 	for field in ("customer_group", "territory", "loyalty_tier"):
 		if filters.get(field):
 			conditions.append(f"c.{field} = %({field})s")

@@ -106,6 +106,29 @@ def test_rfm_segmentation_permissions():
 	assert "result" in run_report("RFM Segmentation", {})
 
 
+def test_rfm_segmentation_shows_only_the_customers_the_user_may_read():
+	group = frappe.get_doc({"doctype": "Customer Group", "customer_group_name": unique("RFM ")}).insert().name
+	mine, other = (make_customer(customer_group=group).name for _ in range(2))
+	(p,) = products(1)
+	for name in (mine, other):
+		make_sales_order(name, "2026-06-28", [(p, 1, 10)])
+	rfm.compute_rfm("2026-06-30", rfm.RfmSettings(window_days=365), customers=[mine, other])
+	seller = make_user("Sales User").name
+	frappe.get_doc(
+		{"doctype": "User Permission", "user": seller, "allow": "Customer", "for_value": mine}
+	).insert(ignore_permissions=True)
+	frappe.set_user(seller)
+	summary = run_report("RFM Segmentation", {"customer_group": group})["result"]
+	assert sum(r["customers"] for r in summary) == 1 and sum(r["revenue"] for r in summary) == 10
+	segment = summary[0]["segment"]
+	drill = run_report("RFM Segmentation", {"customer_group": group, "segment": segment})["result"]
+	assert [r["customer"] for r in drill] == [mine]
+	frappe.set_user("Administrator")
+	assert (
+		sum(r["customers"] for r in run_report("RFM Segmentation", {"customer_group": group})["result"]) == 2
+	)
+
+
 def test_frequently_bought_together_filters_and_bad_support():
 	names = customers(2)
 	a, b, c = products(3)

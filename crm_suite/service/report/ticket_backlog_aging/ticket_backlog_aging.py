@@ -3,16 +3,16 @@
 """Ticket Backlog Aging: open tickets (not Resolved or Closed) by age since opening and priority."""
 
 import frappe
-from frappe import _
+from frappe import _, _lt
 from frappe.utils import now_datetime
 
 BUCKETS = [
-	(0, 1, "< 1 day"),
-	(1, 3, "1–3 days"),
-	(3, 7, "3–7 days"),
-	(7, 14, "1–2 weeks"),
-	(14, 30, "2–4 weeks"),
-	(30, None, "> 30 days"),
+	(0, 1, _lt("< 1 day")),
+	(1, 3, _lt("1–3 days")),
+	(3, 7, _lt("3–7 days")),
+	(7, 14, _lt("1–2 weeks")),
+	(14, 30, _lt("2–4 weeks")),
+	(30, None, _lt("> 30 days")),
 ]
 PRIORITIES = ["Urgent", "High", "Medium", "Low"]
 
@@ -51,7 +51,7 @@ def execute(filters=None):
 		grid[int(r.bucket)][r.priority] = r.n
 	data = []
 	for i, (_low, _high, label) in enumerate(BUCKETS):
-		row = {"age": _(label), **{frappe.scrub(p): grid[i][p] for p in PRIORITIES}}
+		row = {"age": str(label), **{frappe.scrub(p): grid[i][p] for p in PRIORITIES}}
 		row["total"] = sum(grid[i].values())
 		data.append(row)
 	columns = [{"fieldname": "age", "label": _("Age"), "fieldtype": "Data", "width": 140}]

@@ -5,11 +5,16 @@ and net lifetime total (returns subtract). The nightly RFM job reads these ~100k
 every order (crm_suite/analytics/rfm.py); the window's frequency and monetary still come from the orders
 (one read of the covering index `customer_date_total`, grouped in index order).
 
-Kept right by recomputing a customer's row from that customer's submitted orders (one INSERT ... SELECT
-over the covering index `customer_date_total`) in the same transaction as the change:
-- Sales Order on_submit / on_cancel (doc_events in hooks.py): submit, cancel, returns, amendments (the
-  amended order is a new submit, its original a cancel) and Data Import (which submits through the same
-  document methods) all pass here;
+Kept right in the same transaction as the change:
+- Sales Order on_submit: one upsert of the customer's summary row only (`INSERT ... VALUES ... ON DUPLICATE
+  KEY UPDATE` adding the order's count, total and dates); it reads no Sales Order row, so concurrent submits
+  for one customer (each holding its own order's row lock) cannot deadlock, and a first order takes no gap
+  lock beyond the insert's;
+- Sales Order on_cancel: an UPDATE of the summary row subtracting the order's count and total; only when
+  the cancelled order is a non-return dated on the stored first or last date, or leaves no non-return
+  order, is the row recomputed from the customer's submitted orders (that read locks their rows; rare).
+  Submit, cancel, returns, amendments (the amended order is a new submit, its original a cancel) and Data
+  Import (which submits through the same document methods) all pass here;
 - Customer after_rename (a rename or a merge moves orders to another name).
 Orders written around the document model (raw SQL, like the benchmark's generator) need
 `rebuild_order_summaries()`, which recomputes every row from the orders; the patch
@@ -19,7 +24,7 @@ Orders written around the document model (raw SQL, like the benchmark's generato
 from __future__ import annotations
 
 import frappe
-from frappe.utils import now_datetime
+from frappe.utils import flt, getdate, now_datetime
 
 TABLE = "`tabCustomer Order Summary`"
 
@@ -63,9 +68,68 @@ def run_weekly_rebuild() -> None:
 	frappe.db.commit()
 
 
+_UPSERT_SQL = f"""INSERT INTO {TABLE}
+		(name, creation, modified, owner, modified_by, docstatus, idx,
+		customer, first_order_date, last_order_date, order_count, lifetime_value)
+	VALUES (%(customer)s, %(now)s, %(now)s, %(user)s, %(user)s, 0, 0,
+		%(customer)s, %(date)s, %(date)s, %(count)s, %(total)s)
+	ON DUPLICATE KEY UPDATE
+		first_order_date = IF(%(date)s IS NULL, first_order_date,
+			LEAST(COALESCE(first_order_date, %(date)s), %(date)s)),
+		last_order_date = IF(%(date)s IS NULL, last_order_date,
+			GREATEST(COALESCE(last_order_date, %(date)s), %(date)s)),
+		order_count = order_count + %(count)s,
+		lifetime_value = lifetime_value + %(total)s,
+		modified = %(now)s, modified_by = %(user)s"""
+
+
+def _order_delta(doc) -> dict:
+	is_return = bool(doc.is_return)
+	return {
+		"customer": doc.customer,
+		"date": None if is_return else doc.transaction_date,
+		"count": 0 if is_return else 1,
+		"total": flt(doc.grand_total),
+		"now": now_datetime(),
+		"user": frappe.session.user,
+	}
+
+
+def on_sales_order_submit(doc, method=None) -> None:
+	"""Sales Order on_submit: add the order to its customer's row (one upsert, no Sales Order read)."""
+	if doc.customer:
+		frappe.db.sql(_UPSERT_SQL, _order_delta(doc))
+
+
+def on_sales_order_cancel(doc, method=None) -> None:
+	"""Sales Order on_cancel: subtract the order from its customer's row; recompute the row only when the
+	order may have been its first or last date (or the row is gone or left without any order)."""
+	if not doc.customer:
+		return
+	values = _order_delta(doc)
+	row = frappe.db.sql(
+		f"SELECT first_order_date, last_order_date, order_count FROM {TABLE} WHERE name = %(customer)s"
+		" FOR UPDATE",
+		values,
+	)
+	date = getdate(values["date"]) if values["date"] else None
+	if not row or (date and date in (row[0][0], row[0][1])) or row[0][2] - values["count"] <= 0:
+		refresh_order_summaries([doc.customer])
+		return
+	frappe.db.sql(
+		f"""UPDATE {TABLE} SET order_count = order_count - %(count)s,
+			lifetime_value = lifetime_value - %(total)s, modified = %(now)s, modified_by = %(user)s
+		WHERE name = %(customer)s""",
+		values,
+	)
+
+
 def on_sales_order_change(doc, method=None) -> None:
-	"""Sales Order on_submit / on_cancel."""
-	refresh_order_summaries([doc.customer])
+	"""Sales Order on_submit / on_cancel (kept for callers by name): dispatch on the document's state."""
+	if doc.docstatus == 2:
+		on_sales_order_cancel(doc, method)
+	else:
+		on_sales_order_submit(doc, method)
 
 
 def on_customer_rename(doc, method=None, old=None, new=None, merge=False) -> None:

@@ -293,10 +293,19 @@ def _recomputed(row: tuple, now: datetime, steps: Steps | None, rules: dict) -> 
 	"""(name, response_by, resolution_by, agreement_status) of one ticket row as read by
 	recompute_open_tickets (datetimes as text), or None to leave it (no times for its priority, no
 	service hours, or nothing changed)."""
-	name, status, priority, agreement, opening, paused, responded, resolved, response_by, resolution_by = row[
-		:10
-	]
-	previous = row[10]
+	(
+		name,
+		status,
+		priority,
+		agreement,
+		opening,
+		paused,
+		responded,
+		resolved,
+		response_by,
+		resolution_by,
+		previous,
+	) = row
 	key = (agreement, priority)
 	if key not in rules:
 		rules[key] = (get_targets(agreement, priority), get_calendar(agreement))

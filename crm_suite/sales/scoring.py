@@ -153,8 +153,10 @@ def settings() -> tuple[float, int]:
 	return (flt(weight) if weight is not None else 60.0, cint(minimum) if minimum is not None else 20)
 
 
+@frappe.read_only()
 def learn_model(min_history: int) -> Model | None:
-	"""Counts per feature value over closed leads: one GROUP BY per feature."""
+	"""Counts per feature value over closed leads: one GROUP BY per feature. Read-only, so with
+	`read_from_replica` the nightly job learns on the replica (a model of last night's history)."""
 	history = "status in ('Converted', 'Unqualified') and merged_into is null"
 	won, lost = frappe.db.sql(
 		f"""select ifnull(sum(status = 'Converted'), 0), ifnull(sum(status = 'Unqualified'), 0)
@@ -238,46 +240,110 @@ def set_score(lead) -> None:
 
 
 def update_lead_scores() -> int:
-	"""Nightly: re-learn the model and re-score every open lead, in chunks that each commit."""
-	return score_open_leads(after_chunk=frappe.db.commit)
+	"""Nightly (daily_long): re-learn and store the model, then queue the scoring of the open leads as one
+	long-queue job per chunk of CHUNK leads (`score_lead_range`), so every worker on the long queue takes a
+	share. Each chunk job scores with the stored model and commits its chunk; a chunk whose worker died is
+	scored again by the next run (the result depends only on what is stored). Returns the number of jobs."""
+	learn_and_store_model()
+	frappe.db.commit()
+	bounds = chunk_bounds(chunk_size())
+	for first, until in bounds:
+		frappe.enqueue(
+			"crm_suite.sales.scoring.score_lead_range",
+			queue="long",
+			job_id=f"crm_suite-lead-scores::{frappe.local.site}::{first}",
+			deduplicate=True,
+			first=first,
+			until=until,
+		)
+	return len(bounds)
+
+
+def chunk_size() -> int:
+	"""Leads per nightly chunk job: CHUNK, or the site config's `lead_score_chunk_size` (smaller chunks
+	spread more evenly over the workers; each job costs a fork and a connection)."""
+	return cint(frappe.conf.get("lead_score_chunk_size")) or CHUNK
+
+
+def chunk_bounds(chunk: int = CHUNK) -> list[tuple[str, str | None]]:
+	"""(first name, next chunk's first name or None) for chunks of `chunk` open leads in name order.
+
+	Raw SQL: a window function numbers the open leads in one index scan and keeps every chunk-th name."""
+	firsts = frappe.db.sql_list(
+		"""select name from (
+			select name, row_number() over (order by name) as n from `tabLead` where status in %(open)s
+		) t where mod(n - 1, %(chunk)s) = 0 order by name""",
+		{"open": OPEN_STATES, "chunk": chunk},
+	)
+	return list(zip(firsts, [*firsts[1:], None], strict=True))
+
+
+def score_lead_range(first: str, until: str | None = None) -> int:
+	"""One chunk job of the nightly scoring: the open leads named from `first` up to (not including)
+	`until`, scored with the stored model, written and committed. Safe to run again."""
+	weight, _minimum = settings()
+	done = score_leads(open_leads(first, until), cached_model(), weight)
+	frappe.db.commit()
+	return done
+
+
+def learn_and_store_model():
+	_weight, minimum = settings()
+	model = learn_model(minimum)
+	store_model(model)
+	return model
+
+
+LEAD_COLUMNS = "name, status, email_id, phone, mobile_no, company_name, job_title, website, industry, source, campaign, territory, country, phone_e164, mobile_e164"
+
+
+def open_leads(first: str, until: str | None = None, limit: int | None = None, after: bool = False) -> list:
+	"""Open leads in name order from `first` (or after it), up to `until` (exclusive), at most `limit`."""
+	conditions = ["status in %(open)s", "name > %(first)s" if after else "name >= %(first)s"]
+	if until is not None:
+		conditions.append("name < %(until)s")
+	return frappe.db.sql(
+		f"""select {LEAD_COLUMNS} from `tabLead` where {" and ".join(conditions)}
+		order by name {f"limit {int(limit)}" if limit else ""}""",
+		{"open": OPEN_STATES, "first": first, "until": until},
+		as_dict=True,
+	)
 
 
 def score_open_leads(after_chunk: Callable[[], None] | None = None) -> int:
-	"""Re-learn the model and re-score every open lead in chunks; `after_chunk` runs after the model is
-	stored and after each chunk (the nightly job commits there). A lead that fails is logged to the Error
-	Log and skipped (it keeps its old score); the rest go on. Returns the number of leads scored."""
-	weight, minimum = settings()
-	model = learn_model(minimum)
-	store_model(model)
+	"""Re-learn the model and re-score every open lead in chunks, in this process (the demo and tests; the
+	nightly job queues the chunks instead); `after_chunk` runs after the model is stored and after each
+	chunk. A lead that fails is logged to the Error Log and skipped (it keeps its old score); the rest go
+	on. Returns the number of leads scored."""
+	weight, _minimum = settings()
+	model = learn_and_store_model()
 	if after_chunk:
 		after_chunk()
-	columns = "name, status, email_id, phone, mobile_no, company_name, job_title, website, industry, source, campaign, territory, country, phone_e164, mobile_e164"
 	last, done = "", 0
-	while True:
-		rows = frappe.db.sql(
-			f"""select {columns} from `tabLead` where status in %(open)s and name > %(last)s
-			order by name limit {CHUNK}""",
-			{"open": OPEN_STATES, "last": last},
-			as_dict=True,
-		)
-		if not rows:
-			break
-		interactions = interactions_of([r.name for r in rows])
-		scores = []
-		for r in rows:
-			try:
-				scores.append(score_of(r, interactions.get(r.name, 0), model, weight))
-			except Exception:  # nothing written yet: log and go on
-				frappe.log_error(
-					_("Scoring lead {0} failed").format(r.name),
-					reference_doctype="Lead",
-					reference_name=r.name,
-				)
-		done += write_chunk(scores, now_datetime())
+	while rows := open_leads(last, limit=CHUNK, after=True):
+		done += score_leads(rows, model, weight)
 		if after_chunk:
 			after_chunk()
 		last = rows[-1].name
 	return done
+
+
+def score_leads(rows: list, model: Model | None, weight: float) -> int:
+	"""Score and write these leads (one UPDATE); a lead that fails is logged and skipped."""
+	if not rows:
+		return 0
+	interactions = interactions_of([r.name for r in rows])
+	scores = []
+	for r in rows:
+		try:
+			scores.append(score_of(r, interactions.get(r.name, 0), model, weight))
+		except Exception:  # nothing written yet: log and go on
+			frappe.log_error(
+				_("Scoring lead {0} failed").format(r.name),
+				reference_doctype="Lead",
+				reference_name=r.name,
+			)
+	return write_chunk(scores, now_datetime())
 
 
 def score_of(lead: Mapping, interactions: int, model: Model | None, weight: float) -> tuple:

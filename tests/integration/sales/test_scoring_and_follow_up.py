@@ -90,3 +90,23 @@ def test_round_robin_without_sales_users_is_disabled_and_leads_still_save():
 	routing.sync_round_robin_users()
 	assert frappe.db.get_value("Assignment Rule", routing.RULE, "disabled") == 1
 	assert make_lead().name
+
+
+def test_nightly_chunks_cut_the_open_leads_in_name_order():
+	"""The nightly job's chunk jobs (one per chunk_bounds range) cover every open lead once: each range
+	starts at every chunk-th open lead in name order and ends where the next starts."""
+	for _ in range(5):
+		make_lead()
+	names = frappe.get_all(
+		"Lead", filters={"status": ("in", scoring.OPEN_STATES)}, pluck="name", order_by="name asc"
+	)
+	assert len(names) >= 5
+	assert scoring.chunk_bounds(2) == list(zip(names[::2], [*names[2::2], None], strict=True))
+	assert scoring.chunk_bounds(len(names)) == [(names[0], None)]
+	covered = [
+		n
+		for first, until in scoring.chunk_bounds(2)
+		for n in names
+		if first <= n and (until is None or n < until)
+	]
+	assert covered == names

@@ -28,7 +28,7 @@ from frappe import _
 from frappe.email.doctype.email_account.email_account import EmailAccount
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Lower
-from frappe.utils import add_days, getdate, now_datetime, today, validate_email_address
+from frappe.utils import add_days, cint, getdate, now_datetime, today, validate_email_address
 from jinja2 import TemplateError, nodes
 
 from crm_suite.marketing.segments import get_member_rows
@@ -94,16 +94,18 @@ def enqueue_campaign_outreach(campaign: str) -> None:
 
 def run_campaign_outreach(
 	campaign: str,
-	chunk_size: int = CHUNK_SIZE,
+	chunk_size: int | None = None,
 	on_date=None,
 	after_recipient: Callable[[int], None] | None = None,
 ) -> dict:
 	"""Send every due, unsent step of `campaign` to everybody not yet logged. Safe to run again at any time.
 
+	`chunk_size` recipients are committed at a time: CHUNK_SIZE, or the site config's `outreach_chunk_size`.
 	`after_recipient(n)` is called after the n-th recipient handled in this run (tests use it to simulate
 	a worker dying mid-run). Returns counts: {"queued", "unsubscribed", "failed", "skipped"}.
 	"""
 	doc = frappe.get_doc("Campaign", campaign)
+	chunk_size = chunk_size or cint(frappe.conf.get("outreach_chunk_size")) or CHUNK_SIZE
 	counts = {"queued": 0, "unsubscribed": 0, "failed": 0, "skipped": 0}
 	if doc.status != "Active" or not doc.target_segment:
 		return counts

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 import frappe
 from frappe import _
-from frappe.utils import flt, get_datetime, get_system_timezone, get_time, getdate, now_datetime
+from frappe.utils import cint, flt, get_datetime, get_system_timezone, get_time, getdate, now_datetime
 from pymysql.converters import escape_string
 
 from crm_suite.service.business_time import (
@@ -376,8 +376,10 @@ def _sql_datetime(value: datetime | None) -> str:
 
 def recompute_agreement(sla: str) -> int:
 	"""Background job (queue "long") after an agreement, or a holiday list it uses, changed: its open
-	tickets follow, committed chunk by chunk."""
-	return recompute_open_tickets(sla=sla, after_chunk=lambda _last: frappe.db.commit())
+	tickets follow, committed chunk by chunk (5,000 tickets, or the site config's
+	`sla_recompute_chunk_size`)."""
+	chunk = cint(frappe.conf.get("sla_recompute_chunk_size")) or 5000
+	return recompute_open_tickets(sla=sla, chunk=chunk, after_chunk=lambda _last: frappe.db.commit())
 
 
 def recompute_job_id(sla: str) -> str:

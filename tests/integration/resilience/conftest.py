@@ -1,0 +1,111 @@
+"""The lab the resilience tests break: the MariaDB template and the dump of the test site are made once per
+session; each module starts its own servers (fixtures with scope="module") and stops them at its end."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import frappe
+import pytest
+import redis
+from frappe.utils.background_jobs import generate_qname
+from rq import Queue
+from rq.registry import FailedJobRegistry, StartedJobRegistry
+
+from tests.integration.resilience import lab
+
+
+@pytest.fixture(scope="session")
+def lab_root():
+	root = Path(tempfile.mkdtemp(prefix="crm-lab-"))
+	yield root
+	shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def mariadb_template(lab_root):
+	return lab.install_mariadb_template(lab_root / "template")
+
+
+@pytest.fixture(scope="session")
+def site_dump(lab_root, site):
+	"""The test site's committed database: every doctype's table, the fixtures, the patch log."""
+	return lab.dump_site_database(dict(frappe.conf), lab_root / "site.sql")
+
+
+class Lab:
+	"""One module's servers and bench, and the RQ view of its long queue."""
+
+	SITE = "lab.localhost"
+
+	def __init__(self, root: Path, template: Path, dump: Path, server_id: int = 1, binlog: bool = False):
+		self.mariadb = lab.MariaDB(root / "mariadb", template, server_id=server_id, binlog=binlog).start()
+		self.mariadb.set_up_root_login()
+		self.redis = lab.Redis(root / "redis").start()
+		self.bench = lab.LabBench(root / "bench", self.mariadb, self.redis)
+		self.conf = self.bench.add_site(self.SITE, "lab_site", dump, dict(frappe.conf))
+
+	@property
+	def db(self) -> str:
+		return self.conf["db_name"]
+
+	def queue(self) -> Queue:
+		return Queue(generate_qname("long"), connection=redis.from_url(self.redis.url))
+
+	def failed_jobs(self) -> set[str]:
+		return set(FailedJobRegistry(queue=self.queue()).get_job_ids())
+
+	def failures(self, ids=None) -> str:
+		"""The tracebacks of failed jobs (for assertion messages)."""
+		from rq.job import Job
+
+		conn = redis.from_url(self.redis.url)
+		return "\n".join(
+			f"{job_id}: {(Job.fetch(job_id, connection=conn).exc_info or '')[-1500:]}"
+			for job_id in (ids if ids is not None else self.failed_jobs())
+		)
+
+	def idle(self) -> bool:
+		q = self.queue()
+		return q.count == 0 and StartedJobRegistry(queue=q).count == 0
+
+	def wait_idle(self, timeout: float = 300) -> None:
+		"""Until the long queue is empty and no job runs, seen twice a second apart (a job between the
+		queue and the started registry is in neither for a moment)."""
+		import time
+
+		def settled():
+			if self.idle():
+				time.sleep(1)
+				return self.idle()
+			return False
+
+		lab.wait_for(settled, timeout, "the long queue to be empty and no job running", interval=0.3)
+
+	def forget_dead_jobs(self) -> None:
+		"""What RQ's registry maintenance does once a dead worker's heartbeat has expired (90 s after its
+		last one): the job it held is moved from Started to Failed, so the scheduler may queue it again."""
+		import time
+
+		StartedJobRegistry(queue=self.queue()).cleanup(timestamp=time.time() + 3600)
+
+	def stop(self) -> None:
+		self.bench.stop_all()
+		self.redis.stop()
+		self.mariadb.stop()
+
+
+@pytest.fixture(scope="module")
+def lab_factory(lab_root, mariadb_template, site_dump, request):
+	"""lab_factory(name, **kw) -> a Lab of this module, stopped when the module ends."""
+	labs: list[Lab] = []
+
+	def make(name: str = "lab", **kw) -> Lab:
+		root = lab_root / f"{request.module.__name__.rsplit('.', 1)[-1]}-{name}"
+		made = Lab(root, mariadb_template, site_dump, **kw)
+		labs.append(made)
+		return made
+
+	yield make
+	for made in labs:
+		made.stop()

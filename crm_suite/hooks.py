@@ -208,4 +208,15 @@ standard_portal_menu_items = [
 # REST API guard (crm_suite/api/request_guard.py): bad input to the app's DocTypes gets a 4xx, not a 500.
 # auth_hooks run inside Frappe's validate_auth, after the API key/secret was checked: once, knowing the caller.
 auth_hooks = ["crm_suite.api.request_guard.validate_api_request"]
-after_request = ["crm_suite.api.request_guard.malformed_json_body"]
+# Availability (crm_suite/api/availability.py): while MariaDB is down, requests get a 503 at once; what
+# needs Redis while it is down gets a 503; a replica that does not answer is left out (reads go to the
+# primary).
+before_request = [
+	"crm_suite.api.availability.require_database",
+	"crm_suite.api.availability.use_replica_only_if_reachable",
+]
+before_job = ["crm_suite.api.availability.use_replica_only_if_reachable"]
+after_request = [
+	"crm_suite.api.request_guard.malformed_json_body",
+	"crm_suite.api.availability.unavailable_responses",
+]

@@ -6,6 +6,7 @@ one JSON request a line from stdin and answers each with one JSON line on stdout
 Each call runs in a fresh Frappe context of its site (as `bench --site SITE execute` would) and commits.
 Started by LabBench from the lab's sites folder."""
 
+import contextlib
 import importlib
 import json
 import sys
@@ -27,14 +28,16 @@ def call(site: str, method: str, kwargs: dict):
 
 
 def main() -> None:
+	answers = sys.stdout
 	for line in sys.stdin:
 		request = json.loads(line)
 		try:
-			answer = {"result": call(request["site"], request["method"], request.get("kwargs") or {})}
+			with contextlib.redirect_stdout(sys.stderr):  # what the function prints is not an answer
+				answer = {"result": call(request["site"], request["method"], request.get("kwargs") or {})}
 		except Exception:
 			answer = {"error": traceback.format_exc()}
-		sys.stdout.write(json.dumps(answer, default=str) + "\n")
-		sys.stdout.flush()
+		answers.write(json.dumps(answer, default=str) + "\n")
+		answers.flush()
 
 
 if __name__ == "__main__":

@@ -124,8 +124,10 @@ def learn_lead_model() -> dict:
 	"""The nightly scoring's read part, in a job's context: Frappe runs the before_job hooks first."""
 	from crm_suite.sales.scoring import learn_model
 
-	for hook in frappe.get_hooks("before_job"):
-		frappe.get_attr(hook)(method="crm_suite.sales.scoring.update_lead_scores", kwargs={})
+	for hook in frappe.get_hooks("before_job"):  # as frappe.utils.background_jobs.execute_job calls them
+		frappe.call(
+			hook, method="crm_suite.sales.scoring.update_lead_scores", kwargs={}, transaction_type="job"
+		)
 	model = learn_model(1)
 	return model.as_dict() if model else {}
 

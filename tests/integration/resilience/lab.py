@@ -160,11 +160,11 @@ class MariaDB:
 
 	def set_up_root_login(self) -> None:
 		"""A password root login over TCP (bench commands that need a database root user take this)."""
-		for statement in (
-			f"CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY '{ROOT_PASSWORD}'",
-			"GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION",
-		):
-			self.sql(statement)
+		self.sql(f"CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY '{ROOT_PASSWORD}'")
+		self.sql("GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION")
+		# mariadb-install-db also makes root@127.0.0.1 and root@::1 without a password, which a TCP login
+		# matches before root@%: they go.
+		self.sql("DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1'")
 
 	def stop(self, sig: int = signal.SIGTERM, timeout: float = 120) -> None:
 		"""SIGTERM shuts down cleanly; SIGKILL is a crash (InnoDB recovers on the next start)."""

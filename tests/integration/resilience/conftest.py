@@ -39,11 +39,18 @@ class Lab:
 	SITE = "lab.localhost"
 
 	def __init__(self, root: Path, template: Path, dump: Path, server_id: int = 1, binlog: bool = False):
-		self.mariadb = lab.MariaDB(root / "mariadb", template, server_id=server_id, binlog=binlog).start()
-		self.mariadb.set_up_root_login()
-		self.redis = lab.Redis(root / "redis").start()
-		self.bench = lab.LabBench(root / "bench", self.mariadb, self.redis)
-		self.conf = self.bench.add_site(self.SITE, "lab_site", dump, dict(frappe.conf))
+		self.mariadb = lab.MariaDB(root / "mariadb", template, server_id=server_id, binlog=binlog)
+		self.redis = lab.Redis(root / "redis")
+		self.bench = None
+		try:
+			self.mariadb.start()
+			self.mariadb.set_up_root_login()
+			self.redis.start()
+			self.bench = lab.LabBench(root / "bench", self.mariadb, self.redis)
+			self.conf = self.bench.add_site(self.SITE, "lab_site", dump, dict(frappe.conf))
+		except BaseException:
+			self.stop()  # no server outlives a lab that failed to start
+			raise
 
 	@property
 	def db(self) -> str:
@@ -90,9 +97,14 @@ class Lab:
 		StartedJobRegistry(queue=self.queue()).cleanup(timestamp=time.time() + 3600)
 
 	def stop(self) -> None:
-		self.bench.stop_all()
-		self.redis.stop()
-		self.mariadb.stop()
+		try:
+			if self.bench:
+				self.bench.stop_all()
+		finally:
+			try:
+				self.redis.stop()
+			finally:
+				self.mariadb.stop()
 
 
 @pytest.fixture(scope="module")
@@ -108,4 +120,7 @@ def lab_factory(lab_root, mariadb_template, site_dump, request):
 
 	yield make
 	for made in labs:
-		made.stop()
+		try:
+			made.stop()
+		except Exception:  # the next lab is stopped all the same
+			pass

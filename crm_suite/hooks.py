@@ -118,16 +118,47 @@ after_install = "crm_suite.setup.install.after_install"
 # Desk
 # ----
 # Form scripts that extend core doctypes live next to their module.
+_activity_js = ["public/js/activity_actions.js", "public/js/activities.js"]
 doctype_js = {
-	"Customer": ["public/js/customer_timeline.js", "public/js/cross_sell.js"],
-	"Opportunity": ["public/js/opportunity_sales_order.js", "public/js/cross_sell.js"],
+	"Customer": ["public/js/customer_timeline.js", "public/js/cross_sell.js", *_activity_js],
+	"Opportunity": ["public/js/opportunity_sales_order.js", "public/js/cross_sell.js", *_activity_js],
+	# Activities: the record's planned activities, Plan Activity / Apply Plan (crm_suite/activities)
+	"Lead": _activity_js,
+	"Ticket": _activity_js,
+	"CRM Activity": ["public/js/activity_actions.js"],
+}
+# Activities: each record's next activity in its list view and on Kanban cards, overdue in red.
+doctype_list_js = {
+	"Lead": ["public/js/next_activity_list.js"],
+	"Opportunity": ["public/js/next_activity_list.js"],
+	"Customer": ["public/js/next_activity_list.js"],
+	"Ticket": ["public/js/next_activity_list.js"],
+	"CRM Activity": ["public/js/activity_actions.js"],  # the list's and the calendar's overdue colours
+}
+# Activities: the My Day page's actions (done, cancel, plan) are the forms' (public/js/activity_actions.js).
+page_js = {"my-day": "public/js/activity_actions.js"}
+# Activities: Interactions (done activities, calls, meetings) on the form timeline of these records.
+additional_timeline_content = {
+	"Lead": ["crm_suite.activities.timeline.interactions"],
+	"Opportunity": ["crm_suite.activities.timeline.interactions"],
+	"Ticket": ["crm_suite.activities.timeline.interactions"],
 }
 
 # Document events
 # ---------------
 doc_events = {
 	# Marketing: leads with UTM parameters or a campaign link are attributed (crm_suite/marketing/attribution.py).
-	"Lead": {"before_insert": ["crm_suite.marketing.attribution.attribute_lead"]},
+	"Lead": {
+		"before_insert": ["crm_suite.marketing.attribution.attribute_lead"],
+		# Sales: time in each status (crm_suite/sales/stage_history.py); Activities: a status the lead
+		# enters may apply an activity plan. on_change runs after every save and db_set, after the
+		# assignment rule (so a plan's "Record Owner" steps go to the lead's new assignee).
+		"on_change": [
+			"crm_suite.sales.stage_history.on_change",
+			"crm_suite.activities.plans.on_lead_change",
+		],
+	},
+	"Opportunity": {"on_change": ["crm_suite.sales.stage_history.on_change"]},
 	# Service: first agent response, customer replies reopening tickets, agents kept in the round robin.
 	"Communication": {"after_insert": ["crm_suite.service.email_in.on_communication_insert"]},
 	# Sales: the stored digits of customers' and contacts' phone numbers, for the indexed duplicate and
@@ -155,15 +186,26 @@ after_migrate = [
 	"crm_suite.sales.routing.sync_round_robin_users",
 	"crm_suite.sales.indexes.add_indexes",  # Sales: composite indexes for the funnel reports
 	"crm_suite.service.routing.sync_support_agents",  # Service: the ticket round robin gets the Support Agents
+	"crm_suite.activities.indexes.add_indexes",  # Activities: My Day's indexes on tickets, customers, calls
 ]
 
 # Scheduled jobs
 # --------------
 scheduler_events = {
 	# Service: SLA breaches + escalation every 5 minutes.
-	"cron": {"*/5 * * * *": ["crm_suite.service.jobs.check_sla"]},
-	# Marketing: campaign schedule steps that are due go out through the email queue, once per recipient.
-	"hourly": ["crm_suite.marketing.outreach.enqueue_due_outreach"],
+	# Activities: reminders of activities due soon (in-app + email), every 5 minutes.
+	"cron": {
+		"*/5 * * * *": [
+			"crm_suite.service.jobs.check_sla",
+			"crm_suite.activities.reminders.send_due_reminders",
+		]
+	},
+	"hourly": [
+		# Marketing: campaign schedule steps that are due go out through the email queue, once per recipient.
+		"crm_suite.marketing.outreach.enqueue_due_outreach",
+		# Activities: each user's morning digest of overdue work, once a day from the digest hour on.
+		"crm_suite.activities.reminders.send_morning_digests",
+	],
 	# Sales: follow-up ToDos for untouched leads.
 	"daily": [
 		"crm_suite.sales.follow_up.create_follow_up_todos",
@@ -183,12 +225,17 @@ scheduler_events = {
 # -----------
 # Portal users (customers' contacts) see only their own records.
 # Sales: with CRM Settings "Sales Users see only their own leads and opportunities" (crm_suite/sales/visibility.py).
+# Activities: a planned activity or a stage history row follows its record (crm_suite/activities/permissions.py).
 has_permission = {
+	"CRM Activity": "crm_suite.activities.permissions.has_activity_permission",
+	"Stage History": "crm_suite.activities.permissions.has_stage_history_permission",
 	"Ticket": "crm_suite.service.portal.has_ticket_permission",
 	"Lead": "crm_suite.sales.visibility.has_lead_permission",
 	"Opportunity": "crm_suite.sales.visibility.has_opportunity_permission",
 }
 permission_query_conditions = {
+	"CRM Activity": "crm_suite.activities.permissions.activity_query_conditions",
+	"Stage History": "crm_suite.activities.permissions.stage_history_query_conditions",
 	"Ticket": "crm_suite.service.portal.ticket_query_conditions",
 	"Lead": "crm_suite.sales.visibility.lead_query_conditions",
 	"Opportunity": "crm_suite.sales.visibility.opportunity_query_conditions",

@@ -13,8 +13,10 @@ from frappe import _
 from frappe.model.dynamic_links import get_dynamic_links
 from frappe.model.rename_doc import get_link_fields
 
+from crm_suite.activities.activities import refresh_next_activity
 from crm_suite.sales import visibility
 from crm_suite.sales.contact_lookup import phone_digits, records_with_phones
+from crm_suite.sales.stage_history import record_stage
 from crm_suite.sales.visibility import OWNER_FIELD
 from crm_suite.utils.contact_details import normalise_email, normalise_phone
 
@@ -33,6 +35,7 @@ NOT_MOVED_ON_MERGE = {
 	"Document Follow",
 	"Route History",
 	"View Log",
+	"Stage History",  # each lead keeps its own stays (the duplicate's end as Unqualified below)
 }
 
 # Fields of the original that a merge fills in from the duplicate when the original has none.
@@ -248,6 +251,9 @@ def merge_leads(duplicate: str, original: str) -> dict:
 		dup.name,
 		{"merged_into": orig.name, "status": "Unqualified", "is_duplicate": 0},
 	)
+	record_stage("Lead", dup.name, "Unqualified")  # a plain UPDATE: no on_change records it
+	for name in (orig.name, dup.name):  # the duplicate's planned activities moved to the original
+		refresh_next_activity("Lead", name)
 	frappe.db.delete("Lead Duplicate", {"parent": dup.name, "parenttype": "Lead"})
 	frappe.get_doc("Lead", dup.name).add_comment("Info", _("Merged into lead {0}.").format(orig.name))
 	return {"original": orig.name, "duplicate": dup.name, "moved": moved}

@@ -78,12 +78,14 @@ DEFAULT_SETTINGS: dict[str, dict[str, str]] = {
 
 
 def after_install() -> None:
+	from crm_suite.activities.indexes import add_indexes as add_activity_indexes
 	from crm_suite.sales.indexes import add_indexes
 
 	# The Sales indexes on the app's own DocTypes come with their on_doctype_update; the one on Frappe's
 	# Contact Email (crm_contact_email_id) has no such hook of ours, so it is added here (and after every
 	# migrate): a new site has it from the start.
 	add_indexes()
+	add_activity_indexes()  # My Day's indexes on tickets, customers and calls (also after every migrate)
 	create_default_masters()
 	ensure_default_address_template()
 	apply_default_settings()

@@ -1,0 +1,159 @@
+"""Stage history: how long each lead stays in each status and each opportunity in each stage.
+
+A record's stage is a Lead's `status`; an Open Opportunity's `sales_stage`, else its status (Won, Lost).
+Every change of it closes the record's open stay (Stage History row with `left_on` empty: the time it
+left, the stage it went to, the days it spent) and opens a new one. It is recorded from the `on_change`
+document event, which Frappe runs after every save and every `db_set`, and from the code paths that
+change a status with a plain UPDATE (merging a lead). Recording is idempotent: when the open stay already
+has the record's stage nothing happens. The open stay is read with a row lock, so two changes of one
+record at once (each holding the record's row lock from its own UPDATE) never leave two open stays.
+
+Records that predate the history are backfilled from their Version log (Lead and Opportunity track
+changes): `backfill` replays each record's recorded status/stage changes from its creation.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import frappe
+from frappe.utils import get_datetime, now_datetime
+
+from crm_suite.sales.stage_rules import Change, stage_of, stays_from_changes
+
+DOCTYPE = "Stage History"
+TRACKED = ("Lead", "Opportunity")
+CHUNK = 1000
+
+
+def current_stage(doc) -> str | None:
+	return stage_of(doc.doctype, doc.get("status"), doc.get("sales_stage"))
+
+
+def on_change(doc, method=None) -> None:
+	"""Lead / Opportunity `on_change` (hooks.py)."""
+	before = doc.get_doc_before_save()
+	if before is not None and current_stage(before) == current_stage(doc):
+		return
+	record_stage(doc.doctype, doc.name, current_stage(doc))
+
+
+def record_stage(doctype: str, name: str, stage: str | None, when: datetime | None = None) -> None:
+	"""Close the open stay if its stage differs from `stage` and open one for `stage`."""
+	if not stage:
+		return
+	when = when or now_datetime()
+	open_stays = frappe.db.sql(
+		"""select name, stage, entered_on from `tabStage History`
+		where reference_doctype = %s and reference_name = %s and left_on is null
+		order by entered_on desc for update""",
+		(doctype, name),
+		as_dict=True,
+	)
+	if open_stays and open_stays[0].stage == stage:
+		return
+	for stay in open_stays:
+		entered = get_datetime(stay.entered_on)
+		frappe.db.set_value(
+			DOCTYPE,
+			stay.name,
+			{
+				"left_on": when,
+				"next_stage": stage,
+				"days": max((when - entered).total_seconds(), 0) / 86400,
+			},
+			update_modified=False,
+		)
+	frappe.get_doc(
+		{
+			"doctype": DOCTYPE,
+			"reference_doctype": doctype,
+			"reference_name": name,
+			"stage": stage,
+			"entered_on": when,
+			"changed_by": frappe.session.user,
+		}
+	).insert(ignore_permissions=True)
+
+
+# ------------------------------------------------------------------ backfill from the Version log
+def backfill(doctype: str, after: str = "") -> int:
+	"""Stays for every `doctype` record without any, rebuilt from its Version log; chunked by name and
+	committed per chunk (restartable: a record with stays is skipped). Returns the records filled."""
+	filled = 0
+	stage_fields = ("status",) if doctype == "Lead" else ("status", "sales_stage")
+	while True:
+		records = frappe.db.sql(
+			f"""select r.name, r.creation, {", ".join(f"r.`{f}`" for f in stage_fields)}
+			from `tab{doctype}` r
+			where r.name > %(after)s and not exists (select 1 from `tabStage History` s
+				where s.reference_doctype = %(doctype)s and s.reference_name = r.name)
+			order by r.name limit {CHUNK}""",
+			{"after": after, "doctype": doctype},
+			as_dict=True,
+		)
+		if not records:
+			return filled
+		changes: dict[str, list[Change]] = {r.name: [] for r in records}
+		for version in frappe.db.sql(
+			"""select docname, creation, owner, data from `tabVersion`
+			where ref_doctype = %s and docname in %s order by docname, creation""",
+			(doctype, list(changes)),
+			as_dict=True,
+		):
+			try:
+				changed = json.loads(version.data or "{}").get("changed") or []
+			except ValueError:
+				continue
+			for field, old, new in (c for c in changed if len(c) == 3):
+				if field in stage_fields:
+					changes[version.docname].append(Change(version.creation, field, old, new, version.owner))
+		rows = []
+		for r in records:
+			current = {f: r.get(f) for f in stage_fields}
+			for stay in stays_from_changes(doctype, r.creation, current, changes[r.name]):
+				rows.append(
+					(
+						frappe.generate_hash(length=10),
+						doctype,
+						r.name,
+						stay.stage,
+						stay.entered_on,
+						stay.left_on,
+						stay.next_stage,
+						stay.days,
+						stay.changed_by,
+						stay.entered_on,
+						stay.entered_on,
+						"Administrator",
+						"Administrator",
+					)
+				)
+		frappe.db.bulk_insert(
+			DOCTYPE,
+			[
+				"name",
+				"reference_doctype",
+				"reference_name",
+				"stage",
+				"entered_on",
+				"left_on",
+				"next_stage",
+				"days",
+				"changed_by",
+				"creation",
+				"modified",
+				"owner",
+				"modified_by",
+			],
+			rows,
+		)
+		frappe.db.commit()
+		filled += len(records)
+		after = records[-1].name
+
+
+def backfill_all() -> None:
+	for doctype in TRACKED:
+		backfill(doctype)

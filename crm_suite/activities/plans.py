@@ -107,7 +107,9 @@ def apply_plan(
 	created = []
 	for step in doc.steps:
 		due_on, all_day = rules.step_due(
-			applied_on, step.due_after_days, get_time(step.due_time) if step.due_time else None
+			applied_on,
+			step.due_after_days,
+			None if step.all_day or not step.due_time else get_time(step.due_time),
 		)
 		candidates = {
 			"Record Owner": [*owners, user],

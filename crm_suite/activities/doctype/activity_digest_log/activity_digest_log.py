@@ -7,6 +7,17 @@ from frappe.model.document import Document
 
 class ActivityDigestLog(Document):
 	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		digest_date: DF.Date
+		due_today: DF.Int
+		overdue: DF.Int
+		user: DF.Link
 	# end: auto-generated types
 	pass
 

@@ -41,6 +41,8 @@ class Customer(Document):
 		mobile_no: DF.Data | None
 		monetary: DF.Currency
 		naming_series: DF.Literal["CUST-.YYYY.-"]
+		next_activity: DF.Data | None
+		next_activity_on: DF.Datetime | None
 		notes: DF.TextEditor | None
 		order_count: DF.Int
 		phone: DF.Data | None

@@ -19,7 +19,7 @@ class Interaction(Document):
 		agent: DF.Link | None
 		call_id: DF.Data | None
 		call_status: DF.Literal["", "Ringing", "Answered", "Ended", "Missed"]
-		channel: DF.Literal["Call", "Email", "Meeting", "Chat", "SMS", "Web Form"]
+		channel: DF.Literal["Call", "Email", "Meeting", "Chat", "SMS", "Web Form", "Task"]
 		contact: DF.Link | None
 		customer: DF.Link | None
 		direction: DF.Literal["Inbound", "Outbound"]

@@ -44,6 +44,8 @@ class Lead(Document):
 		mobile_e164: DF.Data | None
 		mobile_no: DF.Data | None
 		naming_series: DF.Literal["CRM-LEAD-.YYYY.-"]
+		next_activity: DF.Data | None
+		next_activity_on: DF.Datetime | None
 		notes: DF.TextEditor | None
 		opportunity: DF.Link | None
 		phone: DF.Data | None
@@ -58,6 +60,9 @@ class Lead(Document):
 		state: DF.Data | None
 		status: DF.Literal["New", "Contacted", "Qualified", "Unqualified", "Converted"]
 		territory: DF.Link | None
+		utm_campaign: DF.Data | None
+		utm_medium: DF.Data | None
+		utm_source: DF.Data | None
 		website: DF.Data | None
 	# end: auto-generated types
 

@@ -32,6 +32,8 @@ class Opportunity(Document):
 		lost_detail: DF.SmallText | None
 		lost_reason: DF.Link | None
 		naming_series: DF.Literal["CRM-OPP-.YYYY.-"]
+		next_activity: DF.Data | None
+		next_activity_on: DF.Datetime | None
 		notes: DF.TextEditor | None
 		opportunity_owner: DF.Link | None
 		probability: DF.Percent

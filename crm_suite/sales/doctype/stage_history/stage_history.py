@@ -7,6 +7,21 @@ from frappe.model.document import Document
 
 class StageHistory(Document):
 	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		changed_by: DF.Link | None
+		days: DF.Float
+		entered_on: DF.Datetime
+		left_on: DF.Datetime | None
+		next_stage: DF.Data | None
+		reference_doctype: DF.Link
+		reference_name: DF.DynamicLink
+		stage: DF.Data
 	# end: auto-generated types
 	pass
 

@@ -35,6 +35,8 @@ class Ticket(Document):
 		feedback_requested_on: DF.Datetime | None
 		first_responded_on: DF.Datetime | None
 		naming_series: DF.Literal["TKT-.YYYY.-"]
+		next_activity: DF.Data | None
+		next_activity_on: DF.Datetime | None
 		opening_date: DF.Datetime | None
 		paused_minutes: DF.Float
 		paused_since: DF.Datetime | None

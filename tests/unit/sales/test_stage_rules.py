@@ -59,11 +59,12 @@ def test_stays_are_contiguous_and_the_last_is_open():
 	"""Oracle: whatever the changes, each stay starts when the previous ended, in the stage it moved to."""
 	statuses = ["New", "Contacted", "Qualified", "Unqualified", "New", "Contacted", "Converted"]
 	changes = [
-		Change(T0 + (i + 1) * D, "status", a, b) for i, (a, b) in enumerate(zip(statuses, statuses[1:]))
+		Change(T0 + (i + 1) * D, "status", a, b)
+		for i, (a, b) in enumerate(zip(statuses, statuses[1:], strict=False))
 	]
 	stays = stays_from_changes("Lead", T0, {"status": statuses[-1]}, changes)
 	assert [s.stage for s in stays] == statuses
-	for before, after in zip(stays, stays[1:]):
+	for before, after in zip(stays, stays[1:], strict=False):
 		assert before.left_on == after.entered_on and before.next_stage == after.stage
 	assert stays[-1].left_on is None
 	assert sum(s.days for s in stays[:-1]) == pytest.approx((stays[-1].entered_on - T0).days)

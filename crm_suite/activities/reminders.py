@@ -150,14 +150,23 @@ def remind(name: str, window: tuple[datetime, datetime], settings) -> bool:
 				f"<a href='{record}'>{escape_html(_(row.reference_doctype, lang=lang))} {escape_html(row.reference_title or row.reference_name)}</a></p>",
 			]
 		)
+		send_mail(user.email, subject, message, DOCTYPE, row.name)
+	return True
+
+
+def send_mail(recipient: str, subject: str, message: str, doctype: str, name: str) -> None:
+	"""Queue the mail; a site without an outgoing Email Account gets the in-app notification only (as
+	Frappe's own notifications do), not an error every five minutes."""
+	try:
 		frappe.sendmail(
-			recipients=[user.email],
+			recipients=[recipient],
 			subject=subject,
 			message=message,
-			reference_doctype=DOCTYPE,
-			reference_name=row.name,
+			reference_doctype=doctype,
+			reference_name=name,
 		)
-	return True
+	except frappe.OutgoingEmailError:
+		pass
 
 
 def notify(user: str, subject: str, name: str | None = None, link: str | None = None) -> None:
@@ -275,13 +284,7 @@ def digest(row, day, now: datetime) -> bool:
 	if is_notifications_enabled(row.user):
 		notify(row.user, subject, link="/app/my-day")
 	if user.email and is_email_notifications_enabled(row.user):
-		frappe.sendmail(
-			recipients=[user.email],
-			subject=subject,
-			message=digest_html(row.user, now, lang),
-			reference_doctype="User",
-			reference_name=row.user,
-		)
+		send_mail(user.email, subject, digest_html(row.user, now, lang), "User", row.user)
 	return True
 
 

@@ -122,7 +122,7 @@ def backfill(doctype: str, after: str = "") -> int:
 						stay.entered_on,
 						stay.left_on,
 						stay.next_stage,
-						stay.days,
+						stay.days or 0,  # a Float column is NOT NULL: an open stay has 0 (and no left_on)
 						stay.changed_by,
 						stay.entered_on,
 						stay.entered_on,

@@ -78,7 +78,7 @@ def data(doctype: str, filters: frappe._dict) -> list[dict]:
 			select t.*, row_number() over (partition by grp, stage, days is null order by days) as rnk,
 				count(days) over (partition by grp, stage) as n
 			from (
-				select {group} as grp, s.stage, s.days, {result} as result
+				select {group} as grp, s.stage, if(s.left_on is null, null, s.days) as days, {result} as result
 				from `tabStage History` s
 				join `tab{doctype}` r on r.name = s.reference_name
 				where {" and ".join(conditions)}

@@ -63,10 +63,15 @@ def record_owners(doctype: str, name: str) -> list[str | None]:
 
 
 def applied(plan: str, doctype: str, name: str) -> bool:
+	"""Whether the record has open activities of the plan. A locking read: after waiting for the record's
+	lock it sees what the session that held it committed (a plain read would see this transaction's older
+	snapshot, and two clicks at once would both apply the plan)."""
 	return bool(
-		frappe.db.exists(
-			"CRM Activity",
-			{"activity_plan": plan, "reference_doctype": doctype, "reference_name": name, "status": "Open"},
+		frappe.db.sql(
+			"""select name from `tabCRM Activity`
+			where reference_doctype = %s and reference_name = %s and status = 'Open' and activity_plan = %s
+			limit 1 lock in share mode""",
+			(doctype, name, plan),
 		)
 	)
 

@@ -1,0 +1,189 @@
+"""Over HTTP: the REST resource and the module's methods as each kind of caller, the OpenAPI document
+lists them, concurrent writes on one record lose nothing and store nothing twice; meeting invitations
+carry an .ics with METHOD:REQUEST."""
+
+import threading
+
+import frappe
+import pytest
+from frappe.utils import add_to_date, now_datetime
+
+from crm_suite.activities import api
+from tests.integration.activities.helpers import make_activity, make_plan, next_activity
+from tests.integration.factories import make_customer, make_lead, make_user, unique
+
+METHODS = (
+	"get_my_day",
+	"complete_activity",
+	"cancel_activity",
+	"apply_activity_plan",
+	"get_record_activities",
+	"send_meeting_invitation",
+	"resolve_missed_call",
+)
+
+
+def test_the_openapi_document_lists_the_doctypes_and_methods():
+	from crm_suite.api.openapi import build_openapi
+
+	doc = build_openapi()
+	paths = doc["paths"]
+	for doctype in ("CRM Activity", "Activity Plan", "Activity Digest Log", "Stage History"):
+		assert f"/api/resource/{doctype}" in paths, doctype
+	assert "/api/resource/Activity Settings/Activity Settings" in paths
+	for method in METHODS:
+		assert f"/api/method/crm_suite.activities.api.{method}" in paths, method
+	assert "get" in paths["/api/method/crm_suite.activities.api.get_my_day"]
+	assert not doc.get("x-import-errors")
+
+
+def test_rest_as_each_caller(api_as, guest_api, committed):
+	lead = committed(make_lead())
+	frappe.db.commit()
+	seller, agent = api_as("Sales User"), api_as("Support Agent")
+	body = {
+		"reference_doctype": "Lead",
+		"reference_name": lead.name,
+		"due_on": str(add_to_date(now_datetime(), hours=1)),
+	}
+	created = seller.post("/api/resource/CRM Activity", json=body)
+	assert created.status_code == 200, created.text
+	name = created.json()["data"]["name"]
+	committed(frappe.get_doc("CRM Activity", name))
+	assert agent.post("/api/resource/CRM Activity", json=body).status_code == 403  # agents may not read leads
+	assert agent.get(f"/api/resource/CRM Activity/{name}").status_code == 403
+	assert name not in [r["name"] for r in agent.get("/api/resource/CRM Activity").json()["data"]]
+	assert guest_api.get("/api/resource/CRM Activity").status_code == 403
+	assert guest_api.get("/api/method/crm_suite.activities.api.get_my_day").status_code == 403
+	assert seller.post("/api/resource/CRM Activity", json={**body, "colour": "red"}).status_code == 400
+	bad = seller.post(
+		"/api/method/crm_suite.activities.api.complete_activity", json={"activity": name, "outcome": ""}
+	)
+	assert bad.status_code == 417 and "Outcome" in bad.text
+	assert (
+		agent.post(
+			"/api/method/crm_suite.activities.api.complete_activity", json={"activity": name, "outcome": "x"}
+		).status_code
+		== 403
+	)
+	done = seller.post(
+		"/api/method/crm_suite.activities.api.complete_activity",
+		json={"activity": name, "outcome": "Reached"},
+	)
+	assert done.status_code == 200, done.text
+	frappe.db.rollback()  # a fresh snapshot sees the server's commit
+	committed(frappe.get_doc("Interaction", done.json()["message"]["interaction"]))
+	day = seller.get("/api/method/crm_suite.activities.api.get_my_day")
+	assert day.status_code == 200 and "overdue" in day.json()["message"]
+	assert seller.post("/api/method/crm_suite.activities.api.get_my_day").status_code in (403, 405)
+	listed = seller.get(
+		"/api/method/crm_suite.activities.api.get_record_activities",
+		params={"reference_doctype": "Lead", "reference_name": lead.name},
+	)
+	assert listed.json()["message"]["closed"][0]["name"] == name
+	assert (
+		agent.get(
+			"/api/method/crm_suite.activities.api.get_record_activities",
+			params={"reference_doctype": "Lead", "reference_name": lead.name},
+		).status_code
+		== 403
+	)
+
+
+def _in_own_session(site, sites_path, work, barrier, results):
+	frappe.init(site=site, sites_path=sites_path)
+	try:
+		frappe.connect()
+		frappe.set_user("Administrator")
+		frappe.flags.in_test = True
+		barrier.wait()
+		results.append(work())
+		frappe.db.commit()
+	except Exception as e:
+		frappe.db.rollback()
+		results.append(e)
+	finally:
+		frappe.destroy()
+
+
+def run_together(site, works):
+	sites_path = frappe.local.sites_path
+	barrier = threading.Barrier(len(works), timeout=30)
+	results = []
+	threads = [
+		threading.Thread(target=_in_own_session, args=(site, sites_path, w, barrier, results)) for w in works
+	]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join(timeout=90)
+	assert not any(t.is_alive() for t in threads)
+	frappe.db.rollback()
+	return results
+
+
+def test_concurrent_activities_on_one_record_keep_the_right_next_activity(site):
+	lead = make_lead()
+	frappe.db.commit()
+	now = now_datetime()
+	dues = [add_to_date(now, hours=h) for h in (5, 3, 4, 1)]
+
+	def plan(due):
+		return lambda: make_activity(frappe.get_doc("Lead", lead.name), due_on=due, subject=f"at {due}").name
+
+	try:
+		results = run_together(site, [plan(d) for d in dues])
+		assert all(isinstance(r, str) for r in results), results
+		assert frappe.db.count("CRM Activity", {"reference_name": lead.name}) == 4
+		assert next_activity(lead)[1] == f"at {min(dues)}"
+	finally:
+		frappe.db.delete("CRM Activity", {"reference_name": lead.name})
+		frappe.delete_doc("Lead", lead.name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+
+
+def test_a_plan_applied_twice_at_once_is_applied_once(site):
+	customer = make_customer()
+	plan = make_plan([{"activity_type": "Call", "subject": "Welcome call", "due_after_days": 0}])
+	frappe.db.commit()
+	from crm_suite.activities import plans
+
+	try:
+		results = run_together(site, [lambda: plans.apply_plan(plan.name, "Customer", customer.name)] * 2)
+		assert sorted(type(r).__name__ for r in results) == ["PlanAlreadyApplied", "list"], results
+		assert frappe.db.count("CRM Activity", {"reference_name": customer.name}) == 1
+	finally:
+		frappe.db.delete("CRM Activity", {"reference_name": customer.name})
+		frappe.delete_doc("Customer", customer.name, force=True, ignore_permissions=True)
+		frappe.delete_doc("Activity Plan", plan.name, force=True, ignore_permissions=True)
+		frappe.db.commit()
+
+
+def test_a_meeting_invitation_carries_an_ics_request():
+	customer = make_customer()
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": "Grace",
+			"email_ids": [{"email_id": f"{unique('grace-')}@example.com", "is_primary": 1}],
+			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
+		}
+	).insert(ignore_permissions=True)
+	meeting = make_activity(customer, activity_type="Meeting", subject="Kick-off", location="Room 4")
+	assert meeting.contact == contact.name and meeting.invitee_email == contact.email_id
+	result = api.send_meeting_invitation(meeting.name)
+	assert result["sequence"] == 1
+	queue = frappe.get_last_doc(
+		"Email Queue", filters={"reference_doctype": "CRM Activity", "reference_name": meeting.name}
+	)
+	assert (
+		'text/calendar; method="REQUEST"' in queue.message or "text/calendar; method=REQUEST" in queue.message
+	)
+	assert "BEGIN:VCALENDAR" in queue.message.replace("=\n", "") or "invite.ics" in queue.message
+	api.send_meeting_invitation(meeting.name)
+	assert frappe.db.get_value("CRM Activity", meeting.name, "invitation_sequence") == 2
+	api.cancel_activity(meeting.name, "Postponed", notify_invitee=True)
+	assert frappe.db.count("Email Queue", {"reference_name": meeting.name}) == 3
+	call = make_activity(customer, activity_type="Call")
+	with pytest.raises(frappe.ValidationError, match="Only a meeting"):
+		api.send_meeting_invitation(call.name)

@@ -183,4 +183,54 @@ describe("CRM Suite desk journeys", () => {
 	it("opens the customer segmentation report", async () => {
 		await openReport(h.page, "RFM Segmentation", "07-rfm-segmentation");
 	});
+	it("plans an activity, sees it on My Day and in the calendar, completes it, sees it on the timeline", async () => {
+		const { page } = h;
+		const errorsBefore = h.errors.length;
+		const lead = await call(page, "frappe.client.insert", {
+			doc: { doctype: "Lead", first_name: "Ada", last_name: `Planner ${stamp}`, email_id: `ada.${stamp}@example.com` },
+		});
+		const subject = `Discovery call ${stamp}`;
+		await goto(page, `/app/lead/${lead.name}`);
+		await page.locator(".page-actions .inner-group-button button", { hasText: /Activities/ }).first().click();
+		await page.locator(".page-actions .dropdown-menu a:visible", { hasText: /Plan Activity/ }).first().click();
+		const dialog = page.locator(".modal.show");
+		await dialog.locator(".frappe-control[data-fieldname='subject'] input").fill(subject);
+		await dialog.locator("input[data-fieldname='all_day']").check();
+		await dialog.locator(".modal-footer .btn-primary").click();
+		const planned = await poll(
+			() => call(page, "frappe.client.get_count", { doctype: "CRM Activity", filters: { subject, status: "Open" } }),
+			1,
+		);
+		assert.equal(planned, 1, "the activity was not planned");
+		assert.equal(await getValue(page, "Lead", lead.name, "next_activity"), subject);
+
+		await goto(page, "/app/my-day");
+		const row = page.locator(".crm-my-day-section[data-section='today'] .crm-my-day-row", { hasText: subject });
+		await row.waitFor();
+		await screenshot(page, "08-my-day");
+
+		await goto(page, "/app/crm-activity/view/calendar/default");
+		await page.locator(".fc-event", { hasText: subject }).first().waitFor();
+		await screenshot(page, "09-calendar");
+
+		await goto(page, "/app/my-day");
+		await row.waitFor();
+		await row.locator("button[data-action='done']").click();
+		const done = page.locator(".modal.show");
+		await done.locator(".frappe-control[data-fieldname='outcome'] textarea").fill("She wants a demo next week");
+		await done.locator(".modal-footer .btn-primary").click();
+		const status = await poll(
+			() => call(page, "frappe.client.get_value", { doctype: "CRM Activity", filters: { subject }, fieldname: "status" }).then((r) => r && r.status),
+			"Done",
+		);
+		assert.equal(status, "Done");
+		await row.waitFor({ state: "detached" });
+
+		await goto(page, `/app/lead/${lead.name}`);
+		const entry = page.locator(".timeline-item", { hasText: subject }).first();
+		await entry.waitFor();
+		await entry.scrollIntoViewIfNeeded();
+		await screenshot(page, "10-activity-on-timeline");
+		assert.deepEqual(h.errors.slice(errorsBefore), [], "JavaScript errors during the journey");
+	});
 });

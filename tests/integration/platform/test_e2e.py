@@ -71,4 +71,7 @@ def test_browser_journeys(server, committed):
 		"05-ticket-replied.png",
 		"06-sales-funnel.png",
 		"07-rfm-segmentation.png",
+		"08-my-day.png",
+		"09-calendar.png",
+		"10-activity-on-timeline.png",
 	} <= set(shots)

@@ -65,7 +65,7 @@ def validate(doc) -> None:
 	)
 	doc.customer = derive_links(doc.reference_doctype, doc.reference_name).get("customer")
 	if not doc.subject:
-		doc.subject = _("{0} {1}").format(_(doc.activity_type), doc.reference_title)
+		doc.subject = f"{_(doc.activity_type)} {doc.reference_title}"
 	if doc.activity_type == "Meeting" and not doc.invitee_email:
 		doc.invitee_email = default_invitee(doc)
 	if before and before.due_on and get_datetime(before.due_on) != get_datetime(doc.due_on):

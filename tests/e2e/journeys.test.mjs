@@ -203,6 +203,9 @@ describe("CRM Suite desk journeys", () => {
 		);
 		assert.equal(planned, 1, "the activity was not planned");
 		assert.equal(await getValue(page, "Lead", lead.name, "next_activity"), subject);
+		// the lead list shows its next activity (a pill with the due time, then the subject)
+		await goto(page, `/app/lead?name=${encodeURIComponent(lead.name)}`);
+		await page.locator(".list-row-container", { hasText: subject }).locator(".crm-next-activity").first().waitFor();
 
 		await goto(page, "/app/my-day");
 		const row = page.locator(".crm-my-day-section[data-section='today'] .crm-my-day-row", { hasText: subject });

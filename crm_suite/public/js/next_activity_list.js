@@ -15,6 +15,25 @@
 		return `<span class="indicator-pill ${color} crm-next-activity${overdue ? " crm-overdue" : ""}"
 			title="${overdue ? __("Overdue") : __("Next activity")}">${frappe.utils.escape_html(when)}</span>${what}`;
 	};
+	// Frappe shows the first in_list_view fields that fit the screen (4 to 10 columns), in form order, and
+	// the next activity is the last field of each form: put its column right after the status indicator.
+	const place_column = (listview) => {
+		const columns = listview.columns || [];
+		if (columns.some((c) => c.df && c.df.fieldname === "next_activity_on")) return;
+		const df = frappe.meta.get_docfield(listview.doctype, "next_activity_on");
+		if (!df) return;
+		const after = Math.max(
+			columns.findIndex((c) => c.type === "Status"),
+			columns.findIndex((c) => c.type === "Tag"),
+			0
+		);
+		const width = window.innerWidth;
+		const limit =
+			(listview.list_view_settings && listview.list_view_settings.total_fields) ||
+			(width <= 1366 ? 4 : width >= 1920 ? 10 : 6);
+		columns.splice(after + 1, 0, { type: "Field", df });
+		if (columns.length > limit) columns.splice(limit);
+	};
 	["Lead", "Opportunity", "Customer", "Ticket"].forEach((dt) => {
 		const loaded = locals.DocType && locals.DocType[dt];
 		if (!frappe.listview_settings[dt] && loaded) frappe.listview_settings[dt] = {};
@@ -23,6 +42,11 @@
 		settings.__crm_next_activity = true;
 		settings.add_fields = [...(settings.add_fields || []), "next_activity", "next_activity_on"];
 		settings.formatters = { ...(settings.formatters || {}), next_activity_on: pill };
+		const own_onload = settings.onload;
+		settings.onload = function (listview) {
+			place_column(listview);
+			return own_onload && own_onload.apply(this, arguments);
+		};
 		// Kanban cards format with the field's own formatter (list formatters are not used there)
 		const df = loaded && frappe.meta.get_docfield(dt, "next_activity_on");
 		if (df) df.formatter = (value, _df, _options, doc) => pill(value, doc);

@@ -242,3 +242,29 @@ def test_merging_leads_moves_planned_activities_and_their_next_activity():
 	)
 	assert [s.stage for s in stays] == ["New", "Unqualified"] and stays[-1].left_on is None
 	assert not frappe.db.exists("Stage History", {"reference_name": original.name, "stage": "Unqualified"})
+
+
+def test_the_desk_is_wired():
+	"""Each record form gets the activities section, each list and Kanban card the next activity, the page its
+	actions, the forms' timelines the interactions; the Opportunity Pipeline cards show the next activity."""
+	doctype_js, list_js = frappe.get_hooks("doctype_js"), frappe.get_hooks("doctype_list_js")
+	for doctype in ("Lead", "Opportunity", "Customer", "Ticket"):
+		assert {"public/js/activity_actions.js", "public/js/activities.js"} <= set(doctype_js[doctype])
+		assert "public/js/next_activity_list.js" in list_js[doctype]
+		assert frappe.get_meta(doctype).get_field("next_activity_on").in_standard_filter
+	assert "public/js/activity_actions.js" in frappe.get_hooks("page_js")["my-day"]
+	page = frappe.get_doc("Page", "my-day")
+	page.load_assets()
+	assert "get_my_day" in page.script and "window.crm_suite_activities" in page.script
+	timeline = frappe.get_hooks("additional_timeline_content")
+	assert all(
+		"crm_suite.activities.timeline.interactions" in timeline[d] for d in ("Lead", "Opportunity", "Ticket")
+	)
+	board = frappe.get_doc("Kanban Board", "Opportunity Pipeline")
+	assert {"next_activity_on", "next_activity"} <= set(frappe.parse_json(board.fields))
+	from frappe.desk.form.meta import get_meta
+
+	meta = get_meta("CRM Activity")
+	assert "frappe.views.calendar" in meta.get("__calendar_js") and "window.crm_suite_activities" in meta.get(
+		"__list_js"
+	)

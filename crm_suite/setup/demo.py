@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import frappe
 from frappe.utils import getdate, today
 
+from crm_suite.activities import demo as activity_demo
 from crm_suite.sales.opportunity_value import probability_for_status, weighted_amount
 from crm_suite.service.sla import recompute_open_tickets
 from crm_suite.utils.contact_details import full_name
@@ -115,6 +116,10 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	opportunities, items = gen.opportunities(sizes["opportunities"], users, leads, customers, products)
 	tickets = gen.tickets(sizes["tickets"], users, customers, contacts, _ensure_demo_sla())
 	orders, order_items = gen.sales_orders(customers, leads, products)
+	# Activities: open planned activities on recent leads, and every lead's and opportunity's stage history
+	# (crm_suite/activities/demo.py, its own random generator: the rows above do not change)
+	planned = activity_demo.activities(seed, end, leads)
+	history = activity_demo.stage_history(seed, end, leads, opportunities, list(STAGES))
 
 	_insert("Product", products, ignore_duplicates=True)  # fixed codes: a second run reuses them
 	_insert("Campaign", campaigns)
@@ -128,6 +133,8 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	recompute_open_tickets()  # deadlines and agreement status in business time, as saving each ticket would
 	_insert("Sales Order", orders)
 	_insert("Sales Order Item", order_items)
+	_insert("CRM Activity", planned)
+	_insert("Stage History", history)
 
 	result.counts = {
 		"Product": len(products),
@@ -141,6 +148,8 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 		"Ticket": len(tickets),
 		"Sales Order": len(orders),
 		"Sales Order Item": len(order_items),
+		"CRM Activity": len(planned),
+		"Stage History": len(history),
 	}
 	result.converted_customers = [c["name"] for c in customers if c["lead"]]
 	result.seconds = time.monotonic() - started

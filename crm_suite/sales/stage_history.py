@@ -78,9 +78,10 @@ def record_stage(doctype: str, name: str, stage: str | None, when: datetime | No
 
 
 # ------------------------------------------------------------------ backfill from the Version log
-def backfill(doctype: str, after: str = "") -> int:
+def backfill(doctype: str, after: str = "", commit: bool = True) -> int:
 	"""Stays for every `doctype` record without any, rebuilt from its Version log; chunked by name and
-	committed per chunk (restartable: a record with stays is skipped). Returns the records filled."""
+	committed per chunk (restartable: a record with stays is skipped; `commit=False` keeps the caller's
+	transaction). Returns the records filled."""
 	filled = 0
 	stage_fields = ("status",) if doctype == "Lead" else ("status", "sales_stage")
 	while True:
@@ -149,7 +150,8 @@ def backfill(doctype: str, after: str = "") -> int:
 			],
 			rows,
 		)
-		frappe.db.commit()
+		if commit:
+			frappe.db.commit()
 		filled += len(records)
 		after = records[-1].name
 

@@ -205,7 +205,10 @@ describe("CRM Suite desk journeys", () => {
 		assert.equal(await getValue(page, "Lead", lead.name, "next_activity"), subject);
 		// the lead list shows its next activity (a pill with the due time, then the subject)
 		await goto(page, `/app/lead?name=${encodeURIComponent(lead.name)}`);
-		await page.locator(".list-row-container", { hasText: subject }).locator(".crm-next-activity").first().waitFor();
+		const listed = page.locator(".list-row-container", { hasText: `Planner ${stamp}` }).first();
+		await listed.locator(".crm-next-activity").waitFor();
+		assert.ok((await listed.textContent()).includes(subject), "the lead list does not show the next activity");
+		assert.ok(await page.locator(".list-row-head", { hasText: "Next Activity Due" }).count(), "no column header");
 
 		await goto(page, "/app/my-day");
 		const row = page.locator(".crm-my-day-section[data-section='today'] .crm-my-day-row", { hasText: subject });

@@ -33,6 +33,7 @@
 			(width <= 1366 ? 4 : width >= 1920 ? 10 : 6);
 		columns.splice(after + 1, 0, { type: "Field", df });
 		if (columns.length > limit) columns.splice(limit);
+		listview.render_header && listview.render_header(true); // drawn before onload, from the old columns
 	};
 	["Lead", "Opportunity", "Customer", "Ticket"].forEach((dt) => {
 		const loaded = locals.DocType && locals.DocType[dt];
@@ -41,7 +42,7 @@
 		if (!settings || settings.__crm_next_activity) return;
 		settings.__crm_next_activity = true;
 		settings.add_fields = [...(settings.add_fields || []), "next_activity", "next_activity_on"];
-		settings.formatters = { ...(settings.formatters || {}), next_activity_on: pill };
+		settings.formatters = { ...(settings.formatters || {}), next_activity_on: (value, _df, doc) => pill(value, doc) };
 		const own_onload = settings.onload;
 		settings.onload = function (listview) {
 			place_column(listview);

@@ -122,6 +122,7 @@ def run_together(site, works):
 	return results
 
 
+@pytest.mark.commits
 def test_concurrent_activities_on_one_record_keep_the_right_next_activity(site):
 	lead = make_lead()
 	frappe.db.commit()
@@ -142,6 +143,7 @@ def test_concurrent_activities_on_one_record_keep_the_right_next_activity(site):
 		frappe.db.commit()
 
 
+@pytest.mark.commits
 def test_a_plan_applied_twice_at_once_is_applied_once(site):
 	customer = make_customer()
 	plan = make_plan([{"activity_type": "Call", "subject": "Welcome call", "due_after_days": 0}])

@@ -50,7 +50,8 @@ def test_backfill_rebuilds_stays_from_the_version_log():
 	frappe.db.delete("Stage History", {"reference_name": lead.name})
 	stage_history.backfill("Lead", after=lead.name[:-1], commit=False)
 	assert [(s.stage, s.next_stage) for s in stays(lead)] == [("New", "Contacted"), ("Contacted", None)]
-	stage_history.backfill("Lead", after=lead.name[:-1], commit=False)  # again: the lead has stays, nothing added
+	# again: the lead has stays, nothing is added
+	stage_history.backfill("Lead", after=lead.name[:-1], commit=False)
 	assert len(stays(lead)) == 2
 
 

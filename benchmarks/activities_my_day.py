@@ -1,6 +1,6 @@
 """Benchmark: My Day for a salesperson with 1,000 open activities among 1,000,000.
 
-Generates set-based (MariaDB's sequence engine, INSERT ... SELECT) 2,000 leads, 1,000 customers and
+Generates set-based (MariaDB's sequence engine, INSERT ... SELECT) 2,000 leads (--leads), 1,000 customers and
 1,000,000 CRM Activities: 1,000 open ones assigned to the benchmark's Sales User (spread over the last and
 the next two weeks, on their leads and customers) and 999,000 assigned to 1,000 other (made-up) users,
 open, done and cancelled. Then times `crm_suite.activities.my_day.get_my_day` in-process as that user
@@ -52,7 +52,7 @@ def cleanup(frappe) -> None:
 	frappe.db.commit()
 
 
-def generate(frappe) -> None:
+def generate(frappe, leads: int) -> None:
 	sql = frappe.db.sql
 	common = "now(6), now(6), 'Administrator', 'Administrator', 0, 0"
 	frappe.get_doc(
@@ -67,9 +67,9 @@ def generate(frappe) -> None:
 	sql(
 		f"""insert into `tabLead` (name, creation, modified, owner, modified_by, docstatus, idx, naming_series,
 			first_name, lead_name, status, lead_owner, lead_score)
-		select concat('{PREFIX}-L-', lpad(seq, 6, '0')), {common}, 'CRM-LEAD-.YYYY.-', 'Bench',
+		select concat('{PREFIX}-L-', lpad(seq, 7, '0')), {common}, 'CRM-LEAD-.YYYY.-', 'Bench',
 			concat('Bench Lead ', seq), 'New', if(seq <= 1000, %s, 'someone@example.com'), seq mod 100
-		from seq_1_to_2000""",
+		from seq_1_to_{leads}""",
 		USER,
 	)
 	sql(
@@ -93,7 +93,7 @@ def generate(frappe) -> None:
 			due, due + interval 30 minute, 0,
 			if(seq <= {MINE}, %(user)s, concat('bench-user-', seq mod 1000, '@example.com')),
 			if(seq mod 2, 'Lead', 'Customer'),
-			if(seq mod 2, concat('{PREFIX}-L-', lpad(1 + seq mod 1000, 6, '0')),
+			if(seq mod 2, concat('{PREFIX}-L-', lpad(1 + seq mod 1000, 7, '0')),
 				concat('{PREFIX}-C-', lpad(1 + seq mod 1000, 6, '0'))),
 			concat('Bench record ', seq mod 1000)
 		from (select seq, now() - interval 14 day + interval (seq mod {MINE}) * 40 minute as due
@@ -126,11 +126,12 @@ def main() -> None:
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--runs", type=int, default=30)
 	parser.add_argument("--keep", action="store_true")
+	parser.add_argument("--leads", type=int, default=2_000, help="leads on the site (the user owns 1,000)")
 	args = parser.parse_args()
 	frappe = connect(args.site)
 	cleanup(frappe)
 	try:
-		generate(frappe)
+		generate(frappe, max(args.leads, 1_000))
 		mine = frappe.db.count("CRM Activity", {"assigned_to": USER, "status": "Open"})
 		print(f"open activities of the user: {mine:,} of {frappe.db.count('CRM Activity'):,} activities")
 		for option in (0, 1):

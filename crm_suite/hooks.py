@@ -139,9 +139,19 @@ doctype_list_js = {
 page_js = {"my-day": "public/js/activity_actions.js"}
 # Activities: Interactions (done activities, calls, meetings) on the form timeline of these records.
 additional_timeline_content = {
-	"Lead": ["crm_suite.activities.timeline.interactions"],
-	"Opportunity": ["crm_suite.activities.timeline.interactions"],
-	"Ticket": ["crm_suite.activities.timeline.interactions"],
+	"Lead": [
+		"crm_suite.activities.timeline.interactions",
+		"crm_suite.activities.timeline.cancelled_activities",
+	],
+	"Opportunity": [
+		"crm_suite.activities.timeline.interactions",
+		"crm_suite.activities.timeline.cancelled_activities",
+	],
+	"Ticket": [
+		"crm_suite.activities.timeline.interactions",
+		"crm_suite.activities.timeline.cancelled_activities",
+	],
+	"Customer": ["crm_suite.activities.timeline.cancelled_activities"],
 }
 
 # Document events

@@ -1,6 +1,7 @@
 """Interactions on the form timeline of a Lead, Opportunity or Ticket (Frappe's
 `additional_timeline_content` hook): done activities, calls, meetings and emails logged as Interactions
-show where the record's emails and comments are. The Customer form has its own timeline
+show where the record's emails and comments are; cancelled activities show there too (and on the Customer
+form), with why they were cancelled. The Customer form has its own timeline
 (crm_suite/crm/timeline.py), which lists them already."""
 
 from __future__ import annotations
@@ -46,4 +47,36 @@ def content(row) -> str:
 		f"<a href='{get_url_to_form('Interaction', row.name)}'>{escape_html(row.subject or row.name)}</a>"
 		f"{' — ' + escape_html(notes[:200]) if notes else ''}"
 		f"{' · ' + escape_html(row.agent) if row.agent else ''}</span>"
+	)
+
+
+def cancelled_activities(doctype: str, docname: str) -> list[dict]:
+	"""Timeline items of the record's cancelled activities (newest LIMIT) that the user may read: a done
+	activity is already there as its Interaction, an open one is in the record's Activities section."""
+	if not frappe.has_permission("CRM Activity", "read"):
+		return []
+	rows = frappe.get_list(
+		"CRM Activity",
+		filters={"reference_doctype": doctype, "reference_name": docname, "status": "Cancelled"},
+		fields=["name", "subject", "activity_type", "outcome", "closed_on", "closed_by"],
+		order_by="closed_on desc",
+		limit_page_length=LIMIT,
+	)
+	return [
+		{
+			"icon": "close",
+			"creation": row.closed_on,
+			"content": cancelled_content(row),
+		}
+		for row in rows
+	]
+
+
+def cancelled_content(row) -> str:
+	outcome = strip_html(row.outcome or "").strip()
+	return (
+		f"<span class='crm-activity-cancelled'>{escape_html(_('{0} cancelled').format(_(row.activity_type)))}: "
+		f"<a href='{get_url_to_form('CRM Activity', row.name)}'>{escape_html(row.subject or row.name)}</a>"
+		f"{' — ' + escape_html(outcome[:200]) if outcome else ''}"
+		f"{' · ' + escape_html(row.closed_by) if row.closed_by else ''}</span>"
 	)

@@ -54,9 +54,20 @@ def rollback_after_test(site):
 	frappe.set_user("Administrator")
 	yield
 	frappe.db.rollback()
+	forget_rolled_back_caches()
 	frappe.set_user("Administrator")
 	frappe.local.message_log = []
 	frappe.local.response = frappe._dict()
+
+
+def forget_rolled_back_caches() -> None:
+	"""Frappe drops cached documents on rollback, not what it keeps beside them: the doctype maps in Redis
+	(which Assignment Rules apply to a doctype, filled by a save the rollback undid) and the connection's
+	Single values. A test that enabled a rule or set an option must not leave it on for the next one."""
+	from frappe.cache_manager import doctype_map_keys
+
+	frappe.cache.delete_value(list(doctype_map_keys))
+	frappe.db.value_cache.clear()
 
 
 @pytest.fixture

@@ -74,6 +74,26 @@ def test_a_done_task_and_the_lead_form_timeline():
 	assert get_additional_timeline_content("Lead", lead.name) == content
 
 
+@pytest.mark.parametrize("factory", [make_lead, make_opportunity, make_customer, make_ticket])
+def test_a_cancelled_activity_shows_on_the_form_timeline_with_why(factory):
+	record = factory()
+	frappe.set_user(make_user("CRM Manager").name)
+	call = make_activity(record, subject="Call about the renewal")
+	api.cancel_activity(call.name, "They <b>asked</b> us to write instead")
+	make_activity(record, subject="Still open")
+	from frappe.desk.form.load import get_additional_timeline_content
+
+	items = [i for i in get_additional_timeline_content(record.doctype, record.name) if i["icon"] == "close"]
+	assert len(items) == 1, items
+	assert "Call about the renewal" in items[0]["content"] and "Still open" not in items[0]["content"]
+	assert "They asked us to write instead" in items[0]["content"] and "<b>" not in items[0]["content"]
+	# activities follow their record: an agent may read everything here but leads
+	frappe.set_user(make_user("Support Agent").name)
+	from crm_suite.activities.timeline import cancelled_activities
+
+	assert bool(cancelled_activities(record.doctype, record.name)) == (record.doctype != "Lead")
+
+
 def test_outcome_is_needed_and_a_closed_activity_is_final():
 	activity = make_activity(make_lead())
 	with pytest.raises(frappe.ValidationError, match="Outcome"):
@@ -259,6 +279,10 @@ def test_the_desk_is_wired():
 	timeline = frappe.get_hooks("additional_timeline_content")
 	assert all(
 		"crm_suite.activities.timeline.interactions" in timeline[d] for d in ("Lead", "Opportunity", "Ticket")
+	)
+	assert all(
+		"crm_suite.activities.timeline.cancelled_activities" in timeline[d]
+		for d in ("Lead", "Opportunity", "Ticket", "Customer")
 	)
 	board = frappe.get_doc("Kanban Board", "Opportunity Pipeline")
 	assert {"next_activity_on", "next_activity"} <= set(frappe.parse_json(board.fields))

@@ -239,4 +239,68 @@ describe("CRM Suite desk journeys", () => {
 		await screenshot(page, "10-activity-on-timeline");
 		assert.deepEqual(h.errors.slice(errorsBefore), [], "JavaScript errors during the journey");
 	});
+
+	it("sees an opportunity's next activity on its Kanban card and moves the activity in the calendar", async () => {
+		const { page } = h;
+		assert.ok(state.opportunity && state.customer, "needs the opportunity of the Kanban journey");
+		const errorsBefore = h.errors.length;
+		const subject = `Pricing meeting ${stamp}`;
+		const day = new Date(Date.now() + 2 * 86400_000).toISOString().slice(0, 10);
+		const activity = await call(page, "frappe.client.insert", {
+			doc: {
+				doctype: "CRM Activity",
+				activity_type: "Meeting",
+				subject,
+				all_day: 1,
+				due_on: `${day} 00:00:00`,
+				reference_doctype: "Opportunity",
+				reference_name: state.opportunity,
+			},
+		});
+		const board = await call(page, "frappe.client.get_value", {
+			doctype: "Kanban Board",
+			filters: { reference_doctype: "Opportunity" },
+			fieldname: "name",
+		});
+		const query = new URLSearchParams({ customer: state.customer });
+		await goto(page, `/app/opportunity/view/kanban/${encodeURIComponent(board.name)}?${query}`);
+		const card = page.locator(`.kanban-card-wrapper[data-name="${state.opportunity}"]`);
+		await card.waitFor({ state: "visible" });
+		await card.locator(".crm-next-activity").waitFor();
+		assert.ok((await card.textContent()).includes(subject), "the Kanban card does not show the next activity");
+		await screenshot(page, "11-kanban-next-activity");
+
+		// drag the all-day meeting one day on in the month view: Frappe's calendar saves the new dates
+		await goto(page, "/app/crm-activity/view/calendar/default");
+		const event = page.locator(".fc-event", { hasText: subject }).first();
+		await event.waitFor();
+		const next = new Date(Date.parse(day) + 86400_000).toISOString().slice(0, 10);
+		let target = page.locator(`.fc-day[data-date="${next}"], td.fc-daygrid-day[data-date="${next}"]`).first();
+		if (!(await target.count())) {
+			await page.locator(".fc-next-button").first().click();
+			await event.waitFor({ state: "detached" });
+			target = page.locator(`.fc-day[data-date="${next}"], td.fc-daygrid-day[data-date="${next}"]`).first();
+		}
+		// the event may be on the previous page when the day after is the first of a month
+		const source = page.locator(".fc-event", { hasText: subject }).first();
+		if (!(await source.count())) await page.locator(".fc-prev-button").first().click();
+		await source.waitFor();
+		const a = await source.boundingBox();
+		const b = await target.boundingBox();
+		const saved = page.waitForResponse((r) => /update_event|set_value|savedocs/.test(r.url()), { timeout: 30_000 });
+		await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+		await page.mouse.down();
+		for (let i = 1; i <= 10; i++) {
+			await page.mouse.move(a.x + a.width / 2 + ((b.x + b.width / 2 - a.x - a.width / 2) * i) / 10, a.y + a.height / 2 + ((b.y + b.height / 2 - a.y - a.height / 2) * i) / 10);
+		}
+		await page.mouse.up();
+		await saved;
+		const moved = await poll(
+			() => getValue(page, "CRM Activity", activity.name, "due_on").then((v) => (v || "").slice(0, 10)),
+			next,
+		);
+		assert.equal(moved, next, `the activity was not moved from ${day} to ${next}`);
+		await screenshot(page, "12-calendar-moved");
+		assert.deepEqual(h.errors.slice(errorsBefore), [], "JavaScript errors during the journey");
+	});
 });

@@ -74,4 +74,6 @@ def test_browser_journeys(server, committed):
 		"08-my-day.png",
 		"09-calendar.png",
 		"10-activity-on-timeline.png",
+		"11-kanban-next-activity.png",
+		"12-calendar-moved.png",
 	} <= set(shots)

@@ -172,7 +172,13 @@ doc_events = {
 		"on_submit": ["crm_suite.analytics.order_summary.on_sales_order_change"],
 		"on_cancel": ["crm_suite.analytics.order_summary.on_sales_order_change"],
 	},
-	"Contact": {"validate": ["crm_suite.sales.contact_lookup.set_contact_keys"]},
+	# Service: only staff link a Contact to a Customer (the portal identity, crm_suite/service/portal.py).
+	"Contact": {
+		"validate": [
+			"crm_suite.sales.contact_lookup.set_contact_keys",
+			"crm_suite.service.portal.guard_contact",
+		]
+	},
 	# Sales: the "Lead Round Robin" assignment rule follows the Sales User role (Service: the
 	# "Ticket Round Robin" follows Support Agent).
 	"User": {
@@ -239,6 +245,12 @@ permission_query_conditions = {
 	"Ticket": "crm_suite.service.portal.ticket_query_conditions",
 	"Lead": "crm_suite.sales.visibility.lead_query_conditions",
 	"Opportunity": "crm_suite.sales.visibility.opportunity_query_conditions",
+}
+# Platform: Frappe's generic counts answer only from readable records (crm_suite/api/generic.py,
+# docs/security.md).
+override_whitelisted_methods = {
+	"frappe.client.get_count": "crm_suite.api.generic.get_count",
+	"frappe.desk.listview.get_group_by_count": "crm_suite.api.generic.get_group_by_count",
 }
 # Service: the customers' support portal (/support) in the website's account menu.
 standard_portal_menu_items = [

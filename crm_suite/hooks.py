@@ -231,10 +231,12 @@ scheduler_events = {
 # -----------
 # Portal users (customers' contacts) see only their own records.
 # Sales: with CRM Settings "Sales Users see only their own leads and opportunities" (crm_suite/sales/visibility.py).
-# Activities: a planned activity or a stage history row follows its record (crm_suite/activities/permissions.py).
+# Activities: a planned activity, a stage history row or an interaction follows its record
+# (crm_suite/activities/permissions.py).
 has_permission = {
 	"CRM Activity": "crm_suite.activities.permissions.has_activity_permission",
 	"Stage History": "crm_suite.activities.permissions.has_stage_history_permission",
+	"Interaction": "crm_suite.activities.permissions.has_interaction_permission",
 	"Ticket": "crm_suite.service.portal.has_ticket_permission",
 	"Lead": "crm_suite.sales.visibility.has_lead_permission",
 	"Opportunity": "crm_suite.sales.visibility.has_opportunity_permission",
@@ -242,6 +244,7 @@ has_permission = {
 permission_query_conditions = {
 	"CRM Activity": "crm_suite.activities.permissions.activity_query_conditions",
 	"Stage History": "crm_suite.activities.permissions.stage_history_query_conditions",
+	"Interaction": "crm_suite.activities.permissions.interaction_query_conditions",
 	"Ticket": "crm_suite.service.portal.ticket_query_conditions",
 	"Lead": "crm_suite.sales.visibility.lead_query_conditions",
 	"Opportunity": "crm_suite.sales.visibility.opportunity_query_conditions",

@@ -58,6 +58,10 @@ SITE_LIMIT_FACTOR = 50  # submissions per site and hour: this many times the per
 WINDOW = 60 * 60
 
 
+def site_limit() -> int:
+	return SITE_LIMIT_FACTOR * _limit()
+
+
 def _count(key: str) -> int:
 	"""Adds one to this hour's counter `key` (Redis, shared by every worker) and returns it."""
 	cache_key = frappe.cache.make_key(f"crm_web_lead:{key}:{int(time.time() // WINDOW)}")
@@ -83,7 +87,7 @@ def enforce_submission_limits(data: dict) -> None:
 		"address:" + hashlib.sha256(address.encode()).hexdigest()
 	) > PER_ADDRESS_LIMIT:
 		frappe.throw(too_many, frappe.RateLimitExceededError)
-	if _count("site") > SITE_LIMIT_FACTOR * _limit():
+	if _count("site") > site_limit():
 		frappe.throw(too_many, frappe.RateLimitExceededError)
 
 

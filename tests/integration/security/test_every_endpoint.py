@@ -24,13 +24,11 @@ from pathlib import Path
 import frappe
 import pytest
 from frappe.handler import is_valid_http_method, run_doc_method
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
 import crm_suite
 from crm_suite.api.openapi import import_app_modules
 from tests.integration.factories import unique
-from tests.integration.security.world import GUEST, make_world, markers, plant_hidden
+from tests.integration.security.world import GUEST, http_request, make_world, markers, plant_hidden
 
 REFUSALS = (frappe.PermissionError, frappe.AuthenticationError)
 
@@ -179,13 +177,6 @@ def test_every_method_has_sample_arguments():
 	assert len(app_reports()) >= 14
 
 
-def _request(method: str) -> None:
-	frappe.local.request = Request(
-		EnvironBuilder(method=method, headers={"Host": frappe.local.site}).get_environ()
-	)
-	frappe.local.request_ip = unique("test-ip-")  # no shared per-IP counter between calls
-
-
 def invoke(cmd: str, args: dict, world):
 	"""The method as Frappe's handler dispatches it (override_whitelisted_methods, whitelist and guest
 	checks, HTTP method), as the session user. Returns ("ok", answer) or ("refused", exception class)."""
@@ -193,7 +184,7 @@ def invoke(cmd: str, args: dict, world):
 	fn = app_methods()[cmd]
 	frappe.local.form_dict = frappe._dict(args, cmd=cmd)
 	methods = frappe.allowed_http_methods_for_whitelisted_func.get(fn) or ["GET", "POST"]
-	_request("POST" if "POST" in methods else methods[0])
+	http_request("POST" if "POST" in methods else methods[0])
 	frappe.local.response = frappe._dict(docs=[])
 	frappe.local.message_log = []
 	try:

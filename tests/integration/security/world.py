@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import frappe
 from frappe.utils import add_days, add_months, now_datetime, nowdate
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from tests.integration.factories import make_customer, make_product, make_user, unique
 
@@ -70,7 +72,7 @@ def make_world() -> frappe._dict:
 	portal = make_website_user()
 	link_contact(portal, a.name)
 	seller = make_user("Sales User")
-	manager = make_user("Sales User", "Sales Manager")
+	manager = make_user("Sales User", "Sales Manager", "Support Agent")
 	limit_to_customer(manager.name, a.name)
 	campaign = frappe.get_doc(
 		{"doctype": "Campaign", "campaign_name": unique("Campaign "), "channel": "Email"}
@@ -243,3 +245,14 @@ def markers(hidden: dict[str, list[str]]) -> set[str]:
 					v for v in frappe.get_all(doctype, filters={"name": ["in", names]}, pluck=field) if v
 				)
 	return found
+
+
+def http_request(method: str = "POST", ip: str | None = None, path: str = "/", query: str = "") -> None:
+	"""A real werkzeug request on frappe.local (the handler reads its HTTP method, the rate limits its
+	client address), as a request to the site would carry."""
+	frappe.local.request = Request(
+		EnvironBuilder(
+			method=method, path=path, query_string=query, headers={"Host": frappe.local.site}
+		).get_environ()
+	)
+	frappe.local.request_ip = ip or unique("test-ip-")  # no shared per-IP counter between calls

@@ -249,6 +249,36 @@ permission_query_conditions = {
 	"Lead": "crm_suite.sales.visibility.lead_query_conditions",
 	"Opportunity": "crm_suite.sales.visibility.opportunity_query_conditions",
 }
+# Privacy: the app's personal data in Frappe's Personal Data Download and Deletion Request. A deletion
+# overwrites the person's fields (and their name and email in the texts) and keeps every record, amount and
+# count, so the business totals stay (docs/security.md).
+_lead_person = ["first_name", "last_name", "lead_name", "job_title", "phone", "mobile_no", "phone_e164"]
+user_data_fields = [
+	{
+		"doctype": "Lead",
+		"filter_by": "email_id",
+		"redact_fields": [
+			*_lead_person,
+			"mobile_e164",
+			"phone_digits",
+			"mobile_digits",
+			"address_line1",
+			"city",
+			"pincode",
+			"notes",
+		],
+	},
+	{
+		"doctype": "Customer",
+		"filter_by": "email_id",
+		"redact_fields": ["phone", "mobile_no", "phone_digits", "mobile_digits"],
+	},
+	{"doctype": "Ticket", "filter_by": "raised_by", "redact_fields": ["description", "feedback_comment"]},
+	{"doctype": "Campaign Send Log", "filter_by": "recipient", "redact_fields": ["error"]},
+	# no email column: the person's name and email are replaced wherever they appear in the texts
+	{"doctype": "Interaction", "strict": True},
+	{"doctype": "Call Event Log", "strict": True},
+]
 # Platform: Frappe's generic counts answer only from readable records (crm_suite/api/generic.py,
 # docs/security.md).
 override_whitelisted_methods = {

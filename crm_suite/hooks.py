@@ -182,7 +182,13 @@ doc_events = {
 		"on_submit": ["crm_suite.analytics.order_summary.on_sales_order_change"],
 		"on_cancel": ["crm_suite.analytics.order_summary.on_sales_order_change"],
 	},
-	"Contact": {"validate": ["crm_suite.sales.contact_lookup.set_contact_keys"]},
+	# Service: only staff link a Contact to a Customer (the portal identity, crm_suite/service/portal.py).
+	"Contact": {
+		"validate": [
+			"crm_suite.sales.contact_lookup.set_contact_keys",
+			"crm_suite.service.portal.guard_contact",
+		]
+	},
 	# Sales: the "Lead Round Robin" assignment rule follows the Sales User role (Service: the
 	# "Ticket Round Robin" follows Support Agent).
 	"User": {
@@ -235,10 +241,12 @@ scheduler_events = {
 # -----------
 # Portal users (customers' contacts) see only their own records.
 # Sales: with CRM Settings "Sales Users see only their own leads and opportunities" (crm_suite/sales/visibility.py).
-# Activities: a planned activity or a stage history row follows its record (crm_suite/activities/permissions.py).
+# Activities: a planned activity, a stage history row or an interaction follows its record
+# (crm_suite/activities/permissions.py).
 has_permission = {
 	"CRM Activity": "crm_suite.activities.permissions.has_activity_permission",
 	"Stage History": "crm_suite.activities.permissions.has_stage_history_permission",
+	"Interaction": "crm_suite.activities.permissions.has_interaction_permission",
 	"Ticket": "crm_suite.service.portal.has_ticket_permission",
 	"Lead": "crm_suite.sales.visibility.has_lead_permission",
 	"Opportunity": "crm_suite.sales.visibility.has_opportunity_permission",
@@ -246,9 +254,46 @@ has_permission = {
 permission_query_conditions = {
 	"CRM Activity": "crm_suite.activities.permissions.activity_query_conditions",
 	"Stage History": "crm_suite.activities.permissions.stage_history_query_conditions",
+	"Interaction": "crm_suite.activities.permissions.interaction_query_conditions",
 	"Ticket": "crm_suite.service.portal.ticket_query_conditions",
 	"Lead": "crm_suite.sales.visibility.lead_query_conditions",
 	"Opportunity": "crm_suite.sales.visibility.opportunity_query_conditions",
+}
+# Privacy: the app's personal data in Frappe's Personal Data Download and Deletion Request. A deletion
+# overwrites the person's fields (and their name and email in the texts) and keeps every record, amount and
+# count, so the business totals stay (docs/security.md).
+_lead_person = ["first_name", "last_name", "lead_name", "job_title", "phone", "mobile_no", "phone_e164"]
+user_data_fields = [
+	{
+		"doctype": "Lead",
+		"filter_by": "email_id",
+		"redact_fields": [
+			*_lead_person,
+			"mobile_e164",
+			"phone_digits",
+			"mobile_digits",
+			"address_line1",
+			"city",
+			"pincode",
+			"notes",
+		],
+	},
+	{
+		"doctype": "Customer",
+		"filter_by": "email_id",
+		"redact_fields": ["phone", "mobile_no", "phone_digits", "mobile_digits"],
+	},
+	{"doctype": "Ticket", "filter_by": "raised_by", "redact_fields": ["description", "feedback_comment"]},
+	{"doctype": "Campaign Send Log", "filter_by": "recipient", "redact_fields": ["error"]},
+	# no email column: the person's name and email are replaced wherever they appear in the texts
+	{"doctype": "Interaction", "strict": True},
+	{"doctype": "Call Event Log", "strict": True},
+]
+# Platform: Frappe's generic counts answer only from readable records (crm_suite/api/generic.py,
+# docs/security.md).
+override_whitelisted_methods = {
+	"frappe.client.get_count": "crm_suite.api.generic.get_count",
+	"frappe.desk.listview.get_group_by_count": "crm_suite.api.generic.get_group_by_count",
 }
 # Service: the customers' support portal (/support) in the website's account menu.
 standard_portal_menu_items = [

@@ -102,3 +102,22 @@ def stage_history_query_conditions(user: str | None = None) -> str:
 
 def has_stage_history_permission(doc, ptype: str | None = None, user: str | None = None, debug: bool = False):
 	return _has_permission(doc, STAGE_RECORDS, ptype, user)
+
+
+# Interactions (calls, emails, meetings, web forms) follow the record they are on the same way; one on no
+# record, or on another kind of record, is left to the role permissions.
+def interaction_query_conditions(user: str | None = None) -> str:
+	user = user or frappe.session.user
+	if user == "Administrator":
+		return ""
+	rule = record_conditions("`tabInteraction`", ACTIVITY_RECORDS, user)
+	if not rule:
+		return ""
+	records = ", ".join(frappe.db.escape(d) for d in ACTIVITY_RECORDS)
+	return f"(ifnull(`tabInteraction`.`reference_doctype`, '') not in ({records}) or {rule})"
+
+
+def has_interaction_permission(doc, ptype: str | None = None, user: str | None = None, debug: bool = False):
+	if doc.get("reference_doctype") not in ACTIVITY_RECORDS:
+		return None
+	return _has_permission(doc, ACTIVITY_RECORDS, ptype, user)

@@ -28,6 +28,7 @@ from frappe import _
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 
 from crm_suite.analytics.rfm import MEMORY_LIMIT, require_manager, temp_tables_in_memory
+from crm_suite.utils.permissions import readable_condition
 from crm_suite.utils.temp_tables import temp_table_sql
 
 PRODUCT_TABLE = "crm_basket_products"  # product name -> integer id
@@ -250,9 +251,11 @@ def enqueue_rules() -> None:
 
 
 def _owned_products_sql(doctype: str) -> str:
-	"""SQL for the products a customer has bought (and, for an opportunity, the ones it already lists)."""
-	bought = """SELECT i.product FROM `tabSales Order Item` i JOIN `tabSales Order` so ON so.name = i.parent
-		WHERE so.docstatus = 1 AND so.is_return = 0 AND so.customer = %(customer)s"""
+	"""SQL for the products a customer has bought (and, for an opportunity, the ones it already lists), from
+	the orders the user may read (crm_suite/utils/permissions.py)."""
+	readable = readable_condition("Sales Order", "so.`name`")
+	bought = f"""SELECT i.product FROM `tabSales Order Item` i JOIN `tabSales Order` so ON so.name = i.parent
+		WHERE so.docstatus = 1 AND so.is_return = 0 AND so.customer = %(customer)s AND {readable}"""
 	if doctype == "Opportunity":
 		return bought + " UNION SELECT oi.product FROM `tabOpportunity Item` oi WHERE oi.parent = %(name)s"
 	return bought

@@ -7,6 +7,8 @@ import frappe
 from frappe import _
 from frappe.utils import cint, getdate
 
+from crm_suite.utils.permissions import readable_condition
+
 MAX_MONTHS = 60
 
 
@@ -32,8 +34,12 @@ def cohort_counts(from_date=None, to_date=None, months: int = 12) -> list[tuple[
 		"to_date": getdate(to_date) if to_date else "9999-12-31",
 		"months": months,
 	}
+	# only the customers and orders the user may read (crm_suite/utils/permissions.py)
+	readable = (
+		f"{readable_condition('Customer', 'c.`name`')} AND {readable_condition('Sales Order', 'so.`name`')}"
+	)
 	return frappe.db.sql(
-		"""SELECT EXTRACT(YEAR_MONTH FROM c.first_order_date) AS cohort_ym,
+		f"""SELECT EXTRACT(YEAR_MONTH FROM c.first_order_date) AS cohort_ym,
 			PERIOD_DIFF(EXTRACT(YEAR_MONTH FROM so.transaction_date), EXTRACT(YEAR_MONTH FROM c.first_order_date))
 				AS month_no,
 			COUNT(DISTINCT so.customer) AS customers
@@ -43,6 +49,7 @@ def cohort_counts(from_date=None, to_date=None, months: int = 12) -> list[tuple[
 			AND so.docstatus = 1 AND so.is_return = 0
 			AND so.transaction_date >= c.first_order_date
 			AND so.transaction_date < DATE_ADD(LAST_DAY(c.first_order_date), INTERVAL %(months)s MONTH) + INTERVAL 1 DAY
+			AND {readable}
 		GROUP BY cohort_ym, month_no
 		ORDER BY cohort_ym, month_no""",
 		values,
@@ -72,7 +79,9 @@ def cohort_matrix(from_date=None, to_date=None, months: int = 12) -> list[dict]:
 
 def repeat_purchase_rate() -> float:
 	"""Share (percent) of customers with an order who ordered at least twice (from the nightly job's counts)."""
+	readable = readable_condition("Customer", "`tabCustomer`.`name`", params=False)
 	buyers, repeat = frappe.db.sql(
 		"SELECT COUNT(*), IFNULL(SUM(is_repeat_customer), 0) FROM `tabCustomer` WHERE order_count > 0"
+		f" AND {readable}"
 	)[0]
 	return round(100.0 * repeat / buyers, 2) if buyers else 0.0

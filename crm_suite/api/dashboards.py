@@ -10,6 +10,8 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Date
 from frappe.utils import getdate, nowdate
 
+from crm_suite.utils.permissions import readable_criterion
+
 
 def missed_deadline(ticket):
 	"""The deadline a breached ticket missed first: its response deadline when the first response came
@@ -26,13 +28,15 @@ def missed_deadline(ticket):
 
 
 def count_sla_breaches_on(day: str) -> int:
-	"""Tickets marked Failed whose missed deadline fell on `day` (one set-based query)."""
+	"""Tickets marked Failed whose missed deadline fell on `day` that the session user may read (one
+	set-based query; crm_suite/utils/permissions.py)."""
 	ticket = frappe.qb.DocType("Ticket")
 	query = (
 		frappe.qb.from_(ticket)
 		.select(Count(ticket.name))
 		.where(ticket.agreement_status == "Failed")
 		.where(Date(missed_deadline(ticket)) == getdate(day))
+		.where(readable_criterion("Ticket", ticket.name))
 	)
 	return int(query.run()[0][0] or 0)
 

@@ -5,6 +5,9 @@ POST /api/method/crm_suite.crm.web_to_lead.capture_lead   (no login)
   utm_source, utm_medium, utm_campaign, campaign, and the honeypot field `website_url` (leave empty).
 
 - Rate limited per IP (Contact Center Settings › Submissions per IP per Hour, default 10): beyond it, 429.
+  Frappe takes the client address from `X-Forwarded-For`, which a client may forge, so two limits that no
+  header lifts come on top (`enforce_submission_limits`): per submitted email (or phone) address,
+  `PER_ADDRESS_LIMIT` an hour, and for the whole site, `SITE_LIMIT_FACTOR` × the per-IP limit an hour.
 - Honeypot: a filled `website_url` gets the same answer as a real submission and writes nothing.
 - Deduplicated with the funnel's duplicate finder (crm_suite.sales.duplicates.find_matches: same email,
   or same phone in E.164): an open Lead (New, Contacted, Qualified) gets the submission as an Interaction
@@ -14,6 +17,9 @@ POST /api/method/crm_suite.crm.web_to_lead.capture_lead   (no login)
   duplicate (the Lead's Duplicates table), so the enquiry is not lost and sales sees the history.
 - The answer never says whether the person was already known.
 """
+
+import hashlib
+import time
 
 import frappe
 from frappe import _
@@ -47,10 +53,50 @@ def _limit() -> int:
 	return cint(frappe.db.get_single_value(SETTINGS, "web_lead_rate_limit")) or 10
 
 
+PER_ADDRESS_LIMIT = 5  # submissions per email (or phone) address and hour
+SITE_LIMIT_FACTOR = 50  # submissions per site and hour: this many times the per-IP limit
+WINDOW = 60 * 60
+
+
+def site_limit() -> int:
+	return SITE_LIMIT_FACTOR * _limit()
+
+
+def _count(key: str) -> int:
+	"""Adds one to this hour's counter `key` (Redis, shared by every worker) and returns it."""
+	cache_key = frappe.cache.make_key(f"crm_web_lead:{key}:{int(time.time() // WINDOW)}")
+	value = frappe.cache.incrby(cache_key, 1)
+	if value == 1:
+		frappe.cache.expire(cache_key, WINDOW)
+	return value
+
+
+def submission_address(data: dict) -> str:
+	"""Who a submission says it is from: the normalised email, else the phone's digits."""
+	email = normalise_email(str(data.get("email") or ""))
+	if email:
+		return "email:" + email
+	digits = "".join(ch for ch in str(data.get("phone") or "") if ch.isdigit())
+	return "phone:" + digits if digits else ""
+
+
+def enforce_submission_limits(data: dict) -> None:
+	"""The limits a forged client address does not lift: per submitted address and per site window."""
+	too_many = _("Too many submissions. Please try again later.")
+	if (address := submission_address(data)) and _count(
+		"address:" + hashlib.sha256(address.encode()).hexdigest()
+	) > PER_ADDRESS_LIMIT:
+		frappe.throw(too_many, frappe.RateLimitExceededError)
+	if _count("site") > site_limit():
+		frappe.throw(too_many, frappe.RateLimitExceededError)
+
+
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @rate_limit(limit=_limit, seconds=60 * 60, methods=["POST"])
 def capture_lead(**data) -> dict:
 	data.pop("cmd", None)
+	if not (data.get(HONEYPOT) or "").strip():  # the honeypot's answer stays the same, and it counts nowhere
+		enforce_submission_limits(data)
 	submit_web_lead(data)
 	return {"status": "received", "message": _("Thank you, we will be in touch soon.")}
 

@@ -10,6 +10,8 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate
 
+from crm_suite.utils.permissions import readable_condition
+
 
 def cost_per_lead(cost: float, leads: int) -> float | None:
 	return flt(cost) / leads if leads else None
@@ -33,6 +35,9 @@ def get_rows(filters: dict) -> list[dict]:
 	if to_date:
 		lead_dates += " and date(l.creation) <= %(to_date)s"
 		opp_dates += " and date(o.creation) <= %(to_date)s"
+	# only the leads and opportunities the user may read count (crm_suite/utils/permissions.py)
+	lead_dates += " and " + readable_condition("Lead", "l.`name`")
+	opp_dates += " and " + readable_condition("Opportunity", "o.`name`")
 	where = []
 	for key in ("campaign", "channel", "status"):
 		if filters.get(key):

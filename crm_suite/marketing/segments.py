@@ -131,10 +131,39 @@ def get_member_rows(
 
 
 def count_members(segment) -> int:
+	"""Every member, whoever asks (the stored member count, outreach); callers answering a user use
+	`count_readable_members`."""
 	if isinstance(segment, str):
 		segment = frappe.get_doc("Segment", segment)
 	row = frappe.get_all(segment.based_on, fields=["count(name) as n"], **_query_args(segment))
 	return int(row[0].n) if row else 0
+
+
+def count_readable_members(segment, user: str | None = None) -> int:
+	"""The members the user may read (Frappe's list query: role permissions, User Permissions, permission
+	query conditions such as the own-records option), so a preview tells nobody about records they may
+	not open."""
+	user = user or frappe.session.user
+	if not frappe.has_permission(segment.based_on, "read", user=user):
+		return 0
+	row = frappe.get_list(
+		segment.based_on, fields=["count(*) as n"], order_by="", user=user, **_query_args(segment)
+	)
+	return int(row[0].n) if row else 0
+
+
+def check_readable_fields(doctype: str, filters: list[list], user: str | None = None) -> None:
+	"""A condition may only use fields the user may read (field-level permissions): otherwise counting
+	with `like 'a%'` would spell out a hidden field letter by letter."""
+	meta = frappe.get_meta(doctype)
+	readable = set(meta.get_permitted_fieldnames(user=user or frappe.session.user)) | set(STANDARD_FIELDS)
+	hidden = [f[1] for f in filters if f[1] not in readable]
+	if hidden:
+		frappe.throw(
+			_("You may not filter {0} on {1}.").format(_(doctype), ", ".join(frappe.bold(h) for h in hidden)),
+			exc=frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
 
 
 def _json_list(value, label: str) -> list[dict]:
@@ -157,9 +186,12 @@ def preview_count(
 	conditions: str | list | None = None,
 	members: str | list | None = None,
 ) -> dict:
-	"""How many records an (unsaved) segment definition selects. Used by the form's Preview button."""
+	"""How many records an (unsaved) segment definition selects among those the caller may read. Used by
+	the form's Preview button."""
 	frappe.has_permission("Segment", "read", throw=True)
-	frappe.has_permission(based_on, "read", throw=True) if based_on in SEGMENT_DOCTYPES else None
+	if based_on not in SEGMENT_DOCTYPES:
+		validate_filters(based_on, [])
+	frappe.has_permission(based_on, "read", throw=True)
 	conditions = _json_list(conditions, "conditions")
 	members = _json_list(members, "members")
 	segment = frappe._dict(
@@ -169,21 +201,27 @@ def preview_count(
 		members=[frappe._dict(m) for m in members],
 	)
 	if segment_type != "Static List":
-		segment.filters_json = json.dumps(build_filters(based_on, conditions))
-	else:
-		validate_filters(based_on, [])
-	return {"count": count_members(segment), "filters": json.loads(segment.get("filters_json") or "[]")}
+		filters = build_filters(based_on, conditions)
+		check_readable_fields(based_on, filters)
+		segment.filters_json = json.dumps(filters)
+	return {
+		"count": count_readable_members(segment),
+		"filters": json.loads(segment.get("filters_json") or "[]"),
+	}
 
 
 @frappe.whitelist()
 def get_filterable_fields(doctype: str) -> list[dict]:
 	"""Field names and labels for the condition editor's field picker."""
 	frappe.has_permission("Segment", "read", throw=True)
-	if doctype not in SEGMENT_DOCTYPES:
+	if doctype not in SEGMENT_DOCTYPES or not frappe.has_permission(doctype, "read"):
 		return []
 	meta = frappe.get_meta(doctype)
+	readable = set(meta.get_permitted_fieldnames(user=frappe.session.user)) | set(STANDARD_FIELDS)
 	out = []
 	for fieldname in filterable_fields(doctype):
+		if fieldname not in readable:
+			continue
 		df = meta.get_field(fieldname)
 		out.append({"value": fieldname, "label": f"{_(df.label) if df else fieldname} ({fieldname})"})
 	return out

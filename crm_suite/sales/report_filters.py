@@ -6,7 +6,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate
 
-from crm_suite.sales.visibility import OWNER_FIELD, query_conditions
+from crm_suite.sales.visibility import OWNER_FIELD
+from crm_suite.utils.permissions import ALL, readable_condition
 
 OWNER_DOCTYPE = {field: doctype for doctype, field in OWNER_FIELD.items()}
 
@@ -25,8 +26,9 @@ def where(
 	date_is_datetime: bool = True,
 ) -> Where:
 	"""`alias.date_column` in [from_date, to_date], `alias.owner_column` = owner, source, campaign, and
-	the CRM Settings own-records rule (crm_suite/sales/visibility.py) for a restricted Sales User, so a
-	report shows them only the leads or opportunities they may open.
+	the records the user may read (crm_suite/utils/permissions.py: role permissions, User Permissions,
+	the CRM Settings own-records rule, every permission query condition), so a report shows them only the
+	leads or opportunities they may open.
 
 	Datetime columns are compared as a half-open range (>= from, < to + 1 day) so their indexes are used.
 	"""
@@ -51,8 +53,8 @@ def where(
 			parts.append(f"{alias}.`{column}` = %({key})s")
 			params[key] = filters.get(key)
 	doctype = OWNER_DOCTYPE.get(owner_column)
-	if doctype and (own := query_conditions(doctype, table=alias)):
-		parts.append(own)
+	if doctype and (rule := readable_condition(doctype, f"{alias}.`name`")) != ALL:
+		parts.append(rule)
 	return Where(" and ".join(parts), params)
 
 

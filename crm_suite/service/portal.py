@@ -25,11 +25,66 @@ def user_email(user: str) -> str:
 	return normalise_email(frappe.get_cached_value("User", user, "email") or user)
 
 
+def is_staff(user: str | None) -> bool:
+	"""Administrator or a desk (System) user: who may say which customer a contact belongs to."""
+	if user == "Administrator":
+		return True
+	if not user or user == "Guest":
+		return False
+	return frappe.get_cached_value("User", user, "user_type") == "System User"
+
+
 def portal_contacts(user: str) -> list[str]:
+	"""The Contacts that speak for the user on the portal: those carrying their login or email that a
+	website user did not make. Frappe lets any signed-in user (role All) create Contacts, so one a
+	website user made (its owner) never counts; `guard_contact` keeps website users from adding or
+	changing a Contact's customer links at all. The Contacts staff made or linked stay."""
 	email = user_email(user)
 	contacts = set(frappe.get_all("Contact", filters={"user": user}, pluck="name"))
 	contacts.update(frappe.get_all("Contact Email", filters={"email_id": email}, pluck="parent"))
-	return sorted(contacts)
+	if not contacts:
+		return []
+	contact, owner = frappe.qb.DocType("Contact"), frappe.qb.DocType("User")
+	made_by_website_users = (
+		frappe.qb.from_(contact)
+		.join(owner)
+		.on(owner.name == contact.owner)
+		.select(contact.name)
+		.where(contact.name.isin(sorted(contacts)))
+		.where(owner.user_type == "Website User")
+		.run(pluck=True)
+	)
+	return sorted(contacts - set(made_by_website_users))
+
+
+def customer_links(doc) -> set[str]:
+	return {
+		link.link_name
+		for link in doc.get("links") or []
+		if link.link_doctype == "Customer" and link.link_name
+	}
+
+
+def guard_contact(doc, method=None) -> None:
+	"""Contact validate hook: only staff say which customer a contact belongs to. A website user (or a
+	guest, e.g. while signing up) may keep their own Contact's details up to date, but not add, change or
+	remove its Customer links, nor move a customer's Contact to another login."""
+	if is_staff(frappe.session.user) or frappe.flags.in_install or frappe.flags.in_migrate:
+		return
+	before = doc.get_doc_before_save() if not doc.is_new() else None
+	old_links = customer_links(before) if before else set()
+	if customer_links(doc) != old_links:
+		frappe.throw(
+			_("Only our staff can link a contact to a customer."),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
+	if before and old_links and (doc.user != before.user):
+		frappe.throw(
+			_("Only our staff can change the login of a customer's contact."),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
 
 
 def portal_customers(user: str) -> list[str]:
@@ -105,6 +160,8 @@ def restrict_portal_ticket(ticket) -> None:
 		ticket.customer if ticket.customer in customers else (customers[0] if customers else None)
 	)
 	ticket.status = "Open"
+	# the service desk sets the priority; a customer's "Urgent" would jump the queue and the SLA
+	ticket.priority = ticket.meta.get_field("priority").default or "Medium"
 	ticket.agent = None
 	ticket.service_level_agreement = None
 	# Whatever the desk form does not let anyone type (dates, SLA clock, escalation, feedback) starts empty,

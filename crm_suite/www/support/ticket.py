@@ -5,6 +5,7 @@ from frappe import _
 
 from crm_suite.service.feedback import feedback_token
 from crm_suite.service.portal import get_ticket
+from crm_suite.utils.safe_html import portal_html
 
 no_cache = 1
 
@@ -15,7 +16,9 @@ def get_context(context):
 		frappe.throw(_("Which ticket?"), frappe.PermissionError)
 	data = get_ticket(name)  # raises PermissionError for anybody else's ticket
 	context.ticket = frappe._dict(data["ticket"])
-	context.messages = data["messages"]
+	# customers' text (description, emails) is shown as formatting only: no forms, styles or scripts
+	context.description_html = portal_html(context.ticket.description)
+	context.messages = [{**m, "content_html": portal_html(m.get("content"))} for m in data["messages"]]
 	context.title = f"{context.ticket.name}: {context.ticket.subject}"
 	context.can_reply = context.ticket.status != "Closed"
 	context.can_rate = context.ticket.status in ("Resolved", "Closed") and not context.ticket.feedback_rating

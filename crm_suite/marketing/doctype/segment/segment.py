@@ -8,7 +8,12 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from crm_suite.marketing.segments import build_filters, count_members, validate_filters
+from crm_suite.marketing.segments import (
+	build_filters,
+	count_members,
+	count_readable_members,
+	validate_filters,
+)
 
 
 class Segment(Document):
@@ -65,5 +70,6 @@ class Segment(Document):
 
 	@frappe.whitelist()
 	def refresh_count(self) -> int:
+		"""The members the caller may read (the stored member count is every member)."""
 		self.check_permission("read")
-		return count_members(self)
+		return count_readable_members(self)

@@ -8,6 +8,7 @@ import frappe
 from frappe import _
 
 from crm_suite.sales.report_filters import where
+from crm_suite.utils.permissions import readable_condition
 
 # the one or two middle ranks of n ranked values
 MIDDLE = "{0} in (floor(({1} + 1) / 2), ceil(({1} + 1) / 2))"
@@ -81,9 +82,11 @@ def data(filters: dict) -> list[dict]:
 	ranked with ROW_NUMBER() (as MEDIAN()/PERCENTILE_CONT(0.5) defines it). The won-deal times are ranked
 	over the won opportunities only, so each window sorts no more rows than it needs."""
 	w = where(filters, "l", "creation", "lead_owner")
+	# the opportunities counted are those the user may read too (the lead's rule is in `w`)
+	opportunities = readable_condition("Opportunity", "o.`name`")
 	joined = f"""from `tabOpportunity` o force index (crm_opp_lead_times)
 		join `tabLead` l force index (crm_lead_times) on l.name = o.lead
-		where {w.sql}"""
+		where {w.sql} and {opportunities}"""
 	days = "timestampdiff(second, {0}, {1}) / 86400"
 	return frappe.db.sql(
 		f"""

@@ -6,6 +6,8 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
+from crm_suite.utils.permissions import readable_condition
+
 
 @frappe.read_only()
 def execute(filters=None):
@@ -20,6 +22,7 @@ def execute(filters=None):
 	if filters.get("to_date"):
 		conditions.append(f"{rated_on} < date_add(%(to_date)s, interval 1 day)")
 		values["to_date"] = filters.to_date
+	conditions.append(readable_condition("Ticket", "t.`name`"))  # only tickets the user may read
 	if filters.get("customer"):
 		conditions.append("t.customer = %(customer)s")
 		values["customer"] = filters.customer

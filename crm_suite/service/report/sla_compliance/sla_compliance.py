@@ -7,6 +7,8 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
+from crm_suite.utils.permissions import readable_condition
+
 GROUPS = {
 	"Priority": "t.priority",
 	"Agent": "coalesce(t.agent, json_unquote(json_extract(t._assign, '$[0]')), '')",
@@ -28,6 +30,7 @@ def execute(filters=None):
 	if filters.get("to_date"):
 		conditions.append("t.opening_date < date_add(%(to_date)s, interval 1 day)")
 		values["to_date"] = filters.to_date
+	conditions.append(readable_condition("Ticket", "t.`name`"))  # only tickets the user may read
 	if filters.get("customer"):
 		conditions.append("t.customer = %(customer)s")
 		values["customer"] = filters.customer

@@ -6,6 +6,8 @@ import frappe
 from frappe import _, _lt
 from frappe.utils import now_datetime
 
+from crm_suite.utils.permissions import readable_condition
+
 BUCKETS = [
 	(0, 1, _lt("< 1 day")),
 	(1, 3, _lt("1–3 days")),
@@ -31,9 +33,9 @@ def bucket_sql() -> str:
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	values = {"now": now_datetime()}
-	extra = ""
+	extra = " and " + readable_condition("Ticket", "t.`name`")  # only tickets the user may read
 	if filters.get("agent"):
-		extra = " and (t.agent = %(agent)s or t._assign like %(assign)s)"
+		extra += " and (t.agent = %(agent)s or t._assign like %(assign)s)"
 		values.update(agent=filters.agent, assign=f'%"{filters.agent}"%')
 	rows = frappe.db.sql(
 		f"""select bucket, priority, count(*) as n from (

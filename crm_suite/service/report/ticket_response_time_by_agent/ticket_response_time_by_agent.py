@@ -7,13 +7,16 @@ import frappe
 from frappe import _
 from frappe.utils import flt
 
+from crm_suite.utils.permissions import readable_condition
+
 AGENT = "coalesce(t.agent, json_unquote(json_extract(t._assign, '$[0]')), '')"
 
 
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	conditions, values = ["1 = 1"], {}
+	# only the tickets the user may read
+	conditions, values = [readable_condition("Ticket", "t.`name`")], {}
 	if filters.get("from_date"):
 		conditions.append("t.opening_date >= %(from_date)s")
 		values["from_date"] = filters.from_date

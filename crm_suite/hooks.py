@@ -159,6 +159,11 @@ doc_events = {
 		],
 	},
 	"Opportunity": {"on_change": ["crm_suite.sales.stage_history.on_change"]},
+	# Under load: Frappe's Workflow Action writes of the workflow-governed doctypes one at a time, so
+	# concurrent saves don't deadlock (crm_suite/utils/workflow_actions.py; runs before Frappe's "*" handler).
+	("Lead", "Opportunity", "Ticket", "Campaign"): {
+		"on_update": ["crm_suite.utils.workflow_actions.lock_before_workflow_actions"]
+	},
 	# Service: first agent response, customer replies reopening tickets, agents kept in the round robin.
 	"Communication": {"after_insert": ["crm_suite.service.email_in.on_communication_insert"]},
 	# Sales: the stored digits of customers' and contacts' phone numbers, for the indexed duplicate and

@@ -196,6 +196,13 @@ after_migrate = [
 
 # Scheduled jobs
 # --------------
+# Queues: these run on the `short` queue, which every worker takes first, so a burst of intake on
+# `default` doesn't delay them (crm_suite/utils/scheduled_jobs.py).
+crm_time_critical_jobs = [
+	"crm_suite.service.jobs.check_sla",
+	"crm_suite.activities.reminders.send_due_reminders",
+]
+override_doctype_class = {"Scheduled Job Type": "crm_suite.utils.scheduled_jobs.CRMScheduledJobType"}
 scheduler_events = {
 	# Service: SLA breaches + escalation every 5 minutes.
 	# Activities: reminders of activities due soon (in-app + email), every 5 minutes.

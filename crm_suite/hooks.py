@@ -169,6 +169,11 @@ doc_events = {
 		],
 	},
 	"Opportunity": {"on_change": ["crm_suite.sales.stage_history.on_change"]},
+	# Under load: Frappe's Workflow Action writes of the workflow-governed doctypes one at a time, so
+	# concurrent saves don't deadlock (crm_suite/utils/workflow_actions.py; runs before Frappe's "*" handler).
+	("Lead", "Opportunity", "Ticket", "Campaign"): {
+		"on_update": ["crm_suite.utils.workflow_actions.lock_before_workflow_actions"]
+	},
 	# Service: first agent response, customer replies reopening tickets, agents kept in the round robin.
 	"Communication": {"after_insert": ["crm_suite.service.email_in.on_communication_insert"]},
 	# Sales: the stored digits of customers' and contacts' phone numbers, for the indexed duplicate and
@@ -207,6 +212,13 @@ after_migrate = [
 
 # Scheduled jobs
 # --------------
+# Queues: these run on the `short` queue, which every worker takes first, so a burst of intake on
+# `default` doesn't delay them (crm_suite/utils/scheduled_jobs.py).
+crm_time_critical_jobs = [
+	"crm_suite.service.jobs.check_sla",
+	"crm_suite.activities.reminders.send_due_reminders",
+]
+override_doctype_class = {"Scheduled Job Type": "crm_suite.utils.scheduled_jobs.CRMScheduledJobType"}
 scheduler_events = {
 	# Service: SLA breaches + escalation every 5 minutes.
 	# Activities: reminders of activities due soon (in-app + email), every 5 minutes.

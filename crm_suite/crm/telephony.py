@@ -23,6 +23,7 @@ import json
 
 import frappe
 from frappe import _
+from frappe.model.naming import parse_naming_series
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Max
 from frappe.utils import cint, get_datetime, now_datetime, time_diff_in_seconds
@@ -174,6 +175,20 @@ def _parse_payload(payload: dict) -> frappe._dict:
 	return p
 
 
+def lock_interaction_series() -> None:
+	"""Takes the Interaction naming series' row lock (held to commit) before the call's locking read.
+
+	The read below locks the call's place in the `call_id` index (a gap lock while the call has no
+	Interaction yet), and a new Interaction needs the series row. Any other Interaction insert (a web
+	lead's enquiry, a logged call) takes the series row first and then inserts into that index: with the
+	read first, each session held what the other waited for (a deadlock under the load test). In this
+	order every Interaction writer queues on the series row, which all inserts pass through anyway."""
+	series = frappe.get_meta("Interaction").get_field("naming_series")
+	prefix = parse_naming_series((series.default or series.options or "").split("\n")[0])
+	if prefix:
+		frappe.db.sql("select `current` from `tabSeries` where `name` = %s for update", prefix)
+
+
 def handle_call_event(payload: dict) -> dict:
 	"""Record one call event. Returns {"status": "recorded"|"duplicate", "interaction", "todo", ...}."""
 	p = _parse_payload(payload)
@@ -198,6 +213,7 @@ def handle_call_event(payload: dict) -> dict:
 	region = (settings.default_region or "").strip().upper() or None
 	e164 = normalise_phone(p.number, region)
 
+	lock_interaction_series()
 	name = frappe.db.get_value(
 		"Interaction",
 		{"call_id": p.call_id, "channel": "Call"},

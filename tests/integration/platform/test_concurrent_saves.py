@@ -1,0 +1,135 @@
+"""Concurrent saves of workflow-governed documents: no deadlock on Frappe's Workflow Action rows (issue 18).
+
+Each save runs in its own database session (a thread with its own frappe context), as two gunicorn
+workers would. A barrier lines both up where Frappe's Workflow is about to insert the new Workflow
+Action, after its UPDATE of the document's open actions has locked the end of the `user` index: on the
+old code both sessions got there and each insert waited for the other's lock (InnoDB killed one with a
+deadlock, a 500 over REST). Now the second session waits for the first one's commit before it starts on
+the Workflow Action rows, so the barrier times out for the first and both saves succeed.
+"""
+
+import threading
+
+import frappe
+import pytest
+from frappe.workflow.doctype.workflow_action import workflow_action
+
+from tests.integration.factories import make_customer, make_user, unique
+
+WAIT = 3  # seconds the first session waits at the barrier for a second one that (now) cannot come
+
+
+def _insert_in_own_session(site, sites_path, user, doc, results):
+	frappe.init(site=site, sites_path=sites_path)
+	try:
+		frappe.connect()
+		frappe.flags.in_test = True
+		frappe.set_user(user)
+		saved = frappe.get_doc(doc).insert()
+		frappe.db.commit()
+		results.append(saved.name)
+	except Exception as e:
+		frappe.db.rollback()
+		results.append(e)
+	finally:
+		frappe.destroy()
+
+
+@pytest.fixture
+def people():
+	manager = make_user("Sales Manager")
+	agent = make_user("Support Agent")
+	customer = make_customer()
+	frappe.db.commit()
+	made: list[tuple[str, str]] = []
+	yield frappe._dict(manager=manager.name, agent=agent.name, customer=customer.name, made=made)
+	frappe.db.rollback()
+	names = [name for _doctype, name in made] or [""]
+	actions = frappe.get_all("Workflow Action", {"reference_name": ("in", names)}, pluck="name")
+	for action in actions:
+		frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+	for table, column in (("ToDo", "reference_name"), ("Version", "docname"), ("Comment", "reference_name")):
+		frappe.db.sql(f"delete from `tab{table}` where `{column}` in %(n)s", {"n": names})
+	for doctype, name in made:
+		frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+	frappe.delete_doc("Customer", customer.name, force=True, ignore_permissions=True)
+	for user in (manager.name, agent.name):
+		frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+	frappe.db.commit()
+
+
+def test_a_lead_and_a_ticket_saved_at_once_both_get_their_workflow_action(site, people, monkeypatch):
+	barrier = threading.Barrier(2, timeout=WAIT)
+	real = workflow_action.create_workflow_actions_for_roles
+
+	def lined_up(roles, doc):
+		try:
+			barrier.wait()  # on the old code both sessions hold the index-end lock here
+		except threading.BrokenBarrierError:
+			pass  # the other session waits for this one's commit: go on alone
+		return real(roles, doc)
+
+	monkeypatch.setattr(workflow_action, "create_workflow_actions_for_roles", lined_up)
+	marker = unique("concurrent-")
+	lead = {"doctype": "Lead", "first_name": "Both", "last_name": marker, "email_id": f"{marker}@example.com"}
+	ticket = {"doctype": "Ticket", "subject": marker, "customer": people.customer}
+	results: list = []
+	threads = [
+		threading.Thread(
+			target=_insert_in_own_session,
+			args=(site, frappe.local.sites_path, user, doc, results),
+		)
+		for user, doc in ((people.manager, lead), (people.agent, ticket))
+	]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join(timeout=120)
+	assert not any(t.is_alive() for t in threads)
+	frappe.db.rollback()  # a fresh snapshot sees both sessions' commits
+	people.made.extend(
+		[("Lead", n) for n in frappe.get_all("Lead", {"last_name": marker}, pluck="name")]
+		+ [("Ticket", n) for n in frappe.get_all("Ticket", {"subject": marker}, pluck="name")]
+	)
+	errors = [r for r in results if isinstance(r, Exception)]
+	assert not errors, errors
+	assert len(results) == 2
+	for doctype, name in people.made:
+		actions = frappe.get_all(
+			"Workflow Action",
+			{"reference_doctype": doctype, "reference_name": name, "status": "Open"},
+			pluck="workflow_state",
+		)
+		assert actions == ["New" if doctype == "Lead" else "Open"], (doctype, name, actions)
+
+
+def test_a_save_that_keeps_the_state_takes_no_lock(people):
+	"""Only inserts and state changes write Workflow Actions; other saves don't queue behind them."""
+	frappe.set_user(people.manager)
+	lead = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": "Edit",
+			"last_name": unique(),
+			"email_id": f"{unique()}@example.com",
+		}
+	).insert()
+	calls = []
+	real_sql = frappe.db.sql
+
+	def spy(query, *args, **kwargs):
+		if "for update" in str(query) and "tabDocType" in str(query):
+			calls.append(query)
+		return real_sql(query, *args, **kwargs)
+
+	lead.reload()
+	lead.job_title = "Buyer"
+	frappe.db.sql = spy
+	try:
+		lead.save()
+		assert calls == []
+		lead.status = "Contacted"
+		lead.save()
+		assert len(calls) == 1
+	finally:
+		frappe.db.sql = real_sql

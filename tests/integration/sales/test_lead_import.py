@@ -145,7 +145,12 @@ def test_import_flags_repeats_reports_bad_rows_then_scores_and_assigns(world):
 		assert assignee in rule_users
 		assert frappe.db.exists(
 			"ToDo",
-			{"reference_type": "Lead", "reference_name": lead.name, "allocated_to": assignee, "status": "Open"},
+			{
+				"reference_type": "Lead",
+				"reference_name": lead.name,
+				"allocated_to": assignee,
+				"status": "Open",
+			},
 		)
 	assert import_pass.run() == 0, "nothing left: a second run changes nothing"
 
@@ -196,3 +201,22 @@ def test_only_importing_roles_may_import_leads(world):
 	frappe.set_user(world.manager)
 	assert frappe.permissions.can_import("Lead") and frappe.permissions.can_import("Contact")
 	assert not frappe.permissions.can_import("Ticket")
+
+
+def test_imported_leads_get_the_workflow_action_frappe_would_make(world):
+	result = run_import(world, [["Flow", unique(), f"{unique()}@example.com", "Flow Ltd", "Website"]])
+	(lead,) = result.ok.values()
+	actions = frappe.get_all(
+		"Workflow Action",
+		filters={"reference_doctype": "Lead", "reference_name": lead},
+		fields=["name", "workflow_state", "status"],
+	)
+	assert [(a.workflow_state, a.status) for a in actions] == [("New", "Open")], "exactly one, as on save"
+	roles = set(
+		frappe.get_all("Workflow Action Permitted Role", filters={"parent": actions[0].name}, pluck="role")
+	)
+	# The roles of the Lead Workflow's transitions out of New (Contact, Disqualify; Convert needs a customer).
+	assert roles == {"Sales User", "Sales Manager", "CRM Manager"}
+	frappe.db.delete("Workflow Action Permitted Role", {"parent": actions[0].name})
+	frappe.db.delete("Workflow Action", {"name": actions[0].name})
+	frappe.db.commit()

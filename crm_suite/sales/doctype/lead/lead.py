@@ -89,6 +89,10 @@ class Lead(Document):
 			duplicates.flag_duplicates(self)
 		scoring.set_score(self)
 
+	def after_insert(self):
+		if frappe.flags.in_import:
+			import_pass.create_workflow_action(self)
+
 	def apply_fieldlevel_read_permissions(self):
 		"""Also hides stored duplicate matches the reader may not read (duplicates.hide_unreadable_matches)."""
 		super().apply_fieldlevel_read_permissions()

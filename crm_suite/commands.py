@@ -17,14 +17,24 @@ def crm_suite():
 @click.option(
 	"--skip-nightly", is_flag=True, help="Don't run the nightly analytics and scoring jobs afterwards"
 )
+@click.option(
+	"--keep-setup-wizard",
+	is_flag=True,
+	help="Leave Frappe's setup wizard unfinished (by default the demo finishes it: the desk opens on CRM)",
+)
 @pass_context
-def demo(context, seed: int, scale: str, until: str | None, skip_nightly: bool):
+def demo(context, seed: int, scale: str, until: str | None, skip_nightly: bool, keep_setup_wizard: bool):
 	"""Fill the site with a year of deterministic demo data."""
 	from crm_suite.setup.demo import make_demo
+	from crm_suite.setup.install import complete_setup_wizard, set_crm_home
 
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	try:
+		if not keep_setup_wizard and complete_setup_wizard():
+			click.echo("Frappe's setup wizard finished (United States, USD, English)")
+		if not keep_setup_wizard:
+			set_crm_home()
 		result = make_demo(seed=seed, scale=scale, until=until)
 		frappe.db.commit()
 		for doctype, count in result.counts.items():

@@ -194,6 +194,12 @@ doc_events = {
 			"crm_suite.service.portal.guard_contact",
 		]
 	},
+	# Data Import (crm_suite/sales/import_pass.py): only users with the import permission; a Lead import
+	# that ends queues the pass that finishes its leads (duplicates, scores, assignment).
+	"Data Import": {
+		"validate": ["crm_suite.sales.import_pass.validate_data_import"],
+		"on_change": ["crm_suite.sales.import_pass.on_data_import_change"],
+	},
 	# Sales: the "Lead Round Robin" assignment rule follows the Sales User role (Service: the
 	# "Ticket Round Robin" follows Support Agent).
 	"User": {
@@ -208,6 +214,7 @@ after_migrate = [
 	"crm_suite.sales.indexes.add_indexes",  # Sales: composite indexes for the funnel reports
 	"crm_suite.service.routing.sync_support_agents",  # Service: the ticket round robin gets the Support Agents
 	"crm_suite.activities.indexes.add_indexes",  # Activities: My Day's indexes on tickets, customers, calls
+	"crm_suite.setup.import_permissions.grant",  # Data Import for the importing roles (docs/import.md)
 ]
 
 # Scheduled jobs
@@ -233,6 +240,8 @@ scheduler_events = {
 		"crm_suite.marketing.outreach.enqueue_due_outreach",
 		# Activities: each user's morning digest of overdue work, once a day from the digest hour on.
 		"crm_suite.activities.reminders.send_morning_digests",
+		# Sales: imported leads still waiting for their pass (a lost job) get it queued again.
+		"crm_suite.sales.import_pass.sweep",
 	],
 	# Sales: follow-up ToDos for untouched leads.
 	"daily": [

@@ -275,10 +275,14 @@ def get_cross_sell(doctype: str, name: str, limit: int = 5) -> list[dict]:
 	owned = _owned_products_sql(doctype)
 	return frappe.db.sql(
 		f"""SELECT r.consequent AS product, p.item_name, MAX(r.confidence) AS confidence, MAX(r.lift) AS lift,
-			SUBSTRING_INDEX(GROUP_CONCAT(r.antecedent ORDER BY r.confidence DESC SEPARATOR ', '), ', ', 3)
-				AS because_of
+			SUBSTRING_INDEX(
+				GROUP_CONCAT(COALESCE(NULLIF(pa.item_name, ''), r.antecedent) ORDER BY r.confidence DESC
+					SEPARATOR '; '),
+				'; ', 3
+			) AS because_of
 		FROM `tabAssociation Rule` r
 		JOIN `tabProduct` p ON p.name = r.consequent AND p.disabled = 0
+		LEFT JOIN `tabProduct` pa ON pa.name = r.antecedent
 		WHERE r.lift > 1
 			AND r.antecedent IN (SELECT * FROM ({owned}) o1)
 			AND r.consequent NOT IN (SELECT * FROM ({owned}) o2)

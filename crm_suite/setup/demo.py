@@ -16,6 +16,7 @@ import frappe
 from frappe.utils import getdate, today
 
 from crm_suite.activities import demo as activity_demo
+from crm_suite.analytics.order_summary import refresh_order_summaries
 from crm_suite.sales.opportunity_value import probability_for_status, weighted_amount
 from crm_suite.service.sla import recompute_open_tickets
 from crm_suite.utils.contact_details import full_name
@@ -115,6 +116,7 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	leads = gen.leads(sizes["leads"], users, campaigns, customers)
 	opportunities, items = gen.opportunities(sizes["opportunities"], users, leads, customers, products)
 	tickets = gen.tickets(sizes["tickets"], users, customers, contacts, _ensure_demo_sla())
+	add_feedback(seed, tickets)  # its own random generator: the rows above do not change
 	orders, order_items = gen.sales_orders(customers, leads, products)
 	# Activities: open planned activities on recent leads, and every lead's and opportunity's stage history
 	# (crm_suite/activities/demo.py, its own random generator: the rows above do not change)
@@ -133,6 +135,8 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	recompute_open_tickets()  # deadlines and agreement status in business time, as saving each ticket would
 	_insert("Sales Order", orders)
 	_insert("Sales Order Item", order_items)
+	# The bulk path bypasses Sales Order on_submit, which keeps the per-customer totals RFM reads.
+	refresh_order_summaries([c["name"] for c in customers])
 	_insert("CRM Activity", planned)
 	_insert("Stage History", history)
 
@@ -154,6 +158,19 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	result.converted_customers = [c["name"] for c in customers if c["lead"]]
 	result.seconds = time.monotonic() - started
 	return result
+
+
+def add_feedback(seed: int, tickets: list[dict]) -> None:
+	"""About two thirds of the resolved and closed tickets got the customer's 1–5 rating a day or two after
+	resolution (Customer Satisfaction Trend). Its own `random.Random` (the seed + 17)."""
+	rng = random.Random(seed + 17)
+	for ticket in tickets:
+		ticket.update(feedback_rating=0, feedback_on=None, feedback_requested_on=None)  # one column set
+		if not ticket["resolution_date"] or rng.random() > 0.65:
+			continue
+		ticket["feedback_rating"] = rng.choices((1, 2, 3, 4, 5), weights=(5, 8, 15, 35, 37))[0]
+		ticket["feedback_on"] = ticket["resolution_date"] + timedelta(hours=rng.randrange(2, 48))
+		ticket["feedback_requested_on"] = ticket["resolution_date"]
 
 
 def _ensure_demo_users() -> dict[str, list[str]]:

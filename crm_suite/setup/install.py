@@ -137,3 +137,37 @@ def create_default_masters() -> None:
 		for record in records:
 			if not frappe.db.exists(doctype, record[key]):
 				frappe.get_doc({"doctype": doctype, **record}).insert(ignore_permissions=True)
+
+
+def complete_setup_wizard(
+	country: str = "United States",
+	time_zone: str = "America/New_York",
+	currency: str = "USD",
+	language: str = "English",
+) -> bool:
+	"""Finish Frappe's setup wizard the way its last step does (`setup_complete`: System Settings' country,
+	language, time zone, date and number formats, then setup_complete), so the desk opens on the
+	workspaces instead of the wizard. Returns False when the wizard was already done. Commits."""
+	from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
+
+	if frappe.db.get_single_value("System Settings", "setup_complete"):
+		return False
+	setup_complete({"country": country, "timezone": time_zone, "currency": currency, "language": language})
+	if not frappe.db.get_default("currency"):
+		frappe.db.set_default("currency", currency)
+	frappe.db.commit()
+	return True
+
+
+def set_crm_home(users: list[str] | None = None) -> None:
+	"""Open the desk on the CRM workspace (User.default_workspace) for Administrator and the demo users,
+	where they have no other default yet."""
+	from crm_suite.setup.demo import DEMO_USERS
+
+	users = users or ["Administrator", *(u for emails in DEMO_USERS.values() for u in emails)]
+	if not frappe.db.exists("Workspace", "CRM"):
+		return
+	for user in users:
+		if frappe.db.exists("User", user) and not frappe.db.get_value("User", user, "default_workspace"):
+			frappe.db.set_value("User", user, "default_workspace", "CRM", update_modified=False)
+	frappe.db.commit()

@@ -67,7 +67,9 @@ def chart(data):
 		return None
 	return {
 		"data": {
-			"labels": [f"{r.antecedent} → {r.consequent}" for r in top],
+			"labels": [
+				f"{r.antecedent_name or r.antecedent} → {r.consequent_name or r.consequent}" for r in top
+			],
 			"datasets": [{"name": _("Lift"), "values": [r.lift for r in top]}],
 		},
 		"type": "bar",

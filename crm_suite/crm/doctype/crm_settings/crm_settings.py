@@ -15,6 +15,7 @@ class CRMSettings(Document):
 		from frappe.types import DF
 
 		follow_up_days: DF.Int
+		import_duplicates: DF.Literal["Flag", "Skip", "Merge"]
 		lead_score_model: DF.JSON | None
 		learned_score_weight: DF.Percent
 		min_history_for_learning: DF.Int

@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from crm_suite.sales import conversion, duplicates, scoring
+from crm_suite.sales import conversion, duplicates, import_pass, scoring
 from crm_suite.utils.contact_details import full_name, normalise_email
 
 
@@ -32,6 +32,7 @@ class Lead(Document):
 		first_name: DF.Data | None
 		follow_up_todo: DF.Link | None
 		image: DF.AttachImage | None
+		import_pending: DF.Check
 		industry: DF.Link | None
 		is_duplicate: DF.Check
 		job_title: DF.Data | None
@@ -75,6 +76,10 @@ class Lead(Document):
 		if not self.lead_name:
 			frappe.throw(_("A lead needs a first name or an organisation."), title=_("Missing Name"))
 		conversion.validate_status(self)
+		if self.is_new() and frappe.flags.in_import:
+			# Data Import: duplicates, score and assignment come from the pass after the import.
+			import_pass.check_row(self)
+			return
 		if (
 			self.is_new()
 			or self.has_value_changed("email_id")
@@ -83,6 +88,10 @@ class Lead(Document):
 		):
 			duplicates.flag_duplicates(self)
 		scoring.set_score(self)
+
+	def after_insert(self):
+		if frappe.flags.in_import:
+			import_pass.create_workflow_action(self)
 
 	def apply_fieldlevel_read_permissions(self):
 		"""Also hides stored duplicate matches the reader may not read (duplicates.hide_unreadable_matches)."""

@@ -1,0 +1,174 @@
+"""Benchmark: leads through Frappe's own Data Import, then the pass that finishes them.
+
+Writes a CSV of N leads (5% of them repeat the email of a lead already on the site), makes the Data Import
+document the desk would (reference Lead, Insert New Records, the CSV as a private File) and runs Frappe's
+importer on it in this process, as its background job does (`frappe.core.doctype.data_import.importer.
+Importer(...).import_data()`: every row validated and inserted through the document model, committed row by
+row, one Data Import Log row each). Then runs the after-import pass (crm_suite/sales/import_pass.py:
+duplicates, scores, round-robin assignment in chunks) and checks that every lead was finished and every
+repeat flagged. Prints rows per second for both and the load average, then deletes everything it made.
+Run from the bench folder, on a developer site only:
+
+	env/bin/python apps/crm_suite/benchmarks/data_import_leads.py --site SITE [--rows 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TAG = "bench-import"
+
+
+def connect(site: str):
+	import frappe
+
+	bench = Path(frappe.__file__).resolve().parents[3]
+	os.chdir(bench / "sites")
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	return frappe
+
+
+def seed_existing(frappe, count: int) -> list[str]:
+	"""Leads already on the site that some imported rows repeat (inserted through the document model)."""
+	emails = []
+	for i in range(count):
+		email = f"existing{i}@{TAG}.example.com"
+		frappe.get_doc(
+			{"doctype": "Lead", "first_name": "Existing", "last_name": str(i), "email_id": email}
+		).insert(ignore_permissions=True)
+		emails.append(email)
+	frappe.db.commit()
+	return emails
+
+
+def write_csv(path: str, rows: int, repeats: list[str]) -> int:
+	sources = ["Website", "Referral", "Cold Call", "Trade Show", "Social Media", "Partner"]
+	repeated = 0
+	with open(path, "w", newline="") as f:
+		writer = csv.writer(f)
+		writer.writerow(["First Name", "Last Name", "Email", "Organisation", "Job Title", "Source", "Phone"])
+		for i in range(rows):
+			if repeats and i % 20 == 7:  # 5% repeat an existing lead
+				email = repeats[(i // 20) % len(repeats)]
+				repeated += 1
+			else:
+				email = f"lead{i}@{TAG}.example.com"
+			writer.writerow(
+				[
+					f"First{i}",
+					f"Last{i}",
+					email,
+					f"Company {i % 5000}",
+					"Buyer" if i % 3 else "CEO",
+					sources[i % len(sources)],
+					f"+1 212 555 {i % 10000:04d}" if i % 2 else "",
+				]
+			)
+	return repeated
+
+
+def cleanup(frappe) -> None:
+	frappe.db.rollback()
+	leads = f"select name from `tabLead` where email_id like '%%@{TAG}.example.com'"
+	frappe.db.sql(f"delete from `tabToDo` where reference_type = 'Lead' and reference_name in ({leads})")
+	frappe.db.sql(f"delete from `tabLead Duplicate` where parent in ({leads})")
+	for table in ("Version", "Stage History"):
+		column = "docname" if table == "Version" else "reference_name"
+		frappe.db.sql(f"delete from `tab{table}` where {column} in ({leads})")
+	frappe.db.sql(f"delete from `tabLead` where email_id like '%%@{TAG}.example.com'")
+	imports = frappe.get_all("Data Import", filters={"import_file": ["like", f"%{TAG}%"]}, pluck="name")
+	for name in imports:
+		frappe.db.delete("Data Import Log", {"data_import": name})
+		frappe.db.delete("Data Import", {"name": name})
+	for name in frappe.get_all("File", filters={"file_name": ["like", f"{TAG}%"]}, pluck="name"):
+		frappe.delete_doc("File", name, force=True, ignore_permissions=True)
+	frappe.db.commit()
+
+
+def main() -> int:
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--site", required=True)
+	parser.add_argument("--rows", type=int, default=100_000)
+	parser.add_argument("--keep", action="store_true", help="leave the imported leads in place")
+	args = parser.parse_args()
+	frappe = connect(args.site)
+	from frappe.core.doctype.data_import.importer import Importer
+
+	from crm_suite.sales import import_pass
+
+	cleanup(frappe)
+	try:
+		existing = seed_existing(frappe, 50)
+		with tempfile.TemporaryDirectory() as folder:
+			path = os.path.join(folder, f"{TAG}.csv")
+			repeated = write_csv(path, args.rows, existing)
+			file = frappe.get_doc(
+				{
+					"doctype": "File",
+					"file_name": f"{TAG}-{args.rows}.csv",
+					"content": Path(path).read_bytes(),
+					"is_private": 1,
+				}
+			).insert(ignore_permissions=True)
+		data_import = frappe.get_doc(
+			{
+				"doctype": "Data Import",
+				"reference_doctype": "Lead",
+				"import_type": "Insert New Records",
+				"import_file": file.file_url,
+				"mute_emails": 1,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		print(f"{args.rows:,} rows ({repeated:,} repeat an existing lead); Data Import {data_import.name}")
+
+		start = time.perf_counter()
+		Importer("Lead", data_import=data_import).import_data()
+		imported = time.perf_counter() - start
+		status = frappe.db.get_value("Data Import", data_import.name, "status")
+		ok = frappe.db.count("Data Import Log", {"data_import": data_import.name, "success": 1})
+		print(f"import   {imported:8.1f} s  {ok / imported:7.1f} rows/s  status {status}, {ok:,} rows in")
+
+		start = time.perf_counter()
+		done = import_pass.run()
+		passed = time.perf_counter() - start
+		print(f"pass     {passed:8.1f} s  {done / max(passed, 1e-9):7.1f} leads/s  ({done:,} leads)")
+		total = imported + passed
+		print(
+			f"total    {total:8.1f} s  {ok / total:7.1f} leads/s; 100,000 leads at this rate: {100_000 * total / max(ok, 1) / 60:.1f} min"
+		)
+
+		names = f"select docname from `tabData Import Log` where data_import = '{data_import.name}' and success = 1"
+		pending = frappe.db.sql(
+			f"select count(*) from `tabLead` where import_pending = 1 and name in ({names})"
+		)[0][0]
+		flagged = frappe.db.sql(
+			f"select count(*) from `tabLead` where is_duplicate = 1 and name in ({names})"
+		)[0][0]
+		scored = frappe.db.sql(
+			f"select count(*) from `tabLead` where score_updated_on is not null and name in ({names})"
+		)[0][0]
+		assigned = frappe.db.sql(
+			f"select count(*) from `tabLead` where _assign like '[%%\"%%' and name in ({names})"
+		)[0][0]
+		print(
+			f"check: {pending} pending, {flagged:,} flagged (expected >= {repeated:,}), {scored:,} scored, {assigned:,} assigned"
+		)
+	finally:
+		print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+		if not args.keep:
+			cleanup(frappe)
+		frappe.destroy()
+	return 0
+
+
+if __name__ == "__main__":
+	sys.exit(main())

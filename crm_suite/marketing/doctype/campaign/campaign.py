@@ -3,6 +3,7 @@
 
 from frappe.model.document import Document
 
+from crm_suite.crm import money
 from crm_suite.marketing.campaign import validate_campaign
 from crm_suite.utils.validation import validate_date_order, validate_non_negative
 
@@ -21,9 +22,11 @@ class Campaign(Document):
 		)
 
 		actual_cost: DF.Currency
+		base_actual_cost: DF.Currency
 		budget: DF.Currency
 		campaign_name: DF.Data
 		campaign_owner: DF.Link | None
+		conversion_rate: DF.Float
 		channel: DF.Literal["", "Email", "Social", "Event", "Ads", "Referral", "Partner"]
 		currency: DF.Link | None
 		description: DF.TextEditor | None
@@ -44,3 +47,4 @@ class Campaign(Document):
 		validate_non_negative(self.budget, "Budget")
 		validate_non_negative(self.actual_cost, "Actual Cost")
 		validate_campaign(self)
+		money.set_base_amounts(self)

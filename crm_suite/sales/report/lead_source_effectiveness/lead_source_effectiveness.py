@@ -63,7 +63,7 @@ def data(filters: dict) -> list[dict]:
 		r.source: r
 		for r in frappe.db.sql(
 			f"""select ifnull(o.source, '') as source, count(*) as opportunities, sum(o.status = 'Won') as won,
-				sum(o.status in ('Won', 'Lost')) as closed, sum(if(o.status = 'Won', o.amount, 0)) as won_revenue
+				sum(o.status in ('Won', 'Lost')) as closed, sum(if(o.status = 'Won', o.base_amount, 0)) as won_revenue
 			from `tabOpportunity` o where {ow.sql} group by ifnull(o.source, '')""",
 			ow.params,
 			as_dict=True,

@@ -35,7 +35,7 @@ def data(filters: dict) -> list[dict]:
 	rows = frappe.db.sql(
 		f"""select ifnull(date_format(o.expected_close_date, '%%Y-%%m'), '') as month,
 			ifnull(o.opportunity_owner, '') as owner, count(*) as opportunities,
-			sum(o.amount) as amount, sum(o.weighted_amount) as weighted_amount
+			sum(o.base_amount) as amount, sum(o.base_weighted_amount) as weighted_amount
 		from `tabOpportunity` o where o.status = 'Open' and {w.sql}
 		group by month, owner order by month = '', month, owner""",
 		w.params,

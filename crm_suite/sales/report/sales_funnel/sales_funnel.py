@@ -93,7 +93,7 @@ def funnel(filters: dict) -> list[dict]:
 
 	opp_where = funnel_where(filters, "tabOpportunity", "o", "opportunity_owner", "o.status, o.sales_stage")
 	opportunities = frappe.db.sql(
-		f"""select o.status, o.sales_stage, count(*), ifnull(sum(o.amount), 0)
+		f"""select o.status, o.sales_stage, count(*), ifnull(sum(o.base_amount), 0)
 		from `tabOpportunity` o where {opp_where.sql} group by o.status, o.sales_stage""",
 		opp_where.params,
 	)

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import frappe
 from frappe import _
@@ -46,17 +47,25 @@ def rate_on(rates: Iterable[tuple[datetime.date, float]], on: datetime.date) -> 
 	return best[1] if best else None
 
 
+def round_half_up(value: float | Decimal, precision: int) -> float:
+	"""Rounded as MariaDB's ROUND() rounds a DECIMAL (half away from zero), so the amounts a document
+	stores and the ones a set-based re-conversion writes agree to the cent."""
+	quantum = Decimal(1).scaleb(-precision)
+	return float(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
 def pick_rate(direct: float | None, inverse: float | None) -> float | None:
 	"""The rate into the reporting currency: the direct pair's, else 1 / the inverse pair's."""
 	if direct:
-		return flt(direct, RATE_PRECISION)
+		return round_half_up(direct, RATE_PRECISION)
 	if inverse:
-		return flt(1 / flt(inverse), RATE_PRECISION)
+		return round_half_up(Decimal(1) / Decimal(str(inverse)), RATE_PRECISION)
 	return None
 
 
 def convert(amount: float | None, rate: float, precision: int = 2) -> float:
-	return flt(flt(amount) * flt(rate), precision)
+	"""amount × rate, rounded like SQL's round(amount * rate, precision) on the stored decimals."""
+	return round_half_up(Decimal(str(amount or 0)) * Decimal(str(rate or 0)), precision)
 
 
 def validate_rate_pair(from_currency: str, to_currency: str, rate: float) -> None:
@@ -127,7 +136,6 @@ class Spec:
 	date_sql: str  # the conversion date of row `t`
 	date_of: Callable  # the same for a document
 	currency: str = "currency"
-	fields: tuple[str, ...] = field(default=())
 
 
 def _opportunity_date(doc) -> datetime.date:

@@ -22,10 +22,13 @@ class CRMSettings(Document):
 		sales_users_see_own_records: DF.Check
 	# end: auto-generated types
 
-	def on_update(self):
+	def validate(self):
+		"""A new reporting currency re-converts every stored amount first; a document left without a rate
+		stops the save with an error naming the pairs and dates (nothing written)."""
 		from crm_suite.crm import money
 
 		before = self.get_doc_before_save()
 		old = (before and before.reporting_currency) or money.default_currency()
-		if money.reporting_currency() != old:
-			money.reconvert_all()
+		new = self.reporting_currency or money.default_currency()
+		if new != old:
+			money.reconvert_all(to=new)

@@ -10,6 +10,8 @@ from frappe.utils import getdate
 
 from crm_suite.crm import money
 
+SAVEPOINT = "crm_exchange_rate_delete"
+
 
 class ExchangeRate(Document):
 	# begin: auto-generated types
@@ -55,8 +57,17 @@ class ExchangeRate(Document):
 			dates.append(getdate(before.date))
 		money.reconvert_for_rates(pairs, min(dates))
 
+	def on_trash(self):
+		frappe.db.savepoint(SAVEPOINT)
+
 	def after_delete(self):
-		money.reconvert_for_rates({(self.from_currency, self.to_currency)}, self.date)
+		"""Documents that needed this rate are refused as a whole: the deletion is undone too, also when the
+		caller keeps its transaction (the error names the pairs and dates)."""
+		try:
+			money.reconvert_for_rates({(self.from_currency, self.to_currency)}, self.date)
+		except money.MissingExchangeRate:
+			frappe.db.rollback(save_point=SAVEPOINT)
+			raise
 
 
 def on_doctype_update():

@@ -212,7 +212,8 @@ def reconvert(
 	"""Re-convert the stored amounts of every SPECS doctype (only those in `currencies`, dated on or after
 	`since`, when given). Strict: first check that every row in scope has a rate, and throw
 	MissingExchangeRate naming the pairs and earliest dates if not (nothing written). Not strict (the
-	migration patch): rows without a rate keep NULL converted amounts. Customer Order Summary is rebuilt
+	migration patch, the demo): rows without a rate get conversion_rate 0 and converted amounts 0, a gap
+	the reports name (`gap_note`). Customer Order Summary is rebuilt
 	when orders changed. Does not commit."""
 	to = to or reporting_currency()
 	if currencies is not None and not currencies:
@@ -254,7 +255,8 @@ def reconvert(
 			for base, amount in spec.amounts.items()
 		)
 		frappe.db.sql(
-			f"""update `tab{doctype}` t set t.conversion_rate = {rate.format(date=spec.date_sql)}, {assignments}
+			f"""update `tab{doctype}` t
+			set t.conversion_rate = ifnull({rate.format(date=spec.date_sql)}, 0), {assignments}
 			where {_scope(spec, currencies, since)}""",
 			values,
 		)
@@ -277,3 +279,49 @@ def reconvert_for_rates(pairs: Iterable[tuple[str, str]], since: datetime.date) 
 def reconvert_all(to: str | None = None) -> dict[str, int]:
 	"""After the reporting currency changed: every stored amount (strict)."""
 	return reconvert(to=to)
+
+
+# --------------------------------------------------------------------------------------------- reports
+
+
+def gap_note(doctypes: Sequence[str], to: str | None = None) -> str | None:
+	"""A note naming the documents whose amounts have no conversion (rows written around the document
+	model, or older than a currency's first rate after the migration): the totals leave them out, and the
+	report says so instead of adding them silently. One count per doctype over the index on conversion_rate (0: no rate)."""
+	to = to or reporting_currency()
+	parts = []
+	for doctype in doctypes:
+		submitted = " and docstatus = 1" if frappe.get_meta(doctype).is_submittable else ""
+		for currency, count in frappe.db.sql(
+			f"""select ifnull(currency, ''), count(*) from `tab{doctype}`
+			where conversion_rate = 0{submitted} group by ifnull(currency, '')"""
+		):
+			parts.append(_("{0} × {1} in {2}").format(count, _(doctype), currency or _("no currency")))
+	if not parts:
+		return None
+	return _(
+		"Not in these totals, for want of an exchange rate to {0}: {1}. A CRM Manager adds the rates under Exchange Rate."
+	).format(to, ", ".join(parts))
+
+
+def in_reporting_currency(result: tuple, *gap_doctypes: str) -> tuple:
+	"""A Script Report's (columns, rows, message, chart, summary, ...) with its money shown in the
+	reporting currency: Currency columns and summary figures formatted in it, and the gap note (if any)
+	added to the message."""
+	to = reporting_currency()
+	columns, rows, *rest = result
+	for column in columns:
+		if isinstance(column, dict) and column.get("fieldtype") == "Currency" and not column.get("options"):
+			column["options"] = "currency"
+	for row in rows:
+		if isinstance(row, dict):
+			row["currency"] = to
+	if rest:
+		note = gap_note(gap_doctypes, to) if gap_doctypes else None
+		if note:
+			rest[0] = f"{rest[0]}<br>{note}" if rest[0] else note
+	if len(rest) >= 3 and rest[2]:
+		for item in rest[2]:
+			if item.get("datatype") == "Currency":
+				item["currency"] = to
+	return (columns, rows, *rest)

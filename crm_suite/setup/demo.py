@@ -118,7 +118,7 @@ def make_demo(
 	_insert("Stage History", history)
 	# The amounts in the reporting currency, set-based (bulk rows skip the controllers); this also
 	# rebuilds Customer Order Summary. A reporting currency other than EUR, BAM or USD has no demo rates:
-	# those amounts stay empty (a gap the reports do not add) until a rate is added.
+	# those get conversion_rate 0 (a gap the reports name) until a rate is added.
 	money.reconvert(strict=False)
 
 	result.counts = {

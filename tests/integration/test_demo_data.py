@@ -95,7 +95,7 @@ def test_bosnian_demo_data_with_bam_and_eur_converted_to_the_reporting_currency(
 	)
 	currencies = [o.currency for o in orders]
 	assert currencies.count("BAM") > len(orders) / 2 and "EUR" in currencies
-	assert all(o.base_grand_total is not None and o.conversion_rate for o in orders), "no gap"
+	assert all(o.conversion_rate > 0 for o in orders), "no gap"
 	for o in orders:
 		assert abs(o.base_grand_total - o.grand_total * o.conversion_rate) < 0.01
 	addresses = frappe.get_all(

@@ -208,3 +208,22 @@ def test_exchange_rates_are_kept_by_managers_and_read_by_sales_users(eur):
 		frappe.get_list("Exchange Rate")
 	frappe.set_user(make_user("Sales Manager").name)
 	assert rate("BAM", "EUR", TODAY, 0.6).rate == 0.6
+
+
+def test_reports_show_the_reporting_currency_and_name_the_gaps(pipeline):
+	"""A document without a conversion (written around the document model) is left out of the totals, and
+	the report says so in its message instead of adding it silently."""
+	frappe.set_user(make_user("Sales Manager").name)
+	result = run("Pipeline Forecast", campaign=pipeline.campaign)
+	assert {r["currency"] for r in result["result"]} == {"EUR"}
+	assert next(c for c in result["columns"] if c["fieldname"] == "amount")["options"] == "currency"
+	assert not result.get("message")
+	frappe.set_user("Administrator")
+	gap = make_opportunity(currency="BAM", amount=999, campaign=pipeline.campaign)
+	frappe.db.set_value("Opportunity", gap.name, {"base_amount": 0, "conversion_rate": 0})
+	frappe.set_user(make_user("Sales Manager").name)
+	result = run("Pipeline Forecast", campaign=pipeline.campaign)
+	assert "1 × Opportunity in BAM" in result["message"] and "EUR" in result["message"]
+	assert sum(r["amount"] for r in result["result"]) == 2310.0  # the gap is not added
+	funnel = run("Sales Funnel", campaign=pipeline.campaign)
+	assert all(s["currency"] == "EUR" for s in funnel["report_summary"] if s["datatype"] == "Currency")

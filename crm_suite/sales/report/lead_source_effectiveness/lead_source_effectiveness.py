@@ -7,13 +7,14 @@ from the lead when it is converted); the date, owner and campaign filters apply 
 import frappe
 from frappe import _
 
+from crm_suite.crm import money
 from crm_suite.sales.report_filters import percent, where
 
 
 @frappe.read_only()
 def execute(filters=None):
 	rows = data(filters or {})
-	return columns(), rows, None, chart(rows)
+	return money.in_reporting_currency((columns(), rows, None, chart(rows)), "Opportunity")
 
 
 def columns():

@@ -6,13 +6,16 @@ they closed and by lost reason. Two GROUP BYs."""
 import frappe
 from frappe import _
 
+from crm_suite.crm import money
 from crm_suite.sales.report_filters import percent, where
 
 
 @frappe.read_only()
 def execute(filters=None):
 	by_stage, by_reason = data(filters or {})
-	return columns(), by_stage + by_reason, None, chart(by_stage)
+	return money.in_reporting_currency(
+		(columns(), by_stage + by_reason, None, chart(by_stage)), "Opportunity"
+	)
 
 
 def columns():

@@ -2,8 +2,8 @@
 
 Per campaign: leads (Lead.campaign), opportunities (Opportunity.campaign, or its lead's campaign), won
 opportunities and won revenue (sum of won opportunities' amount), cost (Campaign.actual_cost),
-cost per lead = cost / leads, ROI % = (won revenue − cost) / cost × 100. Amounts are summed as entered
-(no currency conversion: run the report per currency if campaigns mix currencies).
+cost per lead = cost / leads, ROI % = (won revenue − cost) / cost × 100. Revenue and cost are in the
+reporting currency: the stored `base_amount` and `base_actual_cost` (crm_suite/crm/money.py).
 """
 
 import frappe

@@ -32,6 +32,7 @@ class SalesOrder(Document):
 		naming_series: DF.Literal["SO-.YYYY.-"]
 		notes: DF.TextEditor | None
 		opportunity: DF.Link | None
+		reporting_currency: DF.Link | None
 		return_against: DF.Link | None
 		total_qty: DF.Float
 		transaction_date: DF.Date

@@ -26,13 +26,14 @@ class Campaign(Document):
 		budget: DF.Currency
 		campaign_name: DF.Data
 		campaign_owner: DF.Link | None
-		conversion_rate: DF.Float
 		channel: DF.Literal["", "Email", "Social", "Event", "Ads", "Referral", "Partner"]
+		conversion_rate: DF.Float
 		currency: DF.Link | None
 		description: DF.TextEditor | None
 		end_date: DF.Date | None
 		lead_source: DF.Link | None
 		naming_series: DF.Literal["CAMP-.YYYY.-"]
+		reporting_currency: DF.Link | None
 		schedule: DF.Table[CampaignScheduleStep]
 		start_date: DF.Date | None
 		status: DF.Literal["Planned", "Active", "Completed", "Cancelled"]

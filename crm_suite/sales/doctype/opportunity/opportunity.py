@@ -41,6 +41,7 @@ class Opportunity(Document):
 		notes: DF.TextEditor | None
 		opportunity_owner: DF.Link | None
 		probability: DF.Percent
+		reporting_currency: DF.Link | None
 		sales_stage: DF.Link | None
 		source: DF.Link | None
 		status: DF.Literal["Open", "Won", "Lost"]

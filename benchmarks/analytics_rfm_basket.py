@@ -103,12 +103,13 @@ def generate(frappe) -> None:
 		FROM seq_1_to_{CUSTOMERS}""")
 	# Customers skewed (a few order often), dates spread over three years, 3% cancelled, 2% returns.
 	sql(f"""INSERT INTO `tabSales Order` (name, creation, modified, owner, modified_by, docstatus, idx,
-			naming_series, customer, customer_name, transaction_date, is_return, currency, total_qty, grand_total)
+			naming_series, customer, customer_name, transaction_date, is_return, currency, total_qty, grand_total,
+			conversion_rate, base_grand_total)
 		SELECT CONCAT('{PREFIX}-SO-', LPAD(seq, 7, '0')), {common},
 			IF(CRC32(CONCAT('x', seq)) % 100 < 3, 2, 1), 0, 'SO-.YYYY.-',
 			CONCAT('{PREFIX}-C-', LPAD(1 + FLOOR({CUSTOMERS} * POW(CRC32(CONCAT('c', seq)) / 4294967296, 1.6)), 6, '0')),
 			'', DATE_SUB('{AS_OF}', INTERVAL CRC32(CONCAT('d', seq)) % 1095 DAY),
-			IF(CRC32(CONCAT('r', seq)) % 100 < 2, 1, 0), 'USD', 0, 0
+			IF(CRC32(CONCAT('r', seq)) % 100 < 2, 1, 0), 'USD', 0, 0, 1, 0
 		FROM seq_1_to_{ORDERS}""")
 	# Line 1: a product skewed towards the popular ones; line 2: its bundle partner in 60% of orders
 	# (so there are rules to find); lines 3-4: skewed random.
@@ -143,7 +144,7 @@ def generate(frappe) -> None:
 			SELECT parent, SUM(qty) AS q, SUM(amount) AS a FROM `tabSales Order Item`
 			WHERE parent LIKE '{PREFIX}-SO-%%' GROUP BY parent
 		) t ON t.parent = so.name
-		SET so.total_qty = t.q, so.grand_total = t.a""")
+		SET so.total_qty = t.q, so.grand_total = t.a, so.base_grand_total = t.a""")  # USD only: rate 1
 	# The orders were written around the document model, so their submit hooks never ran: recompute the
 	# per-customer order totals the nightly RFM job reads (what the patch does on an existing site).
 	from crm_suite.analytics.order_summary import rebuild_order_summaries
@@ -189,7 +190,7 @@ def bare_rfm_query(frappe, index_hint: str = "") -> int:
 			NTILE(5) OVER (ORDER BY recency DESC) r, NTILE(5) OVER (ORDER BY frequency) f,
 			NTILE(5) OVER (ORDER BY monetary) m
 		FROM (SELECT customer, DATEDIFF('{AS_OF}', MAX(transaction_date)) recency, COUNT(*) frequency,
-				SUM(grand_total) monetary
+				SUM(base_grand_total) monetary
 			FROM `tabSales Order` {index_hint}
 			WHERE docstatus = 1 AND transaction_date > DATE_SUB('{AS_OF}', INTERVAL 365 DAY)
 			GROUP BY customer) g""",

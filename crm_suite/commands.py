@@ -1,4 +1,4 @@
-"""Bench commands of the app: `bench --site SITE crm-suite demo --seed 1 --scale small|large`."""
+"""Bench commands of the app: `bench --site SITE crm-suite demo --seed 1 --scale small|large --locale en|it|bs`."""
 
 import click
 import frappe
@@ -15,6 +15,13 @@ def crm_suite():
 @click.option("--scale", default="small", show_default=True, type=click.Choice(["small", "large"]))
 @click.option("--until", default=None, help="Last day of the demo year (YYYY-MM-DD); default today")
 @click.option(
+	"--locale",
+	default="en",
+	show_default=True,
+	type=click.Choice(["en", "it", "bs"]),
+	help="Names, companies, places, phone numbers (+39, +387) and currencies (EUR, BAM) of the data",
+)
+@click.option(
 	"--skip-nightly", is_flag=True, help="Don't run the nightly analytics and scoring jobs afterwards"
 )
 @click.option(
@@ -23,7 +30,15 @@ def crm_suite():
 	help="Leave Frappe's setup wizard unfinished (by default the demo finishes it: the desk opens on CRM)",
 )
 @pass_context
-def demo(context, seed: int, scale: str, until: str | None, skip_nightly: bool, keep_setup_wizard: bool):
+def demo(
+	context,
+	seed: int,
+	scale: str,
+	until: str | None,
+	locale: str,
+	skip_nightly: bool,
+	keep_setup_wizard: bool,
+):
 	"""Fill the site with a year of deterministic demo data."""
 	from crm_suite.setup.demo import make_demo
 	from crm_suite.setup.install import complete_setup_wizard, set_crm_home
@@ -35,11 +50,13 @@ def demo(context, seed: int, scale: str, until: str | None, skip_nightly: bool, 
 			click.echo("Frappe's setup wizard finished (United States, USD, English)")
 		if not keep_setup_wizard:
 			set_crm_home()
-		result = make_demo(seed=seed, scale=scale, until=until)
+		result = make_demo(seed=seed, scale=scale, until=until, locale=locale)
 		frappe.db.commit()
 		for doctype, count in result.counts.items():
 			click.echo(f"{doctype:>18}: {count:>7,}")
-		click.secho(f"Demo data ({scale}, seed {seed}) made in {result.seconds:.1f} s", fg="green")
+		click.secho(
+			f"Demo data ({scale}, seed {seed}, locale {locale}) made in {result.seconds:.1f} s", fg="green"
+		)
 		if not skip_nightly:
 			run_nightly_jobs()
 	finally:

@@ -255,7 +255,11 @@ scheduler_events = {
 		"crm_suite.sales.scoring.update_lead_scores",  # Sales: re-learn and re-score open leads
 	],
 	# Analytics: recompute the per-customer order totals from the orders (repairs drift from raw SQL writes).
-	"weekly_long": ["crm_suite.analytics.order_summary.run_weekly_rebuild"],
+	# Money: re-convert stored amounts with today's rates (repairs drift; crm_suite/crm/money.py).
+	"weekly_long": [
+		"crm_suite.crm.money.run_weekly_reconvert",
+		"crm_suite.analytics.order_summary.run_weekly_rebuild",
+	],
 }
 
 # Permissions

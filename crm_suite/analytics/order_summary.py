@@ -36,7 +36,7 @@ def _insert_sql(condition: str) -> str:
 		SELECT so.customer, %(now)s, %(now)s, %(user)s, %(user)s, 0, 0, so.customer,
 			MIN(IF(so.is_return = 0, so.transaction_date, NULL)),
 			MAX(IF(so.is_return = 0, so.transaction_date, NULL)),
-			SUM(so.is_return = 0), SUM(so.grand_total)
+			SUM(so.is_return = 0), SUM(so.base_grand_total)
 		FROM `tabSales Order` so FORCE INDEX (customer_date_total)
 		WHERE so.docstatus = 1 {condition}
 		GROUP BY so.customer"""
@@ -89,7 +89,7 @@ def _order_delta(doc) -> dict:
 		"customer": doc.customer,
 		"date": None if is_return else doc.transaction_date,
 		"count": 0 if is_return else 1,
-		"total": flt(doc.grand_total),
+		"total": flt(doc.base_grand_total),
 		"now": now_datetime(),
 		"user": frappe.session.user,
 	}

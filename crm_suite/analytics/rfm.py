@@ -251,7 +251,7 @@ def _lifetime_source(values: dict, scope_orders: str) -> str:
 		SELECT so.customer,
 			MIN(IF(so.is_return = 0, so.transaction_date, NULL)),
 			MAX(IF(so.is_return = 0, so.transaction_date, NULL)),
-			SUM(so.is_return = 0), SUM(so.grand_total)
+			SUM(so.is_return = 0), SUM(so.base_grand_total)
 		FROM `tabSales Order` so
 		WHERE so.docstatus = 1 AND so.transaction_date <= %(as_of)s {scope_orders}
 			AND so.customer IN (SELECT f.customer FROM `tabSales Order` f
@@ -270,7 +270,7 @@ def _compute_rfm(values: dict, scope_orders: str, scope_customers: str) -> dict:
 	# date-led index followed by a grouping in a temporary table.
 	temp_table_sql(
 		f"""CREATE TEMPORARY TABLE {WINDOW_TABLE} (PRIMARY KEY (customer))
-		SELECT so.customer, SUM(so.is_return = 0) AS frequency, SUM(so.grand_total) AS monetary
+		SELECT so.customer, SUM(so.is_return = 0) AS frequency, SUM(so.base_grand_total) AS monetary
 		FROM `tabSales Order` so FORCE INDEX (customer_date_total)
 		WHERE so.transaction_date > %(window_start)s AND so.transaction_date <= %(as_of)s
 			AND so.docstatus = 1 {scope_orders}

@@ -2,8 +2,8 @@
 
 Per campaign: leads (Lead.campaign), opportunities (Opportunity.campaign, or its lead's campaign), won
 opportunities and won revenue (sum of won opportunities' amount), cost (Campaign.actual_cost),
-cost per lead = cost / leads, ROI % = (won revenue − cost) / cost × 100. Amounts are summed as entered
-(no currency conversion: run the report per currency if campaigns mix currencies).
+cost per lead = cost / leads, ROI % = (won revenue − cost) / cost × 100. Revenue and cost are in the
+reporting currency: the stored `base_amount` and `base_actual_cost` (crm_suite/crm/money.py).
 """
 
 import frappe
@@ -46,7 +46,7 @@ def get_rows(filters: dict) -> list[dict]:
 	rows = frappe.db.sql(
 		f"""
 		select c.name as campaign, c.campaign_name, c.channel, c.status,
-			coalesce(c.actual_cost, 0) as cost,
+			coalesce(c.base_actual_cost, 0) as cost,
 			coalesce(l.leads, 0) as leads,
 			coalesce(o.opportunities, 0) as opportunities,
 			coalesce(o.won, 0) as won,
@@ -59,7 +59,7 @@ def get_rows(filters: dict) -> list[dict]:
 		left join (
 			select coalesce(o.campaign, ld.campaign) as campaign, count(*) as opportunities,
 				sum(o.status = 'Won') as won,
-				sum(case when o.status = 'Won' then o.amount else 0 end) as won_revenue
+				sum(case when o.status = 'Won' then o.base_amount else 0 end) as won_revenue
 			from `tabOpportunity` o left join `tabLead` ld on ld.name = o.lead
 			where coalesce(o.campaign, ld.campaign) is not null {opp_dates}
 			group by coalesce(o.campaign, ld.campaign)

@@ -9,7 +9,10 @@ after every migrate; `add_index` skips existing ones.
 
 import frappe
 
-FUNNEL_TAIL = {"Lead": ["status", "creation"], "Opportunity": ["status", "sales_stage", "creation", "amount"]}
+FUNNEL_TAIL = {
+	"Lead": ["status", "creation"],
+	"Opportunity": ["status", "sales_stage", "creation", "base_amount"],
+}
 OWNER = {"Lead": "lead_owner", "Opportunity": "opportunity_owner"}
 SHORT = {"Lead": "lead", "Opportunity": "opp"}
 

@@ -17,8 +17,10 @@ from frappe.utils import getdate, today
 
 from crm_suite.activities import demo as activity_demo
 from crm_suite.analytics.order_summary import refresh_order_summaries
+from crm_suite.crm import money
 from crm_suite.sales.opportunity_value import probability_for_status, weighted_amount
 from crm_suite.service.sla import recompute_open_tickets
+from crm_suite.setup.demo_locales import EN, LOCALES, PRICE_FACTOR, DemoLocale, ascii_fold, demo_rates
 from crm_suite.utils.contact_details import full_name
 
 SCALES = {
@@ -29,30 +31,9 @@ SCALES = {
 	),
 }
 
-FIRST_NAMES = (
-	"Ada Alan Grace Linus Margaret Ken Barbara Edsger Frances Dennis Radia Tim Hedy Niklaus Katherine "
-	"Donald Sophie John Mary Carlos Aiko Ravi Fatima Lars Chen Olga Mateo Amara Yusuf Ingrid Priya Kofi"
-).split()
-LAST_NAMES = (
-	"Lovelace Turing Hopper Torvalds Hamilton Thompson Liskov Dijkstra Allen Ritchie Perlman Berners-Lee "
-	"Lamarr Wirth Johnson Knuth Wilson Backus Shaw Garcia Tanaka Patel Haddad Nilsson Wei Petrova Rossi "
-	"Okafor Demir Larsen Iyer Mensah"
-).split()
-COMPANY_WORDS = (
-	"Acme Globex Initech Umbrella Stark Wayne Wonka Tyrell Cyberdyne Soylent Hooli Vandelay Aperture "
-	"Monarch Pied Piper Massive Dynamic Gringotts Oscorp Nakatomi Zorg Virtucon Duff Krusty Ollivander"
-).split()
-COMPANY_SUFFIXES = ("Ltd", "GmbH", "Inc", "Group", "Labs", "Systems", "Trading", "Partners")
-CITIES = (
-	("Berlin", "Germany"),
-	("London", "United Kingdom"),
-	("Paris", "France"),
-	("New York", "United States"),
-	("Toronto", "Canada"),
-	("Mumbai", "India"),
-	("Singapore", "Singapore"),
-	("Sydney", "Australia"),
-)
+# The English tables (kept under their old names); the other locales are in demo_locales.py.
+FIRST_NAMES, LAST_NAMES = list(EN.first_names), list(EN.last_names)
+COMPANY_WORDS, COMPANY_SUFFIXES, CITIES = list(EN.company_first), EN.company_suffixes, EN.cities
 SOURCES = (
 	("Website", 30),
 	("Referral", 15),
@@ -66,16 +47,7 @@ SOURCES = (
 CHANNELS = ("Email", "Social", "Event", "Ads", "Referral", "Partner")
 STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Proposal", "Negotiation")
 LOST_REASONS = ("Price", "Competitor", "No Budget", "No Decision", "Timing", "Product Fit")
-TICKET_SUBJECTS = (
-	"Cannot log in",
-	"Invoice is wrong",
-	"Delivery is late",
-	"Feature request: export",
-	"Error after update",
-	"How do I add a user?",
-	"Product arrived damaged",
-	"Password reset fails",
-)
+TICKET_SUBJECTS = EN.ticket_subjects
 DEMO_USERS = {
 	"Sales User": (
 		"demo.sales1@crm-suite.invalid",
@@ -97,15 +69,20 @@ class DemoResult:
 	converted_customers: list[str] = field(default_factory=list)  # customers that came from a demo lead
 
 
-def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = None) -> DemoResult:
-	"""Fill the site with demo data for the year ending `until` (default today)."""
+def make_demo(
+	seed: int = 1, scale: str = "small", until: date | str | None = None, locale: str = "en"
+) -> DemoResult:
+	"""Fill the site with demo data for the year ending `until` (default today), in the names, places,
+	phone numbers and currencies of `locale` (en, it, bs)."""
 	if scale not in SCALES:
 		frappe.throw(frappe._("Scale must be one of {0}.").format(", ".join(SCALES)))
+	if locale not in LOCALES:
+		frappe.throw(frappe._("Locale must be one of {0}.").format(", ".join(LOCALES)))
 	started = time.monotonic()
 	sizes = SCALES[scale]
 	rng = random.Random(seed)
 	end = getdate(until or today())
-	gen = _Generator(rng, end)
+	gen = _Generator(rng, end, LOCALES[locale])
 
 	users = _ensure_demo_users()
 	result = DemoResult()
@@ -123,7 +100,11 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	planned = activity_demo.activities(seed, end, leads)
 	history = activity_demo.stage_history(seed, end, leads, opportunities, list(STAGES))
 
+	rates = gen.exchange_rates()
 	_insert("Product", products, ignore_duplicates=True)  # fixed codes: a second run reuses them
+	_insert("Exchange Rate", rates, ignore_duplicates=True)  # fixed names: a second run reuses them
+	for currency in {c for c, _w in gen.locale.currencies}:
+		frappe.db.set_value("Currency", currency, "enabled", 1)
 	_insert("Campaign", campaigns)
 	_insert("Customer", customers)
 	_insert_contacts(contacts)
@@ -139,9 +120,14 @@ def make_demo(seed: int = 1, scale: str = "small", until: date | str | None = No
 	refresh_order_summaries([c["name"] for c in customers])
 	_insert("CRM Activity", planned)
 	_insert("Stage History", history)
+	# The amounts in the reporting currency, set-based (bulk rows skip the controllers); this also
+	# rebuilds Customer Order Summary. A reporting currency other than EUR, BAM or USD has no demo rates:
+	# those get conversion_rate 0 (a gap the reports name) until a rate is added.
+	money.reconvert(strict=False)
 
 	result.counts = {
 		"Product": len(products),
+		"Exchange Rate": len(rates),
 		"Campaign": len(campaigns),
 		"Customer": len(customers),
 		"Contact": len(contacts),
@@ -308,8 +294,10 @@ def _child(parent: dict, parentfield: str, parenttype: str = "Contact", **values
 class _Generator:
 	"""Builds the rows. All randomness comes from one seeded `random.Random`."""
 
-	def __init__(self, rng: random.Random, end: date):
+	def __init__(self, rng: random.Random, end: date, locale: DemoLocale = EN):
 		self.rng = rng
+		self.locale = locale
+		self.currency_of: dict[str, str] = {}  # customer -> the currency it bills in
 		self.end = end
 		self.person_of: dict[str, tuple[str, str]] = {}  # customer -> its contact's (first, last) name
 		self.start = end - timedelta(days=365)
@@ -334,15 +322,29 @@ class _Generator:
 		}
 
 	def person(self) -> tuple[str, str]:
-		return self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+		return self.rng.choice(self.locale.first_names), self.rng.choice(self.locale.last_names)
 
 	def company(self) -> str:
-		return f"{self.rng.choice(COMPANY_WORDS)} {self.rng.choice(COMPANY_WORDS)} {self.rng.choice(COMPANY_SUFFIXES)}"
+		loc = self.locale
+		return f"{self.rng.choice(loc.company_first)} {self.rng.choice(loc.company_second)} {self.rng.choice(loc.company_suffixes)}"
 
 	def phone(self) -> str:
-		return (
-			f"+1{self.rng.choice((212, 415, 617, 646, 312, 503))}{self.rng.randrange(2_000_000, 9_999_999)}"
-		)
+		return self.locale.phone(self.rng)
+
+	def exchange_rates(self) -> list[dict]:
+		rows = []
+		for from_currency, to_currency, valid_from, rate in demo_rates(self.start, self.end):
+			name = f"{from_currency}-{to_currency}-{valid_from.isoformat()}"
+			rows.append(
+				{
+					**self.base(name, datetime.combine(valid_from, datetime.min.time())),
+					"from_currency": from_currency,
+					"to_currency": to_currency,
+					"date": valid_from,
+					"rate": rate,
+				}
+			)
+		return rows
 
 	def products(self, count: int) -> list[dict]:
 		rows = []
@@ -376,7 +378,7 @@ class _Generator:
 					"channel": CHANNELS[n % len(CHANNELS)],
 					"start_date": start,
 					"end_date": end,
-					"currency": "USD",
+					"currency": self.locale.main_currency,
 					"budget": budget,
 					"actual_cost": round(budget * self.rng.uniform(0.6, 1.1), 2),
 					"campaign_owner": DEMO_USERS["Marketing Manager"][0],
@@ -393,9 +395,10 @@ class _Generator:
 			self.person_of[name] = (first, last)
 			individual = self.rng.random() < 0.2
 			customer_name = full_name(first, last) if individual else f"{self.company()} {n}"
-			email = f"{first}.{last}.{n}@{'mail.example.com' if individual else 'corp' + str(n) + '.example.com'}".lower()
+			email = f"{ascii_fold(first)}.{ascii_fold(last)}.{n}@{'mail.example.com' if individual else 'corp' + str(n) + '.example.com'}".lower()
 			phone = self.phone()
-			city, country = self.rng.choice(CITIES)
+			city, country = self.rng.choice(self.locale.cities)
+			self.currency_of[name] = self.locale.currency(self.rng)
 			customers.append(
 				{
 					**self.base(name, created),
@@ -405,9 +408,7 @@ class _Generator:
 					"customer_group": "Individual"
 					if individual
 					else self.rng.choice(("Commercial", "Commercial", "Government", "Non Profit")),
-					"territory": self.rng.choice(
-						("North America", "Europe", "Asia Pacific", "Rest of World")
-					),
+					"territory": self.rng.choice(self.locale.territories),
 					"industry": self.rng.choice(
 						(
 							"Manufacturing",
@@ -444,7 +445,7 @@ class _Generator:
 					**self.base(f"{customer_name}-{name}-Billing", created),
 					"address_title": customer_name,
 					"address_type": "Billing",
-					"address_line1": f"{self.rng.randrange(1, 300)} Main Street",
+					"address_line1": self.locale.street(self.rng),
 					"city": city,
 					"country": country,
 					"is_primary_address": 1,
@@ -487,7 +488,7 @@ class _Generator:
 					),
 					"email_id": customer["email_id"]
 					if customer
-					else f"{first}.{last}.l{n}@lead{n % 997}.example.com".lower(),
+					else f"{ascii_fold(first)}.{ascii_fold(last)}.l{n}@lead{n % 997}.example.com".lower(),
 					"phone": self.phone(),
 					"status": status,
 					"lead_owner": self.rng.choice(users["Sales User"]),
@@ -523,6 +524,8 @@ class _Generator:
 				lead = None
 				customer_row = self.rng.choice(customers)
 				customer, created = customer_row["name"], self.when(customer_row["creation"], 200)
+			currency = self.currency_of[customer] if customer else self.locale.main_currency
+			price = PRICE_FACTOR.get(currency, 1)
 			stage = self.rng.choices(STAGES, weights=(30, 25, 20, 15, 10))[0]
 			age_days = (datetime.combine(self.end, datetime.min.time()) - created).days
 			status = (
@@ -545,9 +548,9 @@ class _Generator:
 						"product": product["name"],
 						"item_name": product["item_name"],
 						"qty": qty,
-						"rate": product["standard_rate"],
-						"amount": qty * product["standard_rate"],
-						"currency": "USD",
+						"rate": product["standard_rate"] * price,
+						"amount": qty * product["standard_rate"] * price,
+						"currency": currency,
 					}
 				)
 			amount = sum(line["amount"] for line in lines)
@@ -568,7 +571,7 @@ class _Generator:
 					"lost_reason": self.rng.choice(LOST_REASONS) if status == "Lost" else None,
 					"opportunity_owner": (lead and lead["lead_owner"])
 					or self.rng.choice(users["Sales User"]),
-					"currency": "USD",
+					"currency": currency,
 					"total_qty": sum(line["qty"] for line in lines),
 					"amount": amount,
 					"weighted_amount": weighted_amount(amount, probability),
@@ -597,6 +600,8 @@ class _Generator:
 			if self.rng.random() < 0.6:
 				picks.append((picks[0] + 1) % len(products))
 			picks += [self.rng.randrange(len(products)) for _ in range(self.rng.randrange(0, 3))]
+			currency = self.currency_of[customer["name"]]
+			price = PRICE_FACTOR.get(currency, 1)
 			order_lines = []
 			for idx, pick in enumerate(dict.fromkeys(picks), start=1):
 				product = products[pick]
@@ -611,9 +616,9 @@ class _Generator:
 						"product": product["name"],
 						"item_name": product["item_name"],
 						"qty": qty,
-						"rate": product["standard_rate"],
-						"amount": qty * product["standard_rate"],
-						"currency": "USD",
+						"rate": product["standard_rate"] * price,
+						"amount": qty * product["standard_rate"] * price,
+						"currency": currency,
 					}
 				)
 			lines.extend(order_lines)
@@ -627,7 +632,7 @@ class _Generator:
 					"customer_name": customer["customer_name"],
 					"transaction_date": day,
 					"is_return": 0,
-					"currency": "USD",
+					"currency": currency,
 					"total_qty": sum(line["qty"] for line in order_lines),
 					"grand_total": sum(line["amount"] for line in order_lines),
 				}
@@ -652,7 +657,7 @@ class _Generator:
 					0
 				]
 			)
-			subject = self.rng.choice(TICKET_SUBJECTS)
+			subject = self.rng.choice(self.locale.ticket_subjects)
 			rows.append(
 				{
 					**self.base(name, created),
@@ -669,7 +674,7 @@ class _Generator:
 					"agent": self.rng.choice(users["Support Agent"]),
 					"opening_date": created,
 					"resolution_date": self.when(created, 10) if status in ("Resolved", "Closed") else None,
-					"description": f"<p>{subject}. Please help.</p>",
+					"description": self.locale.ticket_body.format(subject=subject),
 					"service_level_agreement": sla if status != "Closed" else None,
 				}
 			)

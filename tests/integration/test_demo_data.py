@@ -76,3 +76,50 @@ def test_unknown_scale_is_refused():
 
 	with pytest.raises(frappe.ValidationError, match="Scale must be one of"):
 		make_demo(scale="huge")
+
+
+def test_bosnian_demo_data_with_bam_and_eur_converted_to_the_reporting_currency():
+	"""--locale bs: Bosnian names, cities, +387 numbers, BAM (and some EUR) customers; every amount is
+	converted with the demo's rates (this site's reporting currency is EUR, BAM or USD)."""
+	from crm_suite.crm.money import reporting_currency
+
+	assert reporting_currency() in ("EUR", "BAM", "USD")
+	result = make_demo(seed=11, scale="small", until=UNTIL, locale="bs")
+	customers = result.converted_customers
+	phones = frappe.get_all("Customer", filters={"name": ("in", customers)}, pluck="phone")
+	assert phones and all(p.startswith("+3876") for p in phones)
+	orders = frappe.get_all(
+		"Sales Order",
+		filters={"customer": ("in", customers)},
+		fields=["currency", "grand_total", "base_grand_total", "conversion_rate"],
+	)
+	currencies = [o.currency for o in orders]
+	assert currencies.count("BAM") > len(orders) / 2 and "EUR" in currencies
+	assert all(o.conversion_rate > 0 for o in orders), "no gap"
+	for o in orders:
+		assert abs(o.base_grand_total - o.grand_total * o.conversion_rate) < 0.01
+	addresses = frappe.get_all(
+		"Dynamic Link",
+		filters={"parenttype": "Address", "link_name": ("in", customers)},
+		pluck="parent",
+	)
+	countries = set(frappe.get_all("Address", filters={"name": ("in", addresses)}, pluck="country"))
+	assert "Bosnia and Herzegovina" in countries
+	assert frappe.db.exists("Exchange Rate", {"from_currency": "EUR", "to_currency": "BAM"})
+	summary = frappe.db.get_value("Customer Order Summary", customers[0], "lifetime_value")
+	own = sum(
+		o.base_grand_total
+		for o in frappe.get_all(
+			"Sales Order",
+			filters={"customer": customers[0], "docstatus": 1},
+			fields=["base_grand_total"],
+		)
+	)
+	assert summary is None and own == 0 or abs(summary - own) < 0.01
+
+
+def test_unknown_locale_is_refused():
+	import pytest
+
+	with pytest.raises(frappe.ValidationError, match="Locale must be one of"):
+		make_demo(locale="xx")

@@ -87,7 +87,7 @@ def test_rebuild_repairs_drift_and_matches_the_orders():
 	diff = frappe.db.sql(
 		"""SELECT COUNT(*) FROM (
 			SELECT customer, MIN(IF(is_return = 0, transaction_date, NULL)) f,
-				MAX(IF(is_return = 0, transaction_date, NULL)) l, SUM(is_return = 0) n, SUM(grand_total) v
+				MAX(IF(is_return = 0, transaction_date, NULL)) l, SUM(is_return = 0) n, SUM(base_grand_total) v
 			FROM `tabSales Order` WHERE docstatus = 1 GROUP BY customer) o
 		LEFT JOIN `tabCustomer Order Summary` cs ON cs.name = o.customer
 		WHERE NOT (cs.first_order_date <=> o.f AND cs.last_order_date <=> o.l
@@ -218,7 +218,7 @@ def test_concurrent_submits_for_one_customer_do_not_deadlock(site, monkeypatch):
 		frappe.db.rollback()  # a fresh snapshot sees the other sessions' commits
 		expected = frappe.db.sql(
 			"""SELECT MIN(IF(is_return = 0, transaction_date, NULL)), MAX(IF(is_return = 0, transaction_date, NULL)),
-				SUM(is_return = 0), SUM(grand_total)
+				SUM(is_return = 0), SUM(base_grand_total)
 			FROM `tabSales Order` WHERE docstatus = 1 AND customer = %s""",
 			customer,
 		)[0]

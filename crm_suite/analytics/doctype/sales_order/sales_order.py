@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from crm_suite.analytics import orders
+from crm_suite.crm import money
 
 
 class SalesOrder(Document):
@@ -20,6 +21,8 @@ class SalesOrder(Document):
 		from crm_suite.analytics.doctype.sales_order_item.sales_order_item import SalesOrderItem
 
 		amended_from: DF.Link | None
+		base_grand_total: DF.Currency
+		conversion_rate: DF.Float
 		currency: DF.Link
 		customer: DF.Link
 		customer_name: DF.Data | None
@@ -29,6 +32,7 @@ class SalesOrder(Document):
 		naming_series: DF.Literal["SO-.YYYY.-"]
 		notes: DF.TextEditor | None
 		opportunity: DF.Link | None
+		reporting_currency: DF.Link | None
 		return_against: DF.Link | None
 		total_qty: DF.Float
 		transaction_date: DF.Date
@@ -52,6 +56,8 @@ class SalesOrder(Document):
 					title=_("Invalid Return"),
 				)
 
+		money.set_base_amounts(self)
+
 	def set_totals(self):
 		for item in self.items:
 			item.qty = orders.signed_qty(item.qty, bool(self.is_return))
@@ -63,8 +69,9 @@ class SalesOrder(Document):
 
 def on_doctype_update():
 	"""Covering index for the RFM and cohort queries: they read only these columns, grouped by customer."""
-	frappe.db.add_index(
-		"Sales Order",
-		["customer", "transaction_date", "grand_total", "docstatus", "is_return"],
-		index_name="customer_date_total",
-	)
+	from crm_suite.sales.indexes import index_columns
+
+	columns = ["customer", "transaction_date", "base_grand_total", "docstatus", "is_return"]
+	if index_columns("tabSales Order", "customer_date_total") not in ([], columns):  # was on grand_total
+		frappe.db.sql_ddl("alter table `tabSales Order` drop index `customer_date_total`")
+	frappe.db.add_index("Sales Order", columns, index_name="customer_date_total")

@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 
 from crm_suite.analytics import segment_summary
+from crm_suite.crm import money
 
 
 @frappe.read_only()
@@ -18,9 +19,9 @@ def execute(filters=None):
 			message = _(
 				"Showing the {0} customers with the highest monetary value; the Customer list filtered on RFM Segment shows all."
 			).format(segment_summary.DRILL_DOWN_LIMIT)
-		return customer_columns(), data, message
+		return money.in_reporting_currency((customer_columns(), data, message), "Sales Order")
 	data = segment_summary.segment_rows(filters)
-	return segment_columns(), data, None, chart(data)
+	return money.in_reporting_currency((segment_columns(), data, None, chart(data)), "Sales Order")
 
 
 def segment_columns():

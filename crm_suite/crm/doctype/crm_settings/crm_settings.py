@@ -1,7 +1,6 @@
 # Copyright (c) 2026, crm_suite developers and contributors
 # For license information, please see license.txt
 
-# import frappe
 from frappe.model.document import Document
 
 
@@ -20,6 +19,17 @@ class CRMSettings(Document):
 		learned_score_weight: DF.Percent
 		min_history_for_learning: DF.Int
 		model_updated_on: DF.Datetime | None
+		reporting_currency: DF.Link | None
 		sales_users_see_own_records: DF.Check
 	# end: auto-generated types
-	pass
+
+	def validate(self):
+		"""A new reporting currency re-converts every stored amount first; a document left without a rate
+		stops the save with an error naming the pairs and dates (nothing written)."""
+		from crm_suite.crm import money
+
+		before = self.get_doc_before_save()
+		old = (before and before.reporting_currency) or money.default_currency()
+		new = self.reporting_currency or money.default_currency()
+		if new != old:
+			money.reconvert_all(to=new)

@@ -3,6 +3,7 @@
 
 from frappe.model.document import Document
 
+from crm_suite.crm import money
 from crm_suite.marketing.campaign import validate_campaign
 from crm_suite.utils.validation import validate_date_order, validate_non_negative
 
@@ -21,15 +22,18 @@ class Campaign(Document):
 		)
 
 		actual_cost: DF.Currency
+		base_actual_cost: DF.Currency
 		budget: DF.Currency
 		campaign_name: DF.Data
 		campaign_owner: DF.Link | None
 		channel: DF.Literal["", "Email", "Social", "Event", "Ads", "Referral", "Partner"]
+		conversion_rate: DF.Float
 		currency: DF.Link | None
 		description: DF.TextEditor | None
 		end_date: DF.Date | None
 		lead_source: DF.Link | None
 		naming_series: DF.Literal["CAMP-.YYYY.-"]
+		reporting_currency: DF.Link | None
 		schedule: DF.Table[CampaignScheduleStep]
 		start_date: DF.Date | None
 		status: DF.Literal["Planned", "Active", "Completed", "Cancelled"]
@@ -44,3 +48,4 @@ class Campaign(Document):
 		validate_non_negative(self.budget, "Budget")
 		validate_non_negative(self.actual_cost, "Actual Cost")
 		validate_campaign(self)
+		money.set_base_amounts(self)

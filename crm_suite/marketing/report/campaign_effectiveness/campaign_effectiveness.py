@@ -4,13 +4,16 @@
 import frappe
 from frappe import _
 
+from crm_suite.crm import money
 from crm_suite.marketing.effectiveness import get_rows, roi_percent
 
 
 @frappe.read_only()
 def execute(filters: dict | None = None):
 	rows = get_rows(filters or {})
-	return columns(), rows, None, chart(rows), summary(rows)
+	return money.in_reporting_currency(
+		(columns(), rows, None, chart(rows), summary(rows)), "Opportunity", "Campaign"
+	)
 
 
 def columns() -> list[dict]:

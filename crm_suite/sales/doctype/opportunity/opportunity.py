@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import nowdate
 
+from crm_suite.crm import money
 from crm_suite.sales import opportunity_value
 from crm_suite.utils.validation import validate_non_negative, validate_percent
 
@@ -22,8 +23,11 @@ class Opportunity(Document):
 		from crm_suite.sales.doctype.opportunity_item.opportunity_item import OpportunityItem
 
 		amount: DF.Currency
+		base_amount: DF.Currency
+		base_weighted_amount: DF.Currency
 		campaign: DF.Link | None
 		closed_on: DF.Date | None
+		conversion_rate: DF.Float
 		currency: DF.Link
 		customer: DF.Link | None
 		expected_close_date: DF.Date | None
@@ -37,6 +41,7 @@ class Opportunity(Document):
 		notes: DF.TextEditor | None
 		opportunity_owner: DF.Link | None
 		probability: DF.Percent
+		reporting_currency: DF.Link | None
 		sales_stage: DF.Link | None
 		source: DF.Link | None
 		status: DF.Literal["Open", "Won", "Lost"]
@@ -65,6 +70,7 @@ class Opportunity(Document):
 			validate_non_negative(item.rate, _("Rate in row {0}").format(item.idx))
 		if self.status == "Lost" and not self.lost_reason:
 			frappe.throw(_("Set a Lost Reason for a lost opportunity."), title=_("Missing Lost Reason"))
+		money.set_base_amounts(self)
 
 	def party_title(self) -> str | None:
 		if self.customer:

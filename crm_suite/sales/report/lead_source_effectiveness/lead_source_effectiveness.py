@@ -7,13 +7,14 @@ from the lead when it is converted); the date, owner and campaign filters apply 
 import frappe
 from frappe import _
 
+from crm_suite.crm import money
 from crm_suite.sales.report_filters import percent, where
 
 
 @frappe.read_only()
 def execute(filters=None):
 	rows = data(filters or {})
-	return columns(), rows, None, chart(rows)
+	return money.in_reporting_currency((columns(), rows, None, chart(rows)), "Opportunity")
 
 
 def columns():
@@ -63,7 +64,7 @@ def data(filters: dict) -> list[dict]:
 		r.source: r
 		for r in frappe.db.sql(
 			f"""select ifnull(o.source, '') as source, count(*) as opportunities, sum(o.status = 'Won') as won,
-				sum(o.status in ('Won', 'Lost')) as closed, sum(if(o.status = 'Won', o.amount, 0)) as won_revenue
+				sum(o.status in ('Won', 'Lost')) as closed, sum(if(o.status = 'Won', o.base_amount, 0)) as won_revenue
 			from `tabOpportunity` o where {ow.sql} group by ifnull(o.source, '')""",
 			ow.params,
 			as_dict=True,

@@ -6,13 +6,14 @@ close month and owner. One GROUP BY."""
 import frappe
 from frappe import _
 
+from crm_suite.crm import money
 from crm_suite.sales.report_filters import where
 
 
 @frappe.read_only()
 def execute(filters=None):
 	rows = data(filters or {})
-	return columns(), rows, None, chart(rows)
+	return money.in_reporting_currency((columns(), rows, None, chart(rows)), "Opportunity")
 
 
 def columns():
@@ -35,7 +36,7 @@ def data(filters: dict) -> list[dict]:
 	rows = frappe.db.sql(
 		f"""select ifnull(date_format(o.expected_close_date, '%%Y-%%m'), '') as month,
 			ifnull(o.opportunity_owner, '') as owner, count(*) as opportunities,
-			sum(o.amount) as amount, sum(o.weighted_amount) as weighted_amount
+			sum(o.base_amount) as amount, sum(o.base_weighted_amount) as weighted_amount
 		from `tabOpportunity` o where o.status = 'Open' and {w.sql}
 		group by month, owner order by month = '', month, owner""",
 		w.params,

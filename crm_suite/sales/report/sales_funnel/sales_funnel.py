@@ -13,6 +13,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime
 
+from crm_suite.crm import money
 from crm_suite.sales.report_filters import Where, percent, where
 
 # Labels are translated when the report runs (in the user's language), not at import.
@@ -27,7 +28,7 @@ LEAD_STAGES = [
 @frappe.read_only()
 def execute(filters=None):
 	rows = funnel(filters or {})
-	return columns(), rows, None, chart(rows), summary(rows)
+	return money.in_reporting_currency((columns(), rows, None, chart(rows), summary(rows)), "Opportunity")
 
 
 def columns():
@@ -93,7 +94,7 @@ def funnel(filters: dict) -> list[dict]:
 
 	opp_where = funnel_where(filters, "tabOpportunity", "o", "opportunity_owner", "o.status, o.sales_stage")
 	opportunities = frappe.db.sql(
-		f"""select o.status, o.sales_stage, count(*), ifnull(sum(o.amount), 0)
+		f"""select o.status, o.sales_stage, count(*), ifnull(sum(o.base_amount), 0)
 		from `tabOpportunity` o where {opp_where.sql} group by o.status, o.sales_stage""",
 		opp_where.params,
 	)

@@ -6,13 +6,16 @@ they closed and by lost reason. Two GROUP BYs."""
 import frappe
 from frappe import _
 
+from crm_suite.crm import money
 from crm_suite.sales.report_filters import percent, where
 
 
 @frappe.read_only()
 def execute(filters=None):
 	by_stage, by_reason = data(filters or {})
-	return columns(), by_stage + by_reason, None, chart(by_stage)
+	return money.in_reporting_currency(
+		(columns(), by_stage + by_reason, None, chart(by_stage)), "Opportunity"
+	)
 
 
 def columns():
@@ -34,14 +37,14 @@ def data(filters: dict) -> tuple[list[dict], list[dict]]:
 	stages = frappe.db.sql(
 		f"""select ifnull(o.sales_stage, '') as value, ifnull(s.stage_order, 999) as stage_order,
 			sum(o.status = 'Won') as won, sum(o.status = 'Lost') as lost,
-			sum(if(o.status = 'Won', o.amount, 0)) as won_amount, sum(if(o.status = 'Lost', o.amount, 0)) as lost_amount
+			sum(if(o.status = 'Won', o.base_amount, 0)) as won_amount, sum(if(o.status = 'Lost', o.base_amount, 0)) as lost_amount
 		from `tabOpportunity` o left join `tabSales Stage` s on s.name = o.sales_stage
 		where {closed} group by o.sales_stage, s.stage_order order by stage_order""",
 		w.params,
 		as_dict=True,
 	)
 	reasons = frappe.db.sql(
-		f"""select ifnull(o.lost_reason, '') as value, count(*) as lost, sum(o.amount) as lost_amount
+		f"""select ifnull(o.lost_reason, '') as value, count(*) as lost, sum(o.base_amount) as lost_amount
 		from `tabOpportunity` o where o.status = 'Lost' and {w.sql}
 		group by o.lost_reason order by lost desc""",
 		w.params,

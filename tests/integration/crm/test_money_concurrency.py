@@ -1,0 +1,104 @@
+"""Exchange rates under concurrency: sessions adding the same rate while others submit orders in that
+currency. Nothing stored twice, no deadlock, every order kept, and the amounts right after the weekly
+re-conversion (crm_suite/crm/money.py). Commits its own records and deletes them afterwards."""
+
+import threading
+from datetime import date
+
+import frappe
+import pytest
+
+from crm_suite.crm import money
+from tests.integration.analytics.orders_factory import make_sales_order
+from tests.integration.factories import make_customer, make_product
+
+pytestmark = pytest.mark.commits
+
+OLD, NEW, ORDER_DAY = date(1991, 1, 1), date(1991, 6, 1), date(1991, 7, 1)
+
+
+def _own_session(site, sites_path, barrier, results, work):
+	"""Another database session: its own frappe context and connection in this thread."""
+	frappe.init(site=site, sites_path=sites_path)
+	try:
+		frappe.connect()
+		frappe.set_user("Administrator")
+		frappe.flags.in_test = True
+		barrier.wait(timeout=60)
+		name = work()
+		frappe.db.commit()
+		results.append(name)
+	except Exception as e:
+		frappe.db.rollback()
+		results.append(e)
+	finally:
+		frappe.destroy()
+
+
+def _rate(currency, to, day, value):
+	return frappe.get_doc(
+		{"doctype": "Exchange Rate", "from_currency": currency, "to_currency": to, "date": day, "rate": value}
+	).insert()
+
+
+def test_the_same_rate_added_by_many_while_orders_are_submitted(site):
+	sites_path = frappe.local.sites_path
+	to = money.reporting_currency()
+	currency = "BAM" if to != "BAM" else "EUR"
+	frappe.db.set_value("Currency", currency, "enabled", 1)
+	customer, product = make_customer().name, make_product().name
+	old = _rate(currency, to, OLD, 0.5).name
+	frappe.db.commit()
+	results: list = []
+	barrier = threading.Barrier(6)
+
+	def add_rate():
+		return _rate(currency, to, NEW, 0.4).name
+
+	def submit_order():
+		return make_sales_order(customer, ORDER_DAY, [(product, 1, 100)], currency=currency).name
+
+	threads = [
+		threading.Thread(target=_own_session, args=(site, sites_path, barrier, results, work))
+		for work in (add_rate, submit_order) * 3
+	]
+	try:
+		for t in threads:
+			t.start()
+		for t in threads:
+			t.join(timeout=120)
+		assert not any(t.is_alive() for t in threads)
+		errors = [r for r in results if isinstance(r, Exception)]
+		assert len(errors) == 2 and all(isinstance(e, frappe.DuplicateEntryError) for e in errors), errors
+		frappe.db.rollback()  # a fresh snapshot sees the other sessions' commits
+		rates = frappe.get_all(
+			"Exchange Rate", filters={"from_currency": currency, "to_currency": to, "date": NEW}, pluck="name"
+		)
+		assert len(rates) == 1, "stored once"
+		orders = frappe.get_all(
+			"Sales Order", filters={"customer": customer, "docstatus": 1}, fields=["base_grand_total"]
+		)
+		assert len(orders) == 3, "no order lost"
+		# each kept the rate it read: the new one, or the old one when it read just before the rate committed
+		assert all(o.base_grand_total in (40.0, 50.0) for o in orders)
+		money.run_weekly_reconvert()
+		totals = frappe.get_all(
+			"Sales Order", filters={"customer": customer, "docstatus": 1}, pluck="base_grand_total"
+		)
+		assert totals == [40.0, 40.0, 40.0]
+		assert frappe.db.get_value("Customer Order Summary", customer, "lifetime_value") == 120.0
+	finally:
+		frappe.db.rollback()
+		names = frappe.get_all("Sales Order", {"customer": customer}, pluck="name")
+		if names:
+			frappe.db.sql("DELETE FROM `tabSales Order Item` WHERE parent IN %s", [names])
+			frappe.db.sql("DELETE FROM `tabSales Order` WHERE name IN %s", [names])
+		frappe.db.sql("DELETE FROM `tabCustomer Order Summary` WHERE name = %s", customer)
+		frappe.db.sql(
+			"DELETE FROM `tabExchange Rate` WHERE from_currency = %s AND to_currency = %s AND date IN %s",
+			(currency, to, (OLD, NEW)),
+		)
+		frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
+		frappe.delete_doc("Product", product, force=True, ignore_permissions=True)
+		frappe.db.commit()
+		assert not frappe.db.exists("Exchange Rate", old)

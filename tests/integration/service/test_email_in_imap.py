@@ -10,6 +10,7 @@ import pytest
 from tests.integration.factories import unique
 from tests.integration.service.conftest import clear_email_account_cache
 from tests.integration.service.helpers import make_agent, make_sla
+from tests.mail_in_run import cleanup, make_account, pull_batch
 from tests.mail_samples import (
 	PDF,
 	attachment_mail,
@@ -285,3 +286,77 @@ def delete_new_error_logs(count_before: int) -> None:
 	if extra > 0:
 		names = frappe.get_all("Error Log", order_by="creation desc", limit=extra, pluck="name")
 		frappe.db.delete("Error Log", {"name": ("in", names)})
+
+
+def test_one_committed_pull_of_the_mixed_batch_takes_each_mail_exactly_once(mailserver, committed):
+	"""Issue 18's mix (benchmarks/service_email_in.py runs it with 1,000 mails) at 40: new threads,
+	replies, follow-ups to closed tickets, malformed MIME, a wrong charset, a large attachment, a
+	duplicate delivery and a mail without sender, pulled as the scheduler does (a commit per mail)."""
+	tag = unique("t")
+	errors_before = frappe.db.count("Error Log")
+	result = account = None
+	try:
+		result, batch, _, problems, account = pull_batch(
+			mailserver, 40, tag, large_size=300_000, large_every=20
+		)
+		assert problems == []
+		assert result.taken == len(batch.mails) - batch.count("duplicate") - batch.count("rejected")
+		assert (result.duplicates, result.rejected) == (batch.count("duplicate"), batch.count("rejected"))
+		assert mailserver.count("UNSEEN", folder=f"Run-{tag}") == 0
+		# the only errors logged are the rejections
+		assert frappe.db.count("Error Log") == errors_before + batch.count("rejected")
+	finally:
+		if frappe.db.exists("Email Account", f"Mail In Run {tag}"):
+			cleanup(f"Mail In Run {tag}")
+		delete_new_error_logs(errors_before)
+
+
+def test_two_pulls_at_once_take_each_mail_once(mailserver, committed):
+	"""Two workers pulling the same account at the same moment: every mail one communication, one
+	ticket (the second pull waits for nothing: the account's pull lock tells it the first has them)."""
+	import threading
+
+	tag = unique("c")
+	folder = f"Run-{tag}"
+	account = make_account(mailserver, folder, tag)
+	site = frappe.local.site
+	try:
+		ids = [f"{tag}-{i}@mail.example.com" for i in range(30)]
+		mailserver.deliver(
+			*(
+				text_mail(f"{tag}-{i}@example.com", account.email_id, f"Q {i}", "?", m)
+				for i, m in enumerate(ids)
+			),
+			folder=folder,
+		)
+		results, errors = [], []
+		start = threading.Barrier(2)
+
+		def worker():
+			frappe.init(site=site, sites_path=".")
+			frappe.connect()
+			frappe.flags.mute_emails = True
+			try:
+				start.wait()
+				results.append(frappe.get_doc("Email Account", account.name).receive(commit=True))
+			except Exception as e:
+				errors.append(e)
+			finally:
+				frappe.destroy()
+
+		threads = [threading.Thread(target=worker) for _ in range(2)]
+		for t in threads:
+			t.start()
+		for t in threads:
+			t.join(120)
+		assert errors == []
+		assert sorted(r.taken for r in results) == [0, 30]
+		frappe.db.rollback()
+		counts = frappe.db.sql(
+			"select message_id, count(*) from `tabCommunication` where email_account = %s group by message_id",
+			account.name,
+		)
+		assert sorted(m for m, _ in counts) == sorted(ids) and {c for _, c in counts} == {1}
+		assert frappe.db.count("Ticket", {"raised_by": ("like", f"{tag}-%")}) == 30
+	finally:
+		cleanup(account.name)

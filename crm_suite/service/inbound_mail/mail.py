@@ -61,6 +61,35 @@ class SupportInboundMail(InboundMail):
 		if cid:
 			self.cid_map[name] = cid
 
+	def save_attachments_in_doc(self, doc):
+		"""Frappe drops an attachment over the site's maximum file size without a word; here the
+		ticket (or the communication) gets a comment naming it."""
+		from frappe.utils.file_manager import get_max_file_size
+
+		limit = get_max_file_size()
+		too_large = [a for a in self.attachments if len(a["fcontent"] or b"") > limit]
+		self.attachments = [a for a in self.attachments if a not in too_large]
+		saved = super().save_attachments_in_doc(doc)
+		if too_large:
+			target = (
+				frappe.get_doc(doc.reference_doctype, doc.reference_name)
+				if doc.get("reference_doctype") and doc.get("reference_name")
+				else doc
+			)
+			for attachment in too_large:
+				target.add_comment(
+					"Info",
+					_(
+						"The attachment {0} ({1} MB) of a mail from {2} was not kept: it is larger than {3} MB"
+					).format(
+						attachment["fname"],
+						round(len(attachment["fcontent"]) / 1048576, 1),
+						self.from_email,
+						round(limit / 1048576, 1),
+					),
+				)
+		return saved
+
 	def show_attached_email_headers_in_content(self, part) -> None:
 		"""Frappe reads the forwarded mail's headers raw and fails on a message/rfc822 part with no
 		message in it; here they are decoded and an empty part is skipped."""

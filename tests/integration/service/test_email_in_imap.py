@@ -100,7 +100,8 @@ def test_a_pull_makes_tickets_threads_replies_and_keeps_every_character(mailserv
 	customer = f"{unique('cust-')}@example.com"
 	other = f"{unique('cust-')}@example.com"
 	ids = {
-		k: mid() for k in ("it", "it_re", "bs", "cp", "offer_re", "broken", "pdf", "empty", "wrong", "dup")
+		k: mid()
+		for k in ("it", "it_re", "bs", "cp", "offer_re", "broken", "pdf", "empty", "wrong", "dup", "big")
 	}
 	mails = [
 		# only the accented word encoded, a sender name encoded the same way
@@ -157,11 +158,17 @@ def test_a_pull_makes_tickets_threads_replies_and_keeps_every_character(mailserv
 		),
 		text_mail(other, to, "Dvaput", "Isti mail dvaput", ids["dup"]),
 		text_mail(other, to, "Dvaput", "Isti mail dvaput", ids["dup"]),  # the same delivery again
+		# over the site's maximum file size (lowered below): kept as a ticket, the file named in a comment
+		attachment_mail(other, to, "Prevelik prilog", "Vidi prilog.", ids["big"], "Zu veliko.pdf", PDF * 40),
 	]
 	deliver(mailserver, account, *mails)
 
-	result = pull(account)
-	assert (result.taken, result.duplicates, result.rejected) == (10, 1, 0)
+	limit, frappe.local.conf.max_file_size = frappe.local.conf.get("max_file_size"), len(PDF) * 10
+	try:
+		result = pull(account)
+	finally:
+		frappe.local.conf.max_file_size = limit
+	assert (result.taken, result.duplicates, result.rejected) == (11, 1, 0)
 
 	first = ticket_of(ids["it"])
 	assert (first.subject, first.raised_by, first.status) == (ITALIAN, customer, "Open")
@@ -186,6 +193,15 @@ def test_a_pull_makes_tickets_threads_replies_and_keeps_every_character(mailserv
 	)
 	assert [f.file_name for f in files] == ["Račun più.pdf"]
 	assert frappe.get_doc("File", files[0].name).get_content().encode() == PDF
+
+	big = ticket_of(ids["big"])
+	assert not frappe.db.exists(
+		"File",
+		{"attached_to_doctype": "Communication", "attached_to_name": communication_of(ids["big"]).name},
+	)
+	assert frappe.db.exists(
+		"Comment", {"reference_name": big.name, "content": ("like", "%Zu veliko.pdf%not kept%")}
+	)
 
 	assert frappe.db.count("Communication", {"message_id": ids["dup"]}) == 1
 	assert frappe.db.count("Ticket", {"subject": "Dvaput", "raised_by": other}) == 1
@@ -358,5 +374,69 @@ def test_two_pulls_at_once_take_each_mail_once(mailserver, committed):
 		)
 		assert sorted(m for m, _ in counts) == sorted(ids) and {c for _, c in counts} == {1}
 		assert frappe.db.count("Ticket", {"raised_by": ("like", f"{tag}-%")}) == 30
+	finally:
+		cleanup(account.name)
+
+
+def test_a_pull_killed_half_way_is_finished_by_the_next_without_doubles(mailserver, committed):
+	"""The worker running a pull is SIGKILLed half-way: what it committed stays, the mail in hand is
+	rolled back (MariaDB drops the dead connection's transaction and pull lock), and the next pull
+	takes the rest; every mail ends up exactly once."""
+	import signal
+	import subprocess
+	import sys
+	import time
+
+	tag = unique("k")
+	folder = f"Run-{tag}"
+	account = make_account(mailserver, folder, tag)
+	n = 60
+	ids = [f"{tag}-{i}@mail.example.com" for i in range(n)]
+	try:
+		mailserver.deliver(
+			*(
+				text_mail(f"{tag}-{i}@example.com", account.email_id, f"K {i}", "?", m)
+				for i, m in enumerate(ids)
+			),
+			folder=folder,
+		)
+		site, name = frappe.local.site, account.name
+		code = (
+			f"import frappe; frappe.init(site={site!r}, sites_path='.'); frappe.connect(); "
+			f"frappe.flags.mute_emails = True; frappe.get_doc('Email Account', {name!r}).receive()"
+		)
+		worker = subprocess.Popen(
+			[sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+		)
+		taken = 0
+		deadline = time.monotonic() + 120
+		while time.monotonic() < deadline and worker.poll() is None:
+			frappe.db.rollback()
+			taken = frappe.db.count("Communication", {"email_account": account.name})
+			if taken >= 10:
+				break
+			time.sleep(0.05)
+		assert worker.poll() is None, f"the pull ended before it could be killed: {worker.stderr.read()}"
+		worker.send_signal(signal.SIGKILL)
+		worker.wait(10)
+		frappe.db.rollback()
+		taken = frappe.db.count("Communication", {"email_account": account.name})
+		assert 10 <= taken < n
+
+		# the dead connection's lock is released by MariaDB; the next pull takes the rest
+		for _ in range(50):
+			result = frappe.get_doc("Email Account", account.name).receive(commit=True)
+			if result.taken or result.duplicates:
+				break
+			time.sleep(0.2)  # the server has not yet noticed the dead connection
+		assert result.taken == n - taken and result.duplicates <= 1
+		frappe.db.rollback()
+		counts = frappe.db.sql(
+			"select message_id, count(*) from `tabCommunication` where email_account = %s group by message_id",
+			account.name,
+		)
+		assert sorted(m for m, _ in counts) == sorted(ids) and {c for _, c in counts} == {1}
+		assert frappe.db.count("Ticket", {"raised_by": ("like", f"{tag}-%")}) == n
+		assert mailserver.count("UNSEEN", folder=folder) == 0
 	finally:
 		cleanup(account.name)

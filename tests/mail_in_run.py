@@ -86,26 +86,51 @@ def cleanup(account_name: str) -> None:
 	"""Delete what the pulls made, set-based: the account's communications, their tickets (and the
 	follow-ups), files on disk, comments, assignments, notifications, rejections and error logs."""
 	frappe.db.rollback()
-	comms = frappe.get_all("Communication", {"email_account": account_name}, ["name", "reference_name"])
+	comms = frappe.get_all(
+		"Communication", {"email_account": account_name}, ["name", "reference_name", "sender", "recipients"]
+	)
+	# Frappe makes a Contact for each address of a mail (Email Account "Create Contact")
+	addresses = list({a for c in comms for a in (c.sender, c.recipients) if a and "@" in a})
 	tickets = list({c.reference_name for c in comms if c.reference_name})
 	# follow-ups and their comments name the closed ticket
 	names = [c.name for c in comms]
 	for chunk in chunks(names):
-		for file in frappe.get_all(
+		files = frappe.get_all(
 			"File", {"attached_to_doctype": "Communication", "attached_to_name": ("in", chunk)}, pluck="name"
-		):
-			frappe.delete_doc("File", file, ignore_permissions=True, force=True)
+		)
+		for file in files:
+			frappe.get_doc("File", file).delete_file_data_content()  # the file on disk
+		if files:
+			frappe.db.delete("File", {"name": ("in", files)})
+		# File's own "Attachment" / "Attachment Removed" comments on the communication
+		frappe.db.delete("Comment", {"reference_doctype": "Communication", "reference_name": ("in", chunk)})
 		frappe.db.delete("Communication Link", {"parent": ("in", chunk)})
+		frappe.db.delete("Version", {"ref_doctype": "Communication", "docname": ("in", chunk)})
 		frappe.db.delete("Communication", {"name": ("in", chunk)})
 	for chunk in chunks(tickets):
 		frappe.db.delete("Comment", {"reference_doctype": "Ticket", "reference_name": ("in", chunk)})
 		frappe.db.delete("ToDo", {"reference_type": "Ticket", "reference_name": ("in", chunk)})
 		frappe.db.delete("Notification Log", {"document_type": "Ticket", "document_name": ("in", chunk)})
 		frappe.db.delete("Version", {"ref_doctype": "Ticket", "docname": ("in", chunk)})
+		actions = frappe.get_all(
+			"Workflow Action", {"reference_doctype": "Ticket", "reference_name": ("in", chunk)}, pluck="name"
+		)
+		if actions:
+			frappe.db.delete("Workflow Action Permitted Role", {"parent": ("in", actions)})
+			frappe.db.delete("Workflow Action", {"name": ("in", actions)})
 		frappe.db.delete("Ticket", {"name": ("in", chunk)})
+	for chunk in chunks(addresses):
+		contacts = frappe.get_all("Contact Email", {"email_id": ("in", chunk)}, pluck="parent")
+		if contacts:
+			for child in ("Contact Email", "Contact Phone", "Dynamic Link"):
+				frappe.db.delete(child, {"parent": ("in", contacts), "parenttype": "Contact"})
+			frappe.db.delete("Contact", {"name": ("in", contacts)})
 	frappe.db.delete("Unhandled Email", {"email_account": account_name})
 	frappe.db.delete("Error Log", {"reference_doctype": "Email Account", "reference_name": account_name})
-	frappe.delete_doc("Email Account", account_name, ignore_permissions=True, force=True)
+	# rows, not delete_doc: no Deleted Document copies left behind
+	frappe.db.delete("IMAP Folder", {"parent": account_name, "parenttype": "Email Account"})
+	frappe.db.delete("__Auth", {"doctype": "Email Account", "name": account_name})
+	frappe.db.delete("Email Account", {"name": account_name})
 	frappe.db.commit()
 
 

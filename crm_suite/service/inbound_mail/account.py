@@ -131,7 +131,14 @@ def take_in(account, raw: bytes, uid: str, seen, append_to, commit: bool) -> str
 	except SentEmailInInboxError:
 		frappe.db.rollback(save_point=savepoint)
 		return "skipped"
-	except Exception:
+	except Exception as e:
+		if is_interruption(e):
+			# not the mail's fault: stop the pull with the mail unseen, the next pull takes it again
+			try:
+				frappe.db.rollback(save_point=savepoint)
+			except Exception:
+				pass
+			raise
 		frappe.db.rollback(save_point=savepoint)
 		reject(account, raw, uid, frappe.get_traceback())
 		if commit:
@@ -143,6 +150,35 @@ def take_in(account, raw: bytes, uid: str, seen, append_to, commit: bool) -> str
 		return "duplicates"
 	notify(account, communication, mail, commit)
 	return "taken"
+
+
+# MariaDB client/server errors that are about the connection or locking, not about the statement (any
+# other error, e.g. a value the column refuses, rejects the one mail)
+DATABASE_GONE = {1053, 1205, 1213, 1927, 2002, 2003, 2006, 2013, 2055, 4031}
+
+
+def is_interruption(e: BaseException) -> bool:
+	"""A failure of the pull, not of the mail (the worker's job timeout, MariaDB or Redis gone, a
+	deadlock or lock wait timeout): rejecting the mail for it would lose a good mail, and every mail
+	after it."""
+	import pymysql
+	import redis
+	from rq.timeouts import BaseTimeoutException
+
+	if isinstance(
+		e,
+		BaseTimeoutException
+		| pymysql.err.InterfaceError
+		| redis.exceptions.ConnectionError
+		| redis.exceptions.TimeoutError
+		| frappe.QueryDeadlockError
+		| frappe.QueryTimeoutError,
+	):
+		return True
+	if isinstance(e, pymysql.err.OperationalError) and e.args and e.args[0] in DATABASE_GONE:
+		return True
+	cause = e.__cause__ or e.__context__
+	return bool(cause and cause is not e and is_interruption(cause))
 
 
 def notify(account, communication, mail, commit: bool) -> None:

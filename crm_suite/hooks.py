@@ -156,6 +156,14 @@ additional_timeline_content = {
 
 # Document events
 # ---------------
+# Service: the IMAP pull of mail in, one mail at a time, nothing lost or doubled, every character kept
+# (crm_suite/service/inbound_mail, docs/service.md "Email in").
+override_doctype_class = {
+	"Email Account": "crm_suite.service.inbound_mail.account.SupportEmailAccount",
+	# no e-mail copy of an in-app notification (nor an Error Log for it) without an outgoing account
+	"Notification Log": "crm_suite.service.inbound_mail.notification_log.SupportNotificationLog",
+}
+
 doc_events = {
 	# Marketing: leads with UTM parameters or a campaign link are attributed (crm_suite/marketing/attribution.py).
 	"Lead": {

@@ -144,6 +144,9 @@ additional_timeline_content = {
 	"Ticket": ["crm_suite.activities.timeline.interactions"],
 }
 
+# Marketing: the one-click unsubscribe URL of campaign emails' List-Unsubscribe header (crm_suite/marketing/unsubscribe.py).
+website_route_rules = [{"from_route": "/unsub/<token>", "to_route": "unsub"}]
+
 # Document events
 # ---------------
 doc_events = {

@@ -19,6 +19,8 @@ Frappe logs it). A step that failed for every recipient it handled stays Pending
 Unsubscribes use Frappe's own mechanism: the unsubscribe link in each email (frappe.email.queue.unsubscribe)
 writes an Email Unsubscribe for the campaign; those recipients, and globally unsubscribed addresses, get a
 log row with status Unsubscribed and no email. Frappe's queue filters them again when it builds the email.
+Each email also carries `List-Unsubscribe` and `List-Unsubscribe-Post` (one-click, RFC 8058) headers for its
+recipient (crm_suite.marketing.unsubscribe), and Frappe's footer is written in the recipient's language.
 """
 
 from collections.abc import Callable, Iterator
@@ -31,6 +33,7 @@ from frappe.query_builder.functions import Lower
 from frappe.utils import add_days, cint, getdate, now_datetime, today, validate_email_address
 from jinja2 import TemplateError, nodes
 
+from crm_suite.marketing import unsubscribe
 from crm_suite.marketing.segments import get_member_rows
 from crm_suite.utils.contact_details import normalise_email
 
@@ -273,7 +276,8 @@ def send_step(campaign, step, segment, chunk_size: int = CHUNK_SIZE, tick=None) 
 		)
 		return None
 	used = template_fields(segment.based_on, [subject, body])
-	fields = ["*"] if used is None else sorted({"name", EMAIL_FIELD, *used})
+	extra = ["language"] if frappe.get_meta(segment.based_on).has_field("language") else []
+	fields = ["*"] if used is None else sorted({"name", EMAIL_FIELD, *extra, *used})
 	campaign_ctx = campaign.as_dict(no_default_fields=False)
 
 	for members in member_chunks(segment, fields, chunk_size):
@@ -350,18 +354,23 @@ def send_to_member(
 			)
 		context = {**member, "doc": member, "campaign": campaign_ctx}
 		subject, message = (t.render(context) for t in templates)
-		queue = frappe.sendmail(
-			recipients=[email],
-			subject=subject,
-			message=message,
-			reference_doctype="Campaign",
-			reference_name=campaign.name,
-			unsubscribe_message=_("Unsubscribe from this campaign"),
-			now=False,
-		)
+		# the footer Frappe adds (unsubscribe link) in the recipient's language
+		with unsubscribe.language(unsubscribe.recipient_language(member_doctype, member, email)):
+			queue = frappe.sendmail(
+				recipients=[email],
+				subject=subject,
+				message=message,
+				reference_doctype="Campaign",
+				reference_name=campaign.name,
+				unsubscribe_message=_("Unsubscribe from this campaign"),
+				now=False,
+			)
 		if not queue:
 			frappe.throw(_("The email queue refused {0}.").format(email), frappe.InvalidEmailAddressError)
-		_insert_log(log, "Queued", email_queue=queue.name)
+		# the log row's name is chosen first: the one-click unsubscribe URL in the headers names it
+		log_name = frappe.generate_hash(length=10)
+		unsubscribe.add_list_unsubscribe(queue.name, log_name)
+		_insert_log(log, "Queued", set_name=log_name, email_queue=queue.name)
 		return "queued"
 	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
 		# another worker got there first: its transaction holds (or has committed) this email
@@ -382,9 +391,9 @@ def send_to_member(
 		return "failed"
 
 
-def _insert_log(log: dict, status: str, **extra):
+def _insert_log(log: dict, status: str, set_name: str | None = None, **extra):
 	return frappe.get_doc({**log, "status": status, **extra}).insert(
-		ignore_permissions=True, ignore_links=True
+		ignore_permissions=True, ignore_links=True, set_name=set_name
 	)
 
 

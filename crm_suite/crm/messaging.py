@@ -232,18 +232,29 @@ def record_inbound(
 
 
 def save_media(interaction: str, file_name: str, content: bytes) -> str:
-	file = frappe.get_doc(
-		{
-			"doctype": "File",
-			"file_name": file_name,
-			"attached_to_doctype": "Interaction",
-			"attached_to_name": interaction,
-			"is_private": 1,
-			"content": content,
-		}
-	)
-	file.insert(ignore_permissions=True)
-	return file.name
+	"""A private File on the Interaction. An image Frappe can't read (it strips a JPEG's EXIF data) is kept
+	as it came, under a .bin name, rather than losing the message."""
+
+	def insert(name: str) -> str:
+		file = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": name,
+				"attached_to_doctype": "Interaction",
+				"attached_to_name": interaction,
+				"is_private": 1,
+				"content": content,
+			}
+		)
+		file.insert(ignore_permissions=True)
+		return file.name
+
+	frappe.db.savepoint("channel_media")
+	try:
+		return insert(file_name)
+	except (OSError, ValueError, SyntaxError):
+		frappe.db.rollback(save_point="channel_media")
+		return insert(f"{file_name}.bin")
 
 
 def record_status(channel: str, message_id: str, status: str, error: str | None = None) -> dict:

@@ -19,7 +19,19 @@ APP_SECRET = "meta-app-s3cret"
 VERIFY_TOKEN = "verify-me"
 ACCESS_TOKEN = "graph-access-token"
 PHONE_NUMBER_ID = "109876543210"
-MEDIA = b"\xff\xd8\xff\xe0 a tiny jpeg"
+
+
+def _tiny_jpeg() -> bytes:
+	from io import BytesIO
+
+	from PIL import Image
+
+	out = BytesIO()
+	Image.new("RGB", (4, 4), (200, 30, 30)).save(out, "JPEG")
+	return out.getvalue()
+
+
+MEDIA = _tiny_jpeg()
 PASSWORDS = {
 	"Contact Center Settings": ("sms_webhook_token",),
 	"WhatsApp Settings": ("access_token", "app_secret", "verify_token"),

@@ -364,7 +364,10 @@ def send_message(
 		frappe.throw(_("{0} has opted out of {1} messages.").format(number, _(channel)))
 	message = (message or "").strip()
 	if isinstance(template_params, str):
-		template_params = frappe.parse_json(template_params) if template_params.strip() else []
+		try:
+			template_params = frappe.parse_json(template_params) if template_params.strip() else []
+		except ValueError:
+			frappe.throw(_("Template parameters must be a JSON list."), MessagePayloadError)
 	if template_params is not None and not isinstance(template_params, list):
 		frappe.throw(_("Template parameters must be a list."), MessagePayloadError)
 	if channel == "SMS":
@@ -392,6 +395,50 @@ def send_message(
 				)
 			message_id = whatsapp.send_text(number, message)
 			message_type = "text"
+	interaction = log_outbound(
+		reference_doctype,
+		reference_name,
+		channel,
+		number,
+		message_id,
+		message_type,
+		message,
+		template if message_type == "template" else None,
+		template_params,
+		ignore_permissions=False,
+	)
+	return {"interaction": interaction, "channel": channel, "to": number, "message_id": message_id}
+
+
+def send_to_number(
+	channel: str, number: str, text: str | None = None, template=None, params=None, language=None
+):
+	"""Send without a record's checks (campaign steps: the caller checked consent). Returns
+	(message id, message type)."""
+	if channel == "SMS":
+		from crm_suite.crm import sms
+
+		return sms.send(number, text or ""), "text"
+	from crm_suite.crm import whatsapp
+
+	if template:
+		return whatsapp.send_template(number, template, params or [], language), "template"
+	return whatsapp.send_text(number, text or ""), "text"
+
+
+def log_outbound(
+	reference_doctype: str | None,
+	reference_name: str | None,
+	channel: str,
+	number: str,
+	message_id: str,
+	message_type: str,
+	message: str | None,
+	template: str | None = None,
+	template_params: list | None = None,
+	ignore_permissions: bool = True,
+) -> str:
+	"""The outbound message as an Interaction on the record (status Sent until the reports come)."""
 	interaction = frappe.get_doc(
 		{
 			"doctype": "Interaction",
@@ -403,7 +450,7 @@ def send_message(
 			"message_id": f"{channel}:{message_id}",
 			"conversation": conversation_key(channel, number),
 			"message_type": message_type,
-			"template_name": template if message_type == "template" else None,
+			"template_name": template,
 			"delivery_status": "Sent",
 			"subject": subject_for(
 				"Outbound", channel, message or template, _("{0} to {1}").format(_(channel), number)
@@ -412,8 +459,8 @@ def send_message(
 			or escape_html(f"{template} {template_params or ''}"),
 			"reference_doctype": reference_doctype,
 			"reference_name": reference_name,
-			"agent": frappe.session.user,
+			"agent": frappe.session.user if frappe.session.user != "Guest" else "",
 		}
 	)
-	interaction.insert()
-	return {"interaction": interaction.name, "channel": channel, "to": number, "message_id": message_id}
+	interaction.insert(ignore_permissions=ignore_permissions)
+	return interaction.name

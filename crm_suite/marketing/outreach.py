@@ -1,4 +1,5 @@
-"""Scheduled outreach: each step of an Active campaign's schedule emails the target segment's members.
+"""Scheduled outreach: each step of an Active campaign's schedule emails the target segment's members
+(or sends them an SMS or a WhatsApp template: crm_suite.marketing.message_outreach).
 
 Once-only delivery, even when the worker dies mid-run:
 - every (campaign, step, recipient) gets one Campaign Send Log row, and the database refuses a second one
@@ -115,7 +116,7 @@ def run_campaign_outreach(
 	steps = due_steps(doc, on_date)
 	if not steps:
 		return counts
-	if not EmailAccount.find_outgoing(match_by_doctype="Campaign"):
+	if any(is_email_step(st) for st in steps) and not EmailAccount.find_outgoing(match_by_doctype="Campaign"):
 		# every member would fail the same way: send nobody, keep the steps Pending for when it is set up
 		_log_campaign_error(
 			doc.name,
@@ -149,6 +150,10 @@ def run_campaign_outreach(
 			continue
 		mark_step_sent(doc.name, step.name)
 	return counts
+
+
+def is_email_step(step) -> bool:
+	return (step.get("channel") or "Email") == "Email"
 
 
 def only_failed(campaign: str, step: str) -> bool:
@@ -262,6 +267,10 @@ def unsubscribed_emails(campaign: str, emails: list[str]) -> set[str]:
 def send_step(campaign, step, segment, chunk_size: int = CHUNK_SIZE, tick=None) -> dict | None:
 	"""Send one step to every member without a log row, a committed chunk at a time. None (and an Error Log)
 	when the template doesn't compile, before anybody is handled."""
+	if not is_email_step(step):  # SMS or WhatsApp template: crm_suite/marketing/message_outreach.py
+		from crm_suite.marketing.message_outreach import send_message_step
+
+		return send_message_step(campaign, step, segment, chunk_size, tick)
 	counts = {"queued": 0, "unsubscribed": 0, "failed": 0, "skipped": 0}
 	template = frappe.get_doc("Email Template", step.email_template)
 	subject = template.subject or campaign.campaign_name

@@ -95,6 +95,8 @@ class GraphApi(Recorder):
 		if urlsplit(self.path).path != f"/v21.0/{PHONE_NUMBER_ID}/messages":
 			return self._send(404, b"{}")
 		row["json"] = body = json.loads(row["body"])
+		if body.get("to") in self.server.refuse:
+			return self._send(400, b'{"error": {"message": "Recipient phone number not in allowed list"}}')
 		if body.get("type") == "template" and body["template"]["name"] == "not_approved":
 			return self._send(
 				400, b'{"error": {"message": "Template name does not exist in the translation"}}'
@@ -121,6 +123,7 @@ def _serve(handler):
 	server.server.requests = []
 	server.server.lock = threading.Lock()
 	server.server.fail = False
+	server.server.refuse = set()
 	server.server.base = server.url
 	return server
 

@@ -14,6 +14,8 @@
 - Delivery reports move `delivery_status` forward only (Queued → Sent → Delivered → Read; Failed).
 """
 
+import hashlib
+
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
@@ -33,6 +35,7 @@ SETTINGS = "Contact Center Settings"
 SAVEPOINT = "channel_message"
 SENDABLE = ("Lead", "Customer", "Opportunity", "Ticket")
 SUBJECT_LENGTH = 120
+LOCK_TIMEOUT = 10  # seconds a message waits for another of its conversation
 
 
 class MessagePayloadError(frappe.ValidationError):
@@ -141,10 +144,57 @@ def create_ticket_for(e164: str, channel: str, text: str | None) -> str:
 	return ticket.name
 
 
+class ConversationBusy(frappe.ValidationError):
+	http_status_code = 429  # the gateway retries later
+
+
+def hold_conversation_lock(conversation: str | None) -> None:
+	"""Serialise the messages of one conversation until this transaction ends (MariaDB GET_LOCK, released
+	after commit or rollback): two first messages from an unknown number arriving at once make one lead,
+	not two: the lead the other message made is found by latest_link_of. Commits the caller's work first.
+	"""
+	if not conversation:
+		return
+	# The transaction so far is committed (a webhook has written nothing yet, or only the messages before
+	# this one), so that after the lock a fresh snapshot sees what the previous holder committed.
+	frappe.db.commit()
+	key = "crm_suite:conversation:" + hashlib.sha1(conversation.encode()).hexdigest()[:32]
+	if not frappe.db.sql("select get_lock(%s, %s)", (key, LOCK_TIMEOUT))[0][0]:
+		raise ConversationBusy(_("Another message of this conversation is being stored; try again."))
+
+	def release():
+		frappe.db.sql("select release_lock(%s)", key)
+
+	frappe.db.after_commit.add(release)
+	frappe.db.after_rollback.add(release)
+
+
+def latest_link_of(conversation: str | None) -> dict:
+	"""The record the conversation's latest message is on, read with a lock (the latest committed row)."""
+	if not conversation:
+		return {}
+	rows = frappe.db.sql(
+		"""select reference_doctype, reference_name from `tabInteraction`
+		where conversation = %s and reference_doctype in ('Lead', 'Ticket') and ifnull(reference_name, '') != ''
+		order by creation desc limit 1 lock in share mode""",
+		conversation,
+		as_dict=True,
+	)
+	return rows[0] if rows else {}
+
+
 def link_inbound(channel: str, e164: str | None, conversation: str | None, text: str | None, s) -> dict:
 	"""Where an inbound message goes: {"reference_doctype", "reference_name", "customer", "lead",
 	"contact", "created"}."""
 	match = match_number(e164)
+	if not match:
+		made = latest_link_of(conversation)  # made by a message that arrived just before this one
+		if made.get("reference_doctype") == "Lead":
+			match = {"lead": made["reference_name"]}
+		elif made.get("reference_doctype") == "Ticket" and frappe.db.get_value(
+			"Ticket", made["reference_name"], "status"
+		) not in (None, "Closed"):
+			return {"reference_doctype": "Ticket", "reference_name": made["reference_name"]}
 	ticket = open_ticket_of(conversation)
 	if ticket:
 		return {**match, "reference_doctype": "Ticket", "reference_name": ticket}
@@ -181,6 +231,7 @@ def record_inbound(
 	s = settings()
 	e164 = normalise_phone(number, region(s))
 	conversation = conversation_key(channel, e164 or number)
+	hold_conversation_lock(conversation)
 	frappe.db.savepoint(SAVEPOINT)
 	try:
 		link = link_inbound(channel, e164, conversation, text, s)

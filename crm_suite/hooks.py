@@ -118,7 +118,8 @@ after_install = "crm_suite.setup.install.after_install"
 # Desk
 # ----
 # Form scripts that extend core doctypes live next to their module.
-_activity_js = ["public/js/activity_actions.js", "public/js/activities.js"]
+# Contact center: Send SMS or WhatsApp from these records (crm_suite/crm/messaging.py).
+_activity_js = ["public/js/activity_actions.js", "public/js/activities.js", "public/js/messaging.js"]
 doctype_js = {
 	"Customer": ["public/js/customer_timeline.js", "public/js/cross_sell.js", *_activity_js],
 	"Opportunity": ["public/js/opportunity_sales_order.js", "public/js/cross_sell.js", *_activity_js],
@@ -153,6 +154,9 @@ additional_timeline_content = {
 	],
 	"Customer": ["crm_suite.activities.timeline.cancelled_activities"],
 }
+
+# Marketing: the one-click unsubscribe URL of campaign emails' List-Unsubscribe header (crm_suite/marketing/unsubscribe.py).
+website_route_rules = [{"from_route": "/unsub/<token>", "to_route": "unsub"}]
 
 # Document events
 # ---------------

@@ -40,7 +40,8 @@ def validate_campaign(doc) -> None:
 			frappe.throw(
 				_("Row {0}: the day offset cannot be negative.").format(step.idx), title=_("Invalid Schedule")
 			)
-	if doc.get("schedule") and doc.channel and doc.channel != "Email":
+	email_steps = [s for s in doc.get("schedule") or [] if (s.get("channel") or "Email") == "Email"]
+	if email_steps and doc.channel and doc.channel != "Email":
 		frappe.msgprint(
 			_("This campaign has an email schedule but its channel is {0}.").format(_(doc.channel))
 		)

@@ -1,4 +1,5 @@
-"""Scheduled outreach: each step of an Active campaign's schedule emails the target segment's members.
+"""Scheduled outreach: each step of an Active campaign's schedule emails the target segment's members
+(or sends them an SMS or a WhatsApp template: crm_suite.marketing.message_outreach).
 
 Once-only delivery, even when the worker dies mid-run:
 - every (campaign, step, recipient) gets one Campaign Send Log row, and the database refuses a second one
@@ -19,6 +20,8 @@ Frappe logs it). A step that failed for every recipient it handled stays Pending
 Unsubscribes use Frappe's own mechanism: the unsubscribe link in each email (frappe.email.queue.unsubscribe)
 writes an Email Unsubscribe for the campaign; those recipients, and globally unsubscribed addresses, get a
 log row with status Unsubscribed and no email. Frappe's queue filters them again when it builds the email.
+Each email also carries `List-Unsubscribe` and `List-Unsubscribe-Post` (one-click, RFC 8058) headers for its
+recipient (crm_suite.marketing.unsubscribe), and Frappe's footer is written in the recipient's language.
 """
 
 from collections.abc import Callable, Iterator
@@ -31,6 +34,7 @@ from frappe.query_builder.functions import Lower
 from frappe.utils import add_days, cint, getdate, now_datetime, today, validate_email_address
 from jinja2 import TemplateError, nodes
 
+from crm_suite.marketing import unsubscribe
 from crm_suite.marketing.segments import get_member_rows
 from crm_suite.utils.contact_details import normalise_email
 
@@ -112,7 +116,7 @@ def run_campaign_outreach(
 	steps = due_steps(doc, on_date)
 	if not steps:
 		return counts
-	if not EmailAccount.find_outgoing(match_by_doctype="Campaign"):
+	if any(is_email_step(st) for st in steps) and not EmailAccount.find_outgoing(match_by_doctype="Campaign"):
 		# every member would fail the same way: send nobody, keep the steps Pending for when it is set up
 		_log_campaign_error(
 			doc.name,
@@ -146,6 +150,10 @@ def run_campaign_outreach(
 			continue
 		mark_step_sent(doc.name, step.name)
 	return counts
+
+
+def is_email_step(step) -> bool:
+	return (step.get("channel") or "Email") == "Email"
 
 
 def only_failed(campaign: str, step: str) -> bool:
@@ -259,6 +267,10 @@ def unsubscribed_emails(campaign: str, emails: list[str]) -> set[str]:
 def send_step(campaign, step, segment, chunk_size: int = CHUNK_SIZE, tick=None) -> dict | None:
 	"""Send one step to every member without a log row, a committed chunk at a time. None (and an Error Log)
 	when the template doesn't compile, before anybody is handled."""
+	if not is_email_step(step):  # SMS or WhatsApp template: crm_suite/marketing/message_outreach.py
+		from crm_suite.marketing.message_outreach import send_message_step
+
+		return send_message_step(campaign, step, segment, chunk_size, tick)
 	counts = {"queued": 0, "unsubscribed": 0, "failed": 0, "skipped": 0}
 	template = frappe.get_doc("Email Template", step.email_template)
 	subject = template.subject or campaign.campaign_name
@@ -273,7 +285,8 @@ def send_step(campaign, step, segment, chunk_size: int = CHUNK_SIZE, tick=None) 
 		)
 		return None
 	used = template_fields(segment.based_on, [subject, body])
-	fields = ["*"] if used is None else sorted({"name", EMAIL_FIELD, *used})
+	extra = ["language"] if frappe.get_meta(segment.based_on).has_field("language") else []
+	fields = ["*"] if used is None else sorted({"name", EMAIL_FIELD, *extra, *used})
 	campaign_ctx = campaign.as_dict(no_default_fields=False)
 
 	for members in member_chunks(segment, fields, chunk_size):
@@ -350,18 +363,23 @@ def send_to_member(
 			)
 		context = {**member, "doc": member, "campaign": campaign_ctx}
 		subject, message = (t.render(context) for t in templates)
-		queue = frappe.sendmail(
-			recipients=[email],
-			subject=subject,
-			message=message,
-			reference_doctype="Campaign",
-			reference_name=campaign.name,
-			unsubscribe_message=_("Unsubscribe from this campaign"),
-			now=False,
-		)
+		# the footer Frappe adds (unsubscribe link) in the recipient's language
+		with unsubscribe.language(unsubscribe.recipient_language(member_doctype, member, email)):
+			queue = frappe.sendmail(
+				recipients=[email],
+				subject=subject,
+				message=message,
+				reference_doctype="Campaign",
+				reference_name=campaign.name,
+				unsubscribe_message=_("Unsubscribe from this campaign"),
+				now=False,
+			)
 		if not queue:
 			frappe.throw(_("The email queue refused {0}.").format(email), frappe.InvalidEmailAddressError)
-		_insert_log(log, "Queued", email_queue=queue.name)
+		# the log row's name is chosen first: the one-click unsubscribe URL in the headers names it
+		log_name = frappe.generate_hash(length=10)
+		unsubscribe.add_list_unsubscribe(queue.name, log_name)
+		_insert_log(log, "Queued", set_name=log_name, email_queue=queue.name)
 		return "queued"
 	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
 		# another worker got there first: its transaction holds (or has committed) this email
@@ -382,9 +400,9 @@ def send_to_member(
 		return "failed"
 
 
-def _insert_log(log: dict, status: str, **extra):
+def _insert_log(log: dict, status: str, set_name: str | None = None, **extra):
 	return frappe.get_doc({**log, "status": status, **extra}).insert(
-		ignore_permissions=True, ignore_links=True
+		ignore_permissions=True, ignore_links=True, set_name=set_name
 	)
 
 

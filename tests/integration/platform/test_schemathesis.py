@@ -111,6 +111,10 @@ def snapshot(tables: list[str]) -> None:
 	frappe.db.sql(
 		"insert into `_fuzz_tabSingles` select * from `tabSingles` where doctype in %s", [app_singles()]
 	)
+	# the Singles' passwords (webhook tokens, the WhatsApp secrets) live in __Auth
+	frappe.db.sql_ddl("drop table if exists `_fuzz___Auth`")
+	frappe.db.sql_ddl("create table `_fuzz___Auth` like `__Auth`")
+	frappe.db.sql("insert into `_fuzz___Auth` select * from `__Auth` where doctype in %s", [app_singles()])
 	frappe.db.commit()
 
 
@@ -121,12 +125,14 @@ def restore(tables: list[str]) -> None:
 		frappe.db.sql(f"insert into `{table}` select * from `_fuzz_{table}`")
 	frappe.db.sql("delete from `tabSingles` where doctype in %s", [app_singles()])
 	frappe.db.sql("insert into `tabSingles` select * from `_fuzz_tabSingles`")
+	frappe.db.sql("delete from `__Auth` where doctype in %s", [app_singles()])
+	frappe.db.sql("insert into `__Auth` select * from `_fuzz___Auth`")
 	# deleting the fuzzer's records moved naming series back (Frappe reverts a series when its last
 	# document goes); never leave a counter below what the restored records used
 	frappe.db.sql(
 		"update `tabSeries` s join `_fuzz_tabSeries` b on b.name = s.name set s.current = greatest(s.current, b.current)"
 	)
 	frappe.db.commit()
-	for table in [*tables, "tabSeries", "tabSingles"]:
+	for table in [*tables, "tabSeries", "tabSingles", "__Auth"]:
 		frappe.db.sql_ddl(f"drop table if exists `_fuzz_{table}`")
 	frappe.clear_cache()

@@ -19,14 +19,19 @@ class Interaction(Document):
 		agent: DF.Link | None
 		call_id: DF.Data | None
 		call_status: DF.Literal["", "Ringing", "Answered", "Ended", "Missed"]
-		channel: DF.Literal["Call", "Email", "Meeting", "Chat", "SMS", "Web Form", "Task"]
+		channel: DF.Literal["Call", "Email", "Meeting", "Chat", "SMS", "WhatsApp", "Web Form", "Task"]
 		contact: DF.Link | None
+		conversation: DF.Data | None
 		customer: DF.Link | None
+		delivery_error: DF.SmallText | None
+		delivery_status: DF.Literal["", "Queued", "Sent", "Delivered", "Read", "Failed"]
 		direction: DF.Literal["Inbound", "Outbound"]
 		duration: DF.Duration | None
 		interaction_time: DF.Datetime
 		invalid_phone: DF.Check
 		lead: DF.Link | None
+		message_id: DF.Data | None
+		message_type: DF.Data | None
 		naming_series: DF.Literal["INT-.YYYY.-"]
 		normalised_phone: DF.Data | None
 		notes: DF.TextEditor | None
@@ -45,6 +50,7 @@ class Interaction(Document):
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
 		subject: DF.Data | None
+		template_name: DF.Data | None
 	# end: auto-generated types
 
 	def validate(self):

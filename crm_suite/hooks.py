@@ -157,8 +157,12 @@ doc_events = {
 			"crm_suite.sales.stage_history.on_change",
 			"crm_suite.activities.plans.on_lead_change",
 		],
+		"on_trash": ["crm_suite.sales.stage_history.on_trash"],
 	},
-	"Opportunity": {"on_change": ["crm_suite.sales.stage_history.on_change"]},
+	"Opportunity": {
+		"on_change": ["crm_suite.sales.stage_history.on_change"],
+		"on_trash": ["crm_suite.sales.stage_history.on_trash"],
+	},
 	# Service: first agent response, customer replies reopening tickets, agents kept in the round robin.
 	"Communication": {"after_insert": ["crm_suite.service.email_in.on_communication_insert"]},
 	# Sales: the stored digits of customers' and contacts' phone numbers, for the indexed duplicate and
@@ -264,6 +268,6 @@ before_request = [
 ]
 before_job = ["crm_suite.api.availability.use_replica_only_if_reachable"]
 after_request = [
-	"crm_suite.api.request_guard.malformed_json_body",
+	"crm_suite.api.request_guard.bad_request_responses",
 	"crm_suite.api.availability.unavailable_responses",
 ]

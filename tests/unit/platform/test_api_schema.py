@@ -40,6 +40,15 @@ def no_translation(monkeypatch):
 	monkeypatch.setattr(frappe, "throw", throw)
 
 
+def test_standard_columns_are_frappes():
+	from frappe.model import child_table_fields, default_fields
+
+	from crm_suite.api.schema import CHILD_STANDARD_FIELDS, STANDARD_FIELDS
+
+	assert set(STANDARD_FIELDS) == set(default_fields)
+	assert set(CHILD_STANDARD_FIELDS) == {*default_fields, *child_table_fields}
+
+
 def test_field_schema_types():
 	assert field_schema({"fieldtype": "Data", "fieldname": "x", "reqd": 1}) == {
 		"type": "string",

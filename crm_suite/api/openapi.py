@@ -11,8 +11,6 @@ It covers:
   its DocTypes' controllers, as the bodies of `/api/method/run_doc_method` (what the desk's frm.call sends).
 """
 
-from __future__ import annotations
-
 import importlib
 import inspect
 import json

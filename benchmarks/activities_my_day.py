@@ -16,26 +16,15 @@ it made (--keep leaves it). Run from the bench folder, on a developer site only:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
-from pathlib import Path
+
+from crm_suite.devserver import connect
 
 PREFIX = "BENCHACT"
 TOTAL = 1_000_000
 MINE = 1_000
 USER = f"{PREFIX.lower()}-seller@example.com"
-
-
-def connect(site: str):
-	import frappe
-
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
-	return frappe
 
 
 def load() -> str:

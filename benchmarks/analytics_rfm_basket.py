@@ -27,7 +27,8 @@ import time
 import tracemalloc
 import warnings
 from contextlib import contextmanager
-from pathlib import Path
+
+from crm_suite.devserver import connect
 
 CUSTOMERS = 100_000
 PRODUCTS = 5_000
@@ -35,17 +36,6 @@ ORDERS = 250_000
 LINES_PER_ORDER = 4  # 1M lines
 AS_OF = "2026-06-30"
 PREFIX = "BENCH"
-
-
-def connect(site: str):
-	import frappe
-
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
-	return frappe
 
 
 @contextmanager

@@ -16,31 +16,17 @@ Everything generated is deleted afterwards. Run from the bench folder, on a deve
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from contextlib import closing
-from pathlib import Path
+from contextlib import ExitStack
+
+from crm_suite.devserver import connect, serve
 
 PREFIX = "BENCHMKT"
 CUSTOMERS = 5_000
 INTERACTIONS = 10_000
 TOKEN = "bench-marketing-token"
 RESTRICTED_USER = f"{PREFIX.lower()}-restricted@example.com"
-
-
-def connect(site: str):
-	import frappe
-
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
-	return frappe, bench
 
 
 def generate(frappe) -> str:
@@ -167,41 +153,6 @@ def bench_in_process(frappe, n: int) -> float:
 	return rate
 
 
-def start_server(bench: Path, site: str):
-	import requests
-
-	with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-		s.bind(("127.0.0.1", 0))
-		port = s.getsockname()[1]
-	proc = subprocess.Popen(
-		[
-			sys.executable,
-			"-m",
-			"frappe.utils.bench_helper",
-			"frappe",
-			"--site",
-			site,
-			"serve",
-			"--port",
-			str(port),
-			"--noreload",
-			"--nothreading",
-		],
-		cwd=bench / "sites",
-		stdout=subprocess.DEVNULL,
-		stderr=subprocess.DEVNULL,
-	)
-	url = f"http://127.0.0.1:{port}"
-	for _ in range(200):
-		try:
-			if requests.get(f"{url}/api/method/ping", headers={"Host": site}, timeout=2).ok:
-				return proc, url
-		except requests.ConnectionError:
-			time.sleep(0.3)
-	proc.kill()
-	raise RuntimeError("bench serve did not start")
-
-
 def bench_http(frappe, url: str, site: str, n: int) -> float:
 	import requests
 
@@ -318,9 +269,8 @@ def main():
 	parser.add_argument("--events", type=int, default=400)
 	parser.add_argument("--no-http", action="store_true")
 	args = parser.parse_args()
-	frappe, bench = connect(args.site)
+	frappe = connect(args.site)
 	started_at = frappe.utils.now()
-	proc = None
 	try:
 		t = time.perf_counter()
 		customer = generate(frappe)
@@ -328,15 +278,13 @@ def main():
 			f"generated {CUSTOMERS} customers and {INTERACTIONS} interactions in {time.perf_counter() - t:.1f} s"
 		)
 		bench_in_process(frappe, args.events)
-		url = None
-		if not args.no_http:
-			proc, url = start_server(bench, args.site)
-			bench_http(frappe, url, args.site, args.events)
-		bench_timeline(frappe, customer, url, args.site)
+		with ExitStack() as stack:
+			url = None
+			if not args.no_http:
+				url = stack.enter_context(serve(args.site, log_name="marketing-benchmark"))
+				bench_http(frappe, url, args.site, args.events)
+			bench_timeline(frappe, customer, url, args.site)
 	finally:
-		if proc:
-			proc.terminate()
-			proc.wait(timeout=20)
 		frappe.db.rollback()
 		cleanup(frappe, started_at)
 		frappe.destroy()

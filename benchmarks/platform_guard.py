@@ -18,20 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
-from pathlib import Path
 
-
-def connect(site: str):
-	import frappe
-
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
-	return frappe
+from crm_suite.devserver import connect
 
 
 def make_request(frappe, method: str, path: str, query: dict | None = None, body: dict | None = None):

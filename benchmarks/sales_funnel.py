@@ -17,15 +17,13 @@ Options: --leads N, --opportunities N, --rest-requests N, --keep (leave the gene
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from pathlib import Path
+
+from crm_suite.devserver import bench_folder, connect, serve
 
 PREFIX = "BENCH-"
 STATUSES = "'New','New','New','New','New','New','New','New','Contacted','Contacted','Contacted','Contacted','Qualified','Qualified','Qualified','Unqualified','Unqualified','Unqualified','Converted','Converted'"
@@ -34,17 +32,6 @@ SOURCES = (
 )
 STAGES = "'Prospecting','Qualification','Needs Analysis','Proposal','Negotiation'"
 OWNERS = "'bench-owner-1@example.com','bench-owner-2@example.com','bench-owner-3@example.com','bench-owner-4@example.com','bench-owner-5@example.com'"
-
-
-def connect(site: str):
-	import frappe
-
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
-	return frappe, bench
 
 
 def timed(label: str, fn) -> float:
@@ -156,12 +143,6 @@ def time_report(frappe) -> None:
 		print("  explain funnel lead query, 12 months:", line.get("type"), line.get("key"), line.get("Extra"))
 
 
-def free_port() -> int:
-	with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-		s.bind(("127.0.0.1", 0))
-		return s.getsockname()[1]
-
-
 def rest_leads_per_second(frappe, bench: Path, site: str, requests_n: int) -> list[str]:
 	import requests
 
@@ -179,83 +160,53 @@ def rest_leads_per_second(frappe, bench: Path, site: str, requests_n: int) -> li
 	user.save(ignore_permissions=True)
 	frappe.db.commit()
 
-	port = free_port()
-	gunicorn = bench / "env" / "bin" / "gunicorn"
-	log = open(bench / "logs" / f"sales-benchmark-{port}.log", "w")
-	server = subprocess.Popen(
-		[
-			str(gunicorn),
-			"-b",
-			f"127.0.0.1:{port}",
-			"-w",
-			"2",
-			"-t",
-			"120",
-			"frappe.app:application",
-			"--preload",
-		],
-		cwd=bench / "sites",
-		stdout=log,
-		stderr=subprocess.STDOUT,
-	)
-	url = f"http://127.0.0.1:{port}"
 	headers = {"Host": site, "Accept": "application/json", "Authorization": f"token {user.api_key}:{secret}"}
 	names: list[str] = []
 	try:
-		deadline = time.time() + 60
-		while time.time() < deadline:
-			try:
-				if requests.get(f"{url}/api/method/ping", headers=headers, timeout=2).ok:
-					break
-			except requests.ConnectionError:
-				time.sleep(0.3)
-		else:
-			raise RuntimeError(f"server did not start, see {log.name}")
-		session = requests.Session()
-		for i in range(5):  # warm-up (first requests load the code and the scoring model)
-			r = session.post(
-				f"{url}/api/resource/Lead",
-				headers=headers,
-				json={"first_name": f"Warm {i}", "email_id": f"warm-{i}-{port}@example.com"},
-			)
-			r.raise_for_status()
-			names.append(r.json()["data"]["name"])
-
-		retries = []
-
-		def create(i: int) -> str:
-			for _attempt in range(3):  # a client retries the rare InnoDB deadlock of concurrent inserts
-				r = requests.post(
+		with serve(site, workers=2, log_name="sales-benchmark") as url:
+			port = url.rsplit(":", 1)[1]
+			session = requests.Session()
+			for i in range(5):  # warm-up (first requests load the code and the scoring model)
+				r = session.post(
 					f"{url}/api/resource/Lead",
 					headers=headers,
-					json={
-						"first_name": "Rest",
-						"last_name": f"Bench {i}",
-						"company_name": f"Bench Co {i}",
-						"email_id": f"rest-bench-{port}-{i}@example.com",
-						"source": "Website",
-					},
-					timeout=60,
+					json={"first_name": f"Warm {i}", "email_id": f"warm-{i}-{port}@example.com"},
 				)
-				if r.status_code < 500:
-					break
-				retries.append(i)
-			r.raise_for_status()
-			return r.json()["data"]["name"]
+				r.raise_for_status()
+				names.append(r.json()["data"]["name"])
 
-		start = time.perf_counter()
-		with ThreadPoolExecutor(max_workers=4) as pool:
-			names += list(pool.map(create, range(requests_n)))
-		elapsed = time.perf_counter() - start
-		print(
-			f"REST: {requests_n} POST /api/resource/Lead (4 client threads, gunicorn 2 workers) in {elapsed:.2f} s"
-			f" = {requests_n / elapsed:.1f} leads/s ({len(retries)} retried after a 5xx)",
-			flush=True,
-		)
+			retries = []
+
+			def create(i: int) -> str:
+				for _attempt in range(3):  # a client retries the rare InnoDB deadlock of concurrent inserts
+					r = requests.post(
+						f"{url}/api/resource/Lead",
+						headers=headers,
+						json={
+							"first_name": "Rest",
+							"last_name": f"Bench {i}",
+							"company_name": f"Bench Co {i}",
+							"email_id": f"rest-bench-{port}-{i}@example.com",
+							"source": "Website",
+						},
+						timeout=60,
+					)
+					if r.status_code < 500:
+						break
+					retries.append(i)
+				r.raise_for_status()
+				return r.json()["data"]["name"]
+
+			start = time.perf_counter()
+			with ThreadPoolExecutor(max_workers=4) as pool:
+				names += list(pool.map(create, range(requests_n)))
+			elapsed = time.perf_counter() - start
+			print(
+				f"REST: {requests_n} POST /api/resource/Lead (4 client threads, gunicorn 2 workers) in {elapsed:.2f} s"
+				f" = {requests_n / elapsed:.1f} leads/s ({len(retries)} retried after a 5xx)",
+				flush=True,
+			)
 	finally:
-		server.terminate()
-		server.wait(timeout=30)
-		log.close()
 		frappe.db.rollback()
 		frappe.delete_doc("User", user.name, force=True, ignore_permissions=True)
 		frappe.db.commit()
@@ -308,7 +259,8 @@ def main() -> None:
 	parser.add_argument("--time-only", action="store_true", help="time the report on data left by --keep")
 	parser.add_argument("--rest-only", action="store_true", help="only measure REST lead creation")
 	args = parser.parse_args()
-	frappe, bench = connect(args.site)
+	frappe = connect(args.site)
+	bench = bench_folder()
 	if not frappe.conf.developer_mode:
 		sys.exit("Run benchmarks on a developer site only (developer_mode is off).")
 	if args.cleanup_only:

@@ -179,8 +179,12 @@ doc_events = {
 			"crm_suite.sales.stage_history.on_change",
 			"crm_suite.activities.plans.on_lead_change",
 		],
+		"on_trash": ["crm_suite.sales.stage_history.on_trash"],
 	},
-	"Opportunity": {"on_change": ["crm_suite.sales.stage_history.on_change"]},
+	"Opportunity": {
+		"on_change": ["crm_suite.sales.stage_history.on_change"],
+		"on_trash": ["crm_suite.sales.stage_history.on_trash"],
+	},
 	# Under load: Frappe's Workflow Action writes of the workflow-governed doctypes one at a time, so
 	# concurrent saves don't deadlock (crm_suite/utils/workflow_actions.py; runs before Frappe's "*" handler).
 	("Lead", "Opportunity", "Ticket", "Campaign"): {
@@ -356,6 +360,6 @@ before_request = [
 ]
 before_job = ["crm_suite.api.availability.use_replica_only_if_reachable"]
 after_request = [
-	"crm_suite.api.request_guard.malformed_json_body",
+	"crm_suite.api.request_guard.bad_request_responses",
 	"crm_suite.api.availability.unavailable_responses",
 ]

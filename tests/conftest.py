@@ -13,7 +13,7 @@ def pytest_addoption(parser):
 
 
 def bench_path() -> Path:
-	"""The bench this interpreter belongs to: apps/frappe/frappe/__init__.py is four levels down."""
-	import frappe
+	"""The bench this interpreter belongs to."""
+	from crm_suite.devserver import bench_folder
 
-	return Path(frappe.__file__).resolve().parents[3]
+	return bench_folder()

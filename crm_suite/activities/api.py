@@ -6,8 +6,6 @@ Every method checks the caller's permission on what it reads or changes; none ta
 My Day is always the caller's own.
 """
 
-from __future__ import annotations
-
 import frappe
 from frappe import _
 

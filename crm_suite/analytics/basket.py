@@ -17,8 +17,6 @@ with HAVING at the minimum count. Rules below the minimum confidence are not sto
 for the measured comparison with mlxtend.
 """
 
-from __future__ import annotations
-
 import datetime
 import math
 from dataclasses import dataclass

@@ -21,8 +21,6 @@ Scoring rules (documented in docs/analytics.md):
   ordered have no segment.
 """
 
-from __future__ import annotations
-
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager

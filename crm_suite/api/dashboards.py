@@ -3,8 +3,6 @@
 The other cards and charts are plain Document Type / Group By definitions shipped as fixtures
 (crm_suite/fixtures/number_card.json, dashboard_chart.json, dashboard.json)."""
 
-from __future__ import annotations
-
 import frappe
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Date

@@ -1,4 +1,4 @@
-"""The suite's OpenAPI 3.1 contract, generated on every request from the live site.
+"""The suite's OpenAPI 3.1 contract, generated from the live site (cached per metadata version).
 
 Served at `GET /api/method/crm_suite.api.openapi.get_openapi` (any signed-in desk user; token auth works).
 It covers:
@@ -10,8 +10,6 @@ It covers:
 - Single DocTypes (settings) as the one document they are, and the whitelisted methods the app defines on
   its DocTypes' controllers, as the bodies of `/api/method/run_doc_method` (what the desk's frm.call sends).
 """
-
-from __future__ import annotations
 
 import importlib
 import inspect
@@ -494,10 +492,20 @@ def get_openapi():
 	):
 		frappe.throw(_("Only desk users may read the API contract"), frappe.PermissionError)
 	server_url = frappe.request.host_url.rstrip("/") if getattr(frappe.local, "request", None) else None
-	response = Response(
-		json.dumps(build_openapi(server_url), default=str, indent=1), mimetype="application/json"
-	)
-	return response
+	return Response(openapi_text(server_url), mimetype="application/json")
+
+
+def openapi_text(server_url: str | None = None) -> str:
+	"""The document as JSON text, built once per metadata version and server URL. Frappe gives the site's
+	metadata a new `metadata_version` whenever a DocType, Custom Field or Property Setter changes (and on
+	every cache clear, which `bench migrate` does), so a change in Customize Form shows at once."""
+	version = frappe.cache.get_value("metadata_version") or frappe.reset_metadata_version()
+	key = f"crm_suite:openapi:{version}:{server_url}"
+	text = frappe.cache.get_value(key, expires=True)
+	if text is None:
+		text = json.dumps(build_openapi(server_url), default=str, indent=1)
+		frappe.cache.set_value(key, text, expires_in_sec=24 * 3600)
+	return text
 
 
 @frappe.whitelist(methods=["GET"])

@@ -1,19 +1,23 @@
-"""Validation of REST requests to the suite's DocTypes before Frappe runs them.
+"""The REST API's answers to bad input: a 4xx with a message, never a 500.
 
-Frappe v15 answers some bad input with HTTP 500 (a `filters` that is not JSON, an `order_by` on an unknown
-column, a negative page size, a dict where a text field belongs, a body that is not JSON) and silently drops
-unknown fields on create/update. For `/api/resource/<DocType>` of this app's modules this guard answers
-those with HTTP 400 and a message instead (413 for an oversized body), before anything runs or is written.
+List queries are Frappe's alone: it parses `fields`, `filters`, `or_filters`, `group_by`, `order_by` and
+paging itself and refuses unknown fields and operators (417), so the app's DocTypes answer every list
+request Frappe answers on its own (tests/integration/platform/test_rest_parity.py).
 
-Wired in hooks.py: `auth_hooks` (validate_api_request) and `after_request` (malformed_json_body).
-Frappe's `validate_auth` runs the auth hooks right after it checked the request's API key/secret or OAuth
-token (a session cookie was resumed before, in `init_request`), so the guard runs once per request, after
-authentication, knowing the caller, without authenticating a second time; `before_request` hooks run
-before the API key is checked and would not know a token caller. Anything outside `/api/` returns at the
-first line. The checks themselves are pure functions of the DocType's fields (unit-tested without a site).
+Two hooks (hooks.py):
+- `after_request` bad_request_responses, on every DocType: a request that failed with a 500 because of
+  its own input (a parameter that is not JSON or of the wrong shape, a column that does not exist in
+  `order_by`/`group_by`, a negative limit, a body that is not valid JSON or not an object, POST to a
+  document without run_method) gets a 400 and a message instead. The cause is confirmed after the fact
+  (a database error is confirmed by running the list query again); anything else stays a 500.
+- `auth_hooks` validate_api_request, on the app's DocTypes and methods: bodies over 1 MiB (413); create and
+  update bodies (unknown fields, also in child rows, lists/objects where one value belongs, numbers outside
+  the column, unparsable dates: Frappe drops the first and fails with a 500 in the database on the rest);
+  a list of a Single; and calls of the app's whitelisted functions and document methods (missing or
+  unknown arguments, which Frappe fails on with a TypeError). Frappe's `validate_auth` runs auth hooks
+  right after it checked the API key/secret or OAuth token, so this runs once per request, knowing the
+  caller; guests and users without read permission are left to Frappe's 401/403.
 """
-
-from __future__ import annotations
 
 import inspect
 import json
@@ -43,40 +47,6 @@ from crm_suite.api.schema import (
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 RESOURCE_PATH = re.compile(r"^/api/(?:v1/)?resource/(?P<doctype>[^/]+)(?:/(?P<name>.+?))?/?$")
-IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-FIELD_REF = re.compile(rf"^(?:`?tab(?P<table>[^`.]+)`?\.)?`?(?P<field>{IDENT})`?$")
-AGGREGATE = re.compile(
-	rf"^(?P<fn>count|sum|avg|min|max)\(\s*(?P<arg>\*|distinct\s+{IDENT}|{IDENT}|`tab[^`]+`\.`?{IDENT}`?)\s*\)$",
-	re.I,
-)
-ALIAS = re.compile(rf"^(?P<expr>.+?)\s+as\s+(?P<alias>{IDENT})$", re.I)
-ORDER_TERM = re.compile(r"^(?P<ref>\S+?)(?:\s+(?P<dir>asc|desc))?$", re.I)
-OPERATORS = frozenset(
-	{
-		"=",
-		"!=",
-		"<",
-		">",
-		"<=",
-		">=",
-		"like",
-		"not like",
-		"in",
-		"not in",
-		"is",
-		"between",
-		"timespan",
-		"descendants of",
-		"ancestors of",
-		"not descendants of",
-		"not ancestors of",
-		"descendants of (inclusive)",
-		"previous",
-		"next",
-	}
-)
-LIST_OPERATORS = frozenset({"in", "not in", "between"})
-INTEGER_PARAMS = ("limit_start", "limit_page_length", "limit", "start", "page_length")
 SCALAR = (str, int, float, bool, type(None))
 
 
@@ -93,106 +63,6 @@ def bad(message: str) -> None:
 
 
 # ---------------------------------------------------------------- pure checks
-FieldLookup = Callable[[str | None], dict[str, str] | None]
-"""lookup(table) -> {fieldname: fieldtype} of the main DocType (table None) or a child table, or None."""
-
-
-def check_field_ref(ref: str, lookup: FieldLookup, what: str) -> None:
-	m = FIELD_REF.match(ref.strip())
-	if not m:
-		bad(_("{0}: {1!r} is not a field name").format(what, ref))
-	fields = lookup(m["table"])
-	if fields is None:
-		bad(_("{0}: unknown table {1!r}").format(what, m["table"]))
-	if m["field"] not in fields:
-		bad(_("{0}: unknown field {1!r}").format(what, m["field"]))
-
-
-def check_fields_param(value: Any, lookup: FieldLookup) -> None:
-	if isinstance(value, str):
-		value = [value]
-	if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-		bad(_("fields must be a JSON list of field names"))
-	for entry in value:
-		entry = entry.strip()
-		if entry == "*" or re.fullmatch(r"`?tab[^`.]+`?\.\*", entry):
-			continue
-		alias = ALIAS.match(entry)
-		expr = alias["expr"].strip() if alias else entry
-		agg = AGGREGATE.match(expr)
-		if agg:
-			arg = agg["arg"]
-			if arg == "*":
-				continue
-			arg = re.sub(r"^distinct\s+", "", arg, flags=re.I)
-			check_field_ref(arg, lookup, "fields")
-		else:
-			check_field_ref(expr, lookup, "fields")
-
-
-def _check_condition(table: str | None, field: Any, operator: Any, value: Any, lookup: FieldLookup) -> None:
-	if not isinstance(field, str):
-		bad(_("filters: a field name must be text, got {0!r}").format(field))
-	check_field_ref(f"`tab{table}`.{field}" if table else field, lookup, "filters")
-	if not isinstance(operator, str) or operator.strip().lower() not in OPERATORS:
-		bad(_("filters: unknown operator {0!r}").format(operator))
-	op = operator.strip().lower()
-	if op in LIST_OPERATORS:
-		if isinstance(value, str):
-			return  # Frappe splits "a,b" itself
-		if not isinstance(value, list) or not all(isinstance(v, SCALAR) for v in value):
-			bad(_("filters: {0} needs a list of values").format(op))
-	elif not isinstance(value, SCALAR):
-		bad(_("filters: the value for {0!r} must be a single value").format(field))
-
-
-def check_filters_param(value: Any, lookup: FieldLookup) -> None:
-	if value in (None, "", [], {}):
-		return
-	if isinstance(value, dict):
-		for field, cond in value.items():
-			if isinstance(cond, list):
-				if len(cond) != 2:
-					bad(_("filters: {0!r} must be [operator, value]").format(field))
-				_check_condition(None, field, cond[0], cond[1], lookup)
-			else:
-				_check_condition(None, field, "=", cond, lookup)
-		return
-	if not isinstance(value, list):
-		bad(_("filters must be a JSON object or a JSON list of [field, operator, value]"))
-	for cond in value:
-		if not isinstance(cond, list) or len(cond) not in (3, 4):
-			bad(
-				_(
-					"filters: each condition must be [field, operator, value] or [doctype, field, operator, value]"
-				)
-			)
-		if len(cond) == 4:
-			table, field, op, val = cond
-			if not isinstance(table, str):
-				bad(_("filters: {0!r} is not a DocType").format(table))
-		else:
-			table, (field, op, val) = None, cond
-		_check_condition(table, field, op, val, lookup)
-
-
-def check_order_param(value: Any, lookup: FieldLookup, what: str = "order_by") -> None:
-	if not isinstance(value, str):
-		bad(_("{0} must be text").format(what))
-	for term in value.split(","):
-		m = ORDER_TERM.match(term.strip())
-		if not m:
-			bad(_("{0}: {1!r} is not 'field [asc|desc]'").format(what, term))
-		check_field_ref(m["ref"], lookup, what)
-
-
-def check_integer_param(name: str, value: Any) -> None:
-	if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-		return
-	if not isinstance(value, str) or not value.strip().isdigit():
-		bad(_("{0} must be a whole number of zero or more, got {1!r}").format(name, value))
-
-
 def _check_value(
 	fieldname: str, fieldtype: str, value: Any, child_lookup: Callable[[str], Any] | None
 ) -> None:
@@ -275,21 +145,6 @@ def _value_fields(doctype: str) -> dict[str, str]:
 	return {df.fieldname: df.fieldtype for df in frappe.get_meta(doctype).fields if has_value(df)}
 
 
-def _lookup_for(doctype: str) -> FieldLookup:
-	meta = frappe.get_meta(doctype)
-	tables = {df.options for df in meta.get_table_fields()}
-	own = {**_value_fields(doctype), **dict.fromkeys(STANDARD_FIELDS, "Data")}
-
-	def lookup(table: str | None):
-		if table in (None, doctype):
-			return own
-		if table in tables:
-			return {**_value_fields(table), **dict.fromkeys(CHILD_STANDARD_FIELDS, "Data")}
-		return None
-
-	return lookup
-
-
 def doctype_module(doctype: str) -> str | None:
 	"""The module of a DocType, None if there is none: one primary-key read (plain SQL, which skips the
 	query builder's parsing; that made up most of the guard's time per request)."""
@@ -356,59 +211,16 @@ def desk_style_arguments(fn: Callable, args: dict) -> dict:
 	return out
 
 
-def check_argument_shapes(fn: Callable, args: dict) -> None:
-	"""A list or object for a parameter typed as text/number is a 400, and so are null for a required
-	parameter whose type does not allow None and a number or true/false for a text parameter (Frappe would
-	refuse them too, but decorators such as its rate_limit read the value first and fail with a 500). Frappe checks annotations itself, but not string annotations
-	(`from __future__ import annotations`): resolve them here."""
-	import types
-	import typing
-
-	try:
-		hints = typing.get_type_hints(fn)
-	except Exception:
-		return
-	params = {p.name: p for p in call_parameters(fn)}
-	required = {name for name, p in params.items() if p.default is inspect.Parameter.empty}
-	# Frappe also accepts a value of the default's type (`limit: str = 0` takes a number)
-	text_only = {name for name, p in params.items() if p.default in (inspect.Parameter.empty, None, "")}
-	containers = (list, dict, tuple, set)
-	for name, value in args.items():
-		hint = hints.get(name)
-		if hint is None:
-			continue
-		options = (
-			typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
-		)
-		if (
-			value is None
-			and name in required
-			and not any(o is typing.Any or o is type(None) for o in options)
-		):
-			bad(_("{0} is required and cannot be null").format(name))
-		if (
-			isinstance(value, bool | int | float)
-			and name in text_only
-			and all(o in (str, type(None)) for o in options)
-		):
-			bad(_("{0} must be text, not {1}").format(name, json.dumps(value)))
-		if not isinstance(value, dict | list):
-			continue
-		if any(o is typing.Any or (typing.get_origin(o) or o) in containers for o in options):
-			continue
-		bad(_("{0} must be a single value, not {1}").format(name, type(value).__name__))
-
-
 def check_method_arguments(fn: Callable, args: dict, *, bound: bool = False) -> None:
-	"""Required arguments present and lists/objects only where the signature takes them; for document
-	methods (`bound`) also no argument the method does not take."""
+	"""Required arguments present (Frappe fails on a missing one with a TypeError) and, for document
+	methods (`bound`), no argument the method does not take (Frappe passes those on: a TypeError too).
+	The types of annotated arguments are Frappe's to check (417)."""
 	missing = missing_arguments(fn, args, bound=bound)
 	if missing:
 		bad(_("Missing argument(s): {0}").format(", ".join(missing)))
 	unknown = unknown_arguments(fn, args, bound=bound) if bound else []
 	if unknown:
 		bad(_("Unknown argument(s): {0}").format(", ".join(unknown)))
-	check_argument_shapes(fn, args)
 
 
 def whitelisted_doc_method(doctype: str, method: Any) -> Callable | None:
@@ -522,80 +334,170 @@ def validate_api_request() -> None:
 
 
 def validate_resource_request(request, doctype: str, name: str | None) -> None:
+	"""Document methods, a list of a Single, and create/update bodies of the app's DocTypes. List queries
+	are Frappe's alone (it checks fields and filters itself); the few it fails on with a 500 are answered
+	by bad_request_responses."""
 	if not frappe.has_permission(doctype, "read"):
 		return
 	form = frappe.local.form_dict
 	if request.method in ("GET", "POST") and name and form.get("run_method"):
 		args = {k: v for k, v in form.items() if k not in ("run_method", "cmd")}
 		validate_doc_method_call(doctype, form.get("run_method"), args)
-		return
-	if request.method == "POST" and name:
-		bad(_("POST to a document runs one of its methods and needs run_method; update it with PUT"))
-	lookup = _lookup_for(doctype)
-	if request.method == "GET" and not name:
-		if frappe.get_meta(doctype).issingle:
-			bad(_("{0} is a Single: read it at /api/resource/{0}/{0}").format(doctype))
-		if form.get("fields") not in (None, ""):
-			check_fields_param(_parse_json_param("fields", form.get("fields")), lookup)
-		for key in ("filters", "or_filters"):
-			if form.get(key) not in (None, ""):
-				check_filters_param(_parse_json_param(key, form.get(key)), lookup)
-		for key in ("order_by", "group_by"):
-			if form.get(key) not in (None, ""):
-				check_order_param(form.get(key), lookup, key)
-		for key in INTEGER_PARAMS:
-			if form.get(key) not in (None, ""):
-				check_integer_param(key, form.get(key))
-	elif request.method in ("POST", "PUT") and (request.method == "PUT" or not name):
+	elif request.method == "GET" and not name and frappe.get_meta(doctype).issingle:
+		bad(_("{0} is a Single: read it at /api/resource/{0}/{0}").format(doctype))
+	elif request.method == "PUT" or (request.method == "POST" and not name):
 		data = form.get("data")
 		if data is None:
 			raw = frappe.safe_decode(request.get_data())
-			if not raw.strip():
-				body = dict(form)
-			else:
-				try:
-					body = json.loads(raw)
-				except ValueError:
-					body = dict(form)  # form-encoded: Frappe reads form_dict
+			try:
+				body = json.loads(raw) if raw.strip() else dict(form)
+			except ValueError:
+				body = dict(form)  # form-encoded: Frappe reads form_dict
 		else:
 			body = _parse_json_param("data", data)
 		if isinstance(body, dict):
 			body = {k: v for k, v in body.items() if k not in ("cmd", "flags")}
-		fields = _value_fields(doctype)
-		meta = frappe.get_meta(doctype)
-		tables = {df.fieldname: df.options for df in meta.get_table_fields()}
-		check_body(body, fields, lambda fieldname: _value_fields(tables[fieldname]))
+		tables = {df.fieldname: df.options for df in frappe.get_meta(doctype).get_table_fields()}
+		check_body(body, _value_fields(doctype), lambda fieldname: _value_fields(tables[fieldname]))
 
 
-def malformed_json_body(response=None, request=None) -> None:
-	"""after_request hook: Frappe parses a JSON body before any hook runs and answers a malformed one with
-	HTTP 500. For API calls, turn exactly that case into a 400 with a message."""
+# ---------------------------------------------------------------- response side
+# MariaDB errors that only a list request's own parameters cause (Frappe builds the query from them):
+# unknown or ambiguous column, SQL syntax (a negative limit), misuse of an aggregate, a column that is
+# neither grouped nor aggregated, operand shape, illegal mix of collations.
+BAD_QUERY_ERRORS = frozenset({1052, 1054, 1055, 1056, 1064, 1111, 1241, 1247, 1267, 1271})
+JSON_LIST_PARAMS = ("fields", "filters", "or_filters")
+LIMIT_PARAMS = ("limit_start", "limit_page_length", "limit", "start", "page_length")
+
+
+def _filters_shape_ok(value: Any) -> bool:
+	"""An object of field: value, or a list of conditions whose names are text: what Frappe's filter
+	parser can iterate (anything else fails inside it with a TypeError)."""
+	if isinstance(value, dict):
+		return True
+	if not isinstance(value, list):
+		return False
+	return all(
+		isinstance(c, str) or (isinstance(c, list) and all(isinstance(x, str) for x in c[:-1])) for c in value
+	)
+
+
+def list_request_fault(form: dict, db_error: Callable[[], tuple[int, str] | None]) -> str | None:
+	"""Why a list request (GET /api/resource/{DocType}) that failed was the caller's fault, or None.
+	`form` is the query string; `db_error()` the (code, message) MariaDB reports for its query, asked
+	only when the parameters themselves are well-formed."""
+	for key in JSON_LIST_PARAMS:
+		raw = form.get(key)
+		if not isinstance(raw, str) or not raw.strip():
+			continue
+		try:
+			value = json.loads(raw)
+		except ValueError:
+			return _("{0} is not valid JSON").format(key)
+		if key == "fields" and not (
+			isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+		):
+			return _("fields must be a JSON list of field names")
+		if key != "fields" and not _filters_shape_ok(value):
+			return _("{0} must be a JSON object or a JSON list of [field, operator, value]").format(key)
+	for key in LIMIT_PARAMS:
+		if str(form.get(key) or "").strip().startswith("-"):
+			return _("{0} must be a whole number of zero or more, got {1}").format(key, form[key])
+	error = db_error()
+	if error and error[0] in BAD_QUERY_ERRORS:
+		return _("The list could not be read: {0}").format(error[1])
+	return None
+
+
+def write_request_fault(
+	body: bytes, *, is_json: bool, method: str, name: str | None, form: dict
+) -> str | None:
+	"""Why an API call with a body (a create, update or document method on /api/resource, or any call
+	with a JSON body) that failed was the caller's fault, or None (pure)."""
+	if is_json and body.strip():
+		try:
+			json.loads(body)
+		except ValueError as e:
+			return _("The request body is not valid JSON: {0}").format(e)
+	if method == "POST" and name and not form.get("run_method"):
+		return _("POST to a document runs one of its methods and needs run_method; update it with PUT")
+	data = form.get("data")
+	if data is None and is_json and body.strip():
+		data = body
+	if isinstance(data, str | bytes):
+		try:
+			data = json.loads(data)
+		except ValueError:
+			return None  # form-encoded: Frappe reads form_dict
+	if method in ("POST", "PUT") and data is not None and not isinstance(data, dict):
+		return _("The request body must be a JSON object")
+	return None
+
+
+def rerun_list_query(doctype: str, args: dict) -> tuple[int, str] | None:
+	"""Run the failed list request's query again as Frappe's document_list ran it, and return MariaDB's
+	(code, message) if it fails in the database. Only called for a list request that failed with a
+	database error: those fail while MariaDB prepares the statement, before reading any row."""
+	args = dict(args)
+	try:
+		if args.get("fields"):
+			args["fields"] = json.loads(args["fields"])
+		args.setdefault("limit_page_length", args.get("limit") or 20)
+		frappe.call(frappe.client.get_list, doctype, **args)
+	except Exception as e:
+		code = e.args[0] if e.args and isinstance(e.args[0], int) else None
+		return (code, str(e.args[1])) if code and len(e.args) > 1 else None
+	return None
+
+
+def bad_request_responses(response=None, request=None) -> None:
+	"""after_request hook: an API request that failed with a 500 because of its own input (a parameter
+	that is not JSON or of the wrong shape, a column that does not exist, a negative limit, a body that
+	is not a JSON object, POST to a document without run_method) is answered with a 400 and a message, on
+	every DocType. Anything else stays a 500 (and in the Error Log)."""
 	if response is None or request is None or response.status_code != 500:
 		return
-	if not request.path.startswith("/api/") or not request.is_json:
+	if not request.path.startswith("/api/"):
 		return
-	try:
-		json.loads(request.get_data(as_text=True) or "null")
-	except ValueError as e:
-		response.status_code = 400
-		response.set_data(
-			json.dumps(
-				{
-					"exc_type": "BadRequest",
-					"exception": f"BadRequest: {e}",
-					"_server_messages": json.dumps(
-						[
-							json.dumps(
-								{
-									"message": _("The request body is not valid JSON: {0}").format(e),
-									"title": _("Bad request"),
-									"indicator": "red",
-									"raise_exception": 1,
-								}
-							)
-						]
-					),
-				}
-			)
+	form = frappe.local.form_dict or {}
+	m = RESOURCE_PATH.match(request.path)
+	message = write_request_fault(
+		request.get_data(),
+		is_json=request.is_json,
+		method=request.method if m else "",
+		name=m and m["name"],
+		form=form,
+	)
+	if not message and m and request.method == "GET" and not m["name"]:
+		doctype = unquote(m["doctype"])
+		db_failed = (frappe.local.response or {}).get("exc_type") in ("OperationalError", "ProgrammingError")
+		message = list_request_fault(
+			request.args, lambda: rerun_list_query(doctype, request.args) if db_failed else None
 		)
-		response.mimetype = "application/json"
+	if message:
+		_answer(response, 400, message)
+
+
+def _answer(response, status: int, message: str) -> None:
+	response.status_code = status
+	response.mimetype = "application/json"
+	response.set_data(
+		json.dumps(
+			{
+				"exc_type": "BadRequest",
+				"exception": f"BadRequest: {message}",
+				"_server_messages": json.dumps(
+					[
+						json.dumps(
+							{
+								"message": message,
+								"title": _("Bad request"),
+								"indicator": "red",
+								"raise_exception": 1,
+							}
+						)
+					]
+				),
+			}
+		)
+	)

@@ -10,13 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# Layout-only field types: no column, never in a document's JSON.
-NO_VALUE_TYPES = frozenset(
-	{"Section Break", "Column Break", "Tab Break", "HTML", "Button", "Image", "Fold", "Heading"}
+from frappe.model import (
+	child_table_fields,
+	datetime_fields,
+	display_fieldtypes,
+	float_like_fields,
+	numeric_fieldtypes,
+	table_fields,
 )
-TABLE_TYPES = frozenset({"Table", "Table MultiSelect"})
-INT_TYPES = frozenset({"Int", "Check", "Long Int"})
-NUMBER_TYPES = frozenset({"Float", "Currency", "Percent", "Rating", "Duration"})
+
+# Frappe's own lists: layout-only types (no column), table types, date/time types, numbers.
+NO_VALUE_TYPES = frozenset(display_fieldtypes)
+TABLE_TYPES = frozenset(table_fields)
+DATE_TYPES = frozenset(datetime_fields)
+NUMBER_TYPES = frozenset(float_like_fields) | {"Rating", "Duration"}
+INT_TYPES = frozenset(numeric_fieldtypes) - NUMBER_TYPES
 # What the MariaDB columns hold (int(11), bigint(20), decimal(21,9), decimal(3,2)): larger values are
 # refused with HTTP 400 by the request guard instead of failing in the database.
 NUMBER_LIMITS: dict[str, float] = {
@@ -32,7 +40,6 @@ def number_limit(fieldtype: str) -> float:
 	return NUMBER_LIMITS.get(fieldtype, DECIMAL_LIMIT)
 
 
-DATE_TYPES = frozenset({"Date", "Datetime", "Time"})
 # Free text without a varchar limit.
 LONG_TEXT_TYPES = frozenset(
 	{
@@ -68,7 +75,8 @@ VARCHAR_TYPES = frozenset(
 )
 DEFAULT_VARCHAR_LENGTH = 140
 
-# Columns every document has; the API returns them and ignores them (or rejects them) on write.
+# Columns every document has (Frappe's default_fields, described); the API returns them and ignores them
+# (or rejects them) on write.
 STANDARD_FIELDS: dict[str, dict[str, Any]] = {
 	"name": {"type": "string", "description": "Document name (primary key)"},
 	"owner": {"type": "string", "readOnly": True},
@@ -81,9 +89,7 @@ STANDARD_FIELDS: dict[str, dict[str, Any]] = {
 }
 CHILD_STANDARD_FIELDS: dict[str, dict[str, Any]] = {
 	**STANDARD_FIELDS,
-	"parent": {"type": "string", "readOnly": True},
-	"parentfield": {"type": "string", "readOnly": True},
-	"parenttype": {"type": "string", "readOnly": True},
+	**{f: {"type": "string", "readOnly": True} for f in child_table_fields},
 }
 
 

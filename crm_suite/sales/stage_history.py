@@ -32,11 +32,19 @@ def current_stage(doc) -> str | None:
 
 
 def on_change(doc, method=None) -> None:
-	"""Lead / Opportunity `on_change` (hooks.py)."""
+	"""Lead / Opportunity `on_change` (hooks.py); Frappe runs it on delete too, after on_trash."""
+	if doc.flags.in_delete:
+		return
 	before = doc.get_doc_before_save()
 	if before is not None and current_stage(before) == current_stage(doc):
 		return
 	record_stage(doc.doctype, doc.name, current_stage(doc))
+
+
+def on_trash(doc, method=None) -> None:
+	"""Lead / Opportunity `on_trash` (hooks.py): a deleted record's stays go with it (they would block the
+	deletion as dynamic links)."""
+	frappe.db.delete(DOCTYPE, {"reference_doctype": doc.doctype, "reference_name": doc.name})
 
 
 def record_stage(doctype: str, name: str, stage: str | None, when: datetime | None = None) -> None:

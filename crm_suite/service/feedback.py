@@ -1,7 +1,5 @@
 """Customer feedback: a rating request when a ticket is resolved, and the endpoint that stores it."""
 
-from __future__ import annotations
-
 import hashlib
 import hmac
 from functools import wraps

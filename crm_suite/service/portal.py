@@ -1,8 +1,6 @@
 """The customer portal: website users who are a Contact of a Customer see and answer their own
 customer's tickets, nobody else's. Permission hooks (desk list/REST) and the portal's API."""
 
-from __future__ import annotations
-
 import frappe
 from frappe import _
 from frappe.model import no_value_fields

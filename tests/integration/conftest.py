@@ -2,11 +2,6 @@
 tests that must commit (REST calls to a live server) clean up through the `committed` fixture."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
-from contextlib import closing
 
 import frappe
 import pytest
@@ -88,51 +83,13 @@ def committed():
 	frappe.db.commit()
 
 
-def _free_port() -> int:
-	with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-		s.bind(("127.0.0.1", 0))
-		return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(site):
 	"""A real Frappe web server for this site (werkzeug, as `bench serve` runs it), on a free port."""
-	port = _free_port()
-	bench = bench_path()
-	log = open(bench / "logs" / f"crm-suite-test-server-{port}.log", "w")
-	proc = subprocess.Popen(
-		[
-			sys.executable,
-			"-m",
-			"frappe.utils.bench_helper",
-			"frappe",
-			"--site",
-			site,
-			"serve",
-			"--port",
-			str(port),
-			"--noreload",
-			"--nothreading",
-		],
-		cwd=bench / "sites",
-		stdout=log,
-		stderr=subprocess.STDOUT,
-	)
-	url = f"http://127.0.0.1:{port}"
-	deadline = time.time() + 60
-	while time.time() < deadline:
-		try:
-			if requests.get(f"{url}/api/method/ping", headers={"Host": site}, timeout=2).ok:
-				break
-		except requests.ConnectionError:
-			time.sleep(0.3)
-	else:
-		proc.kill()
-		raise RuntimeError(f"The test server did not start; see {log.name}")
-	yield frappe._dict(url=url, host=site)
-	proc.terminate()
-	proc.wait(timeout=20)
-	log.close()
+	from crm_suite.devserver import serve
+
+	with serve(site, log_name="crm-suite-test-server") as url:
+		yield frappe._dict(url=url, host=site)
 
 
 class Api:

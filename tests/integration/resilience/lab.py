@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,15 +28,10 @@ from pathlib import Path
 import pymysql
 import requests
 
+from crm_suite.devserver import free_port
 from tests.conftest import bench_path
 
 ROOT_PASSWORD = "lab-root"  # a loopback-only throwaway server's root login (TCP); the socket needs none
-
-
-def free_port() -> int:
-	with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-		s.bind(("127.0.0.1", 0))
-		return s.getsockname()[1]
 
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):

@@ -1,37 +1,13 @@
 // Copyright (c) 2026, crm_suite developers and contributors
 // For license information, please see license.txt
 
+{% include "crm_suite/sales/report/sales_report_filters.js" %}
+
 frappe.query_reports["Win Loss Analysis"] = {
-	filters: [
-		{
-			fieldname: "from_date",
-			label: __("Closed From"),
-			fieldtype: "Date",
-			default: frappe.datetime.add_months(frappe.datetime.get_today(), -12),
-		},
-		{
-			fieldname: "to_date",
-			label: __("Closed To"),
-			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
-		},
-		{
-			fieldname: "owner",
-			label: __("Owner"),
-			fieldtype: "Link",
-			options: "User",
-		},
-		{
-			fieldname: "source",
-			label: __("Source"),
-			fieldtype: "Link",
-			options: "Lead Source",
-		},
-		{
-			fieldname: "campaign",
-			label: __("Campaign"),
-			fieldtype: "Link",
-			options: "Campaign",
-		},
-	],
+	filters: crm_suite_sales_report_filters(
+		__("Closed From"),
+		__("Closed To"),
+		frappe.datetime.add_months(frappe.datetime.get_today(), -12),
+		frappe.datetime.get_today(),
+	),
 };

@@ -1,0 +1,96 @@
+"""A site connection and a live Frappe web server on a free loopback port, for the integration tests
+(tests/integration/conftest.py) and the benchmark scripts (benchmarks/*.py): one copy of how they start.
+
+Never imported by the app at run time.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+
+def bench_folder() -> Path:
+	"""The bench this interpreter belongs to: apps/frappe/frappe/__init__.py is four levels down."""
+	import frappe
+
+	return Path(frappe.__file__).resolve().parents[3]
+
+
+def connect(site: str):
+	"""Connect this process to the site as Administrator (the working directory becomes `sites`)."""
+	import os
+
+	import frappe
+
+	os.chdir(bench_folder() / "sites")
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	return frappe
+
+
+def free_port() -> int:
+	with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+		s.bind(("127.0.0.1", 0))
+		return s.getsockname()[1]
+
+
+def server_command(site: str, port: int, workers: int = 0) -> list[str]:
+	"""`workers` 0: werkzeug as `bench serve` runs it, one request at a time; else gunicorn with that many
+	workers, as production runs it."""
+	if workers:
+		gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+		return [gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-t", "120"] + [
+			"frappe.app:application",
+			"--preload",
+		]
+	return [sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", site, "serve"] + [
+		"--port",
+		str(port),
+		"--noreload",
+		"--nothreading",
+	]
+
+
+@contextmanager
+def serve(site: str, *, workers: int = 0, log_name: str = "crm-suite-server") -> Iterator[str]:
+	"""Start a server for the site, wait until it answers `ping`, yield its URL, stop it afterwards.
+	Its output goes to `logs/<log_name>-<port>.log` of the bench."""
+	import requests
+
+	bench = bench_folder()
+	port = free_port()
+	log_path = bench / "logs" / f"{log_name}-{port}.log"
+	with open(log_path, "w") as log:
+		proc = subprocess.Popen(
+			server_command(site, port, workers),
+			cwd=bench / "sites",
+			stdout=log,
+			stderr=subprocess.STDOUT,
+		)
+		url = f"http://127.0.0.1:{port}"
+		try:
+			deadline = time.time() + 60
+			while True:
+				try:
+					if requests.get(f"{url}/api/method/ping", headers={"Host": site}, timeout=2).ok:
+						break
+				except requests.ConnectionError:
+					pass
+				if time.time() > deadline or proc.poll() is not None:
+					raise RuntimeError(f"The server did not start; see {log_path}")
+				time.sleep(0.3)
+			yield url
+		finally:
+			proc.terminate()
+			try:
+				proc.wait(timeout=20)
+			except subprocess.TimeoutExpired:
+				proc.kill()
+				proc.wait()

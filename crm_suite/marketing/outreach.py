@@ -33,6 +33,7 @@ from jinja2 import TemplateError, nodes
 
 from crm_suite.marketing.segments import get_member_rows
 from crm_suite.utils.contact_details import normalise_email
+from crm_suite.utils.i18n import email_language, in_language
 
 CHUNK_SIZE = 200
 EMAIL_FIELD = "email_id"  # the address field of both Customer and Lead
@@ -349,16 +350,18 @@ def send_to_member(
 				_("{0} is not a valid email address.").format(email), frappe.InvalidEmailAddressError
 			)
 		context = {**member, "doc": member, "campaign": campaign_ctx}
-		subject, message = (t.render(context) for t in templates)
-		queue = frappe.sendmail(
-			recipients=[email],
-			subject=subject,
-			message=message,
-			reference_doctype="Campaign",
-			reference_name=campaign.name,
-			unsubscribe_message=_("Unsubscribe from this campaign"),
-			now=False,
-		)
+		# In the recipient's language: the template's {{ _("...") }}, the unsubscribe line, the footer.
+		with in_language(email_language(email)):
+			subject, message = (t.render(context) for t in templates)
+			queue = frappe.sendmail(
+				recipients=[email],
+				subject=subject,
+				message=message,
+				reference_doctype="Campaign",
+				reference_name=campaign.name,
+				unsubscribe_message=_("Unsubscribe from this campaign"),
+				now=False,
+			)
 		if not queue:
 			frappe.throw(_("The email queue refused {0}.").format(email), frappe.InvalidEmailAddressError)
 		_insert_log(log, "Queued", email_queue=queue.name)

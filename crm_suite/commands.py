@@ -1,4 +1,5 @@
-"""Bench commands of the app: `bench --site SITE crm-suite demo --seed 1 --scale small|large --locale en|it|bs`."""
+"""Bench commands of the app: `bench --site SITE crm-suite demo --seed 1 --scale small|large --locale en|it|bs`,
+`bench crm-suite untranslated` (docs/i18n.md)."""
 
 import click
 import frappe
@@ -74,6 +75,25 @@ def run_nightly_jobs() -> None:
 		frappe.get_attr(in_process.get(method, method))()
 		frappe.db.commit()
 		click.echo(f"{method}: {time.monotonic() - started:.1f} s")
+
+
+@crm_suite.command("untranslated")
+@click.option("--locale", multiple=True, help="Only this locale (repeatable); default: it and bs")
+def untranslated(locale: tuple[str, ...]):
+	"""List the messages of a freshly extracted template without an Italian or Bosnian translation.
+
+	Exits 1 when any is missing (docs/i18n.md: run it after `bench generate-pot-file --app crm_suite`
+	and `bench update-po-files --app crm_suite`)."""
+	from crm_suite.utils.i18n import LOCALES, report
+
+	frappe.init("")
+	try:
+		text, ok = report(locales=locale or LOCALES)
+	finally:
+		frappe.destroy()
+	click.echo(text)
+	if not ok:
+		raise SystemExit(1)
 
 
 commands = [crm_suite]

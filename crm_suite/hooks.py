@@ -108,7 +108,8 @@ fixtures = [
 	{"dt": "Assignment Rule", "filters": [["name", "in", ["Lead Round Robin", "Ticket Round Robin"]]]},
 	{"dt": "Kanban Board", "filters": [["name", "in", ["Opportunity Pipeline"]]]},
 	# Sales: the indexed digits of a contact's phone numbers (crm_suite/sales/contact_lookup.py).
-	{"dt": "Custom Field", "filters": [["name", "in", ["Contact Phone-phone_digits"]]]},
+	# i18n: Contact-language, the language the app's emails to a contact are written in (docs/i18n.md).
+	{"dt": "Custom Field", "filters": [["name", "in", ["Contact Phone-phone_digits", "Contact-language"]]]},
 ]
 
 # Installation
@@ -231,6 +232,7 @@ after_migrate = [
 	"crm_suite.service.routing.sync_support_agents",  # Service: the ticket round robin gets the Support Agents
 	"crm_suite.activities.indexes.add_indexes",  # Activities: My Day's indexes on tickets, customers, calls
 	"crm_suite.setup.import_permissions.grant",  # Data Import for the importing roles (docs/import.md)
+	"crm_suite.utils.i18n.compile_catalogues",  # i18n: locale/*.po to the bench's .mo files (docs/i18n.md)
 ]
 
 # Scheduled jobs

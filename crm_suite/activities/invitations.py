@@ -23,6 +23,7 @@ from frappe.utils import (
 )
 
 from crm_suite.activities import rules
+from crm_suite.utils.i18n import email_language, in_language
 
 
 def escape_text(value: str) -> str:
@@ -143,36 +144,39 @@ def send_invitation(doc, method: str = "REQUEST") -> str:
 		frappe.throw(_("Activity {0} is {1}: nothing to invite to.").format(doc.name, _(doc.status)))
 	sequence = (doc.invitation_sequence or 0) + 1
 	ics = invitation_for(doc, method, sequence)
-	when = (
-		format_datetime(doc.due_on, "dd MMM yyyy")
-		if doc.all_day
-		else format_datetime(doc.due_on, "dd MMM yyyy HH:mm")
-	)
-	subject = (_("Cancelled: {0} ({1})") if method == "CANCEL" else _("Invitation: {0} ({1})")).format(
-		doc.subject, when
-	)
-	body = [f"<p>{escape_html(subject)}</p>"]
-	if doc.location:
-		body.append(f"<p>{escape_html(_('Where'))}: {escape_html(doc.location)}</p>")
-	if doc.note:
-		body.append(f"<p>{escape_html(strip_html(doc.note))}</p>")
-	sender = frappe.db.get_value("User", doc.assigned_to, "email")
-	frappe.sendmail(
-		recipients=[doc.invitee_email],
-		subject=subject,
-		message="".join(body),
-		reply_to=sender,
-		reference_doctype=doc.doctype,
-		reference_name=doc.name,
-		attachments=[
-			{
-				"fname": "invite.ics",
-				"fcontent": ics,
-				# MIMEText(_subtype=...) writes "text/calendar; method=REQUEST; charset=utf-8"
-				"content_type": f"text/calendar; method={method}",
-			}
-		],
-	)
+	# In the invitee's language (their User's or Contact's, else the site's): texts and the date.
+	with in_language(email_language(doc.invitee_email)):
+		when = (
+			format_datetime(doc.due_on, "dd MMM yyyy")
+			if doc.all_day
+			else format_datetime(doc.due_on, "dd MMM yyyy HH:mm")
+		)
+		subject = (_("Cancelled: {0} ({1})") if method == "CANCEL" else _("Invitation: {0} ({1})")).format(
+			doc.subject, when
+		)
+		body = [f"<p>{escape_html(subject)}</p>"]
+		if doc.location:
+			where = _("Where")  # outside the f-string, where gettext extracts it
+			body.append(f"<p>{escape_html(where)}: {escape_html(doc.location)}</p>")
+		if doc.note:
+			body.append(f"<p>{escape_html(strip_html(doc.note))}</p>")
+		sender = frappe.db.get_value("User", doc.assigned_to, "email")
+		frappe.sendmail(
+			recipients=[doc.invitee_email],
+			subject=subject,
+			message="".join(body),
+			reply_to=sender,
+			reference_doctype=doc.doctype,
+			reference_name=doc.name,
+			attachments=[
+				{
+					"fname": "invite.ics",
+					"fcontent": ics,
+					# MIMEText(_subtype=...) writes "text/calendar; method=REQUEST; charset=utf-8"
+					"content_type": f"text/calendar; method={method}",
+				}
+			],
+		)
 	doc.db_set(
 		{"invitation_sequence": sequence, "invitation_sent_on": now_datetime()},
 		update_modified=False,

@@ -143,10 +143,11 @@ def remind(name: str, window: tuple[datetime, datetime], settings) -> bool:
 	if settings.reminder_email and user.email and wants_reminder_email(user.name):
 		link = get_url_to_form(DOCTYPE, row.name)
 		record = get_url_to_form(row.reference_doctype, row.reference_name)
+		open_label = _("Open the activity", lang=lang)  # not inside the f-string: gettext extracts it
 		message = "".join(
 			[
 				f"<p>{escape_html(subject)}</p>",
-				f"<p><a href='{link}'>{escape_html(_('Open the activity', lang=lang))}</a> · ",
+				f"<p><a href='{link}'>{escape_html(open_label)}</a> · ",
 				f"<a href='{record}'>{escape_html(_(row.reference_doctype, lang=lang))} {escape_html(row.reference_title or row.reference_name)}</a></p>",
 			]
 		)
@@ -308,18 +309,22 @@ def digest_html(user: str, now: datetime, lang: str | None) -> str:
 	overdue = [r for r in rows if rules.is_overdue(r.due_on, r.all_day, now)][:DIGEST_ROWS]
 	today_rows = [r for r in rows if rules.is_due_today(r.due_on, r.all_day, now)][:DIGEST_ROWS]
 
+	all_day = _("all day", lang=lang)  # outside the f-strings, where gettext extracts them
+	open_my_day = _("Open My Day", lang=lang)
+	overdue_heading, today_heading = _("Overdue", lang=lang), _("Today", lang=lang)
+
 	def items(rs):
 		return "".join(
 			f"<li><a href='{get_url_to_form(DOCTYPE, r.name)}'>{escape_html(r.subject)}</a> · "
 			f"{escape_html(_(r.activity_type, lang=lang))} · {escape_html(r.reference_title or '')} · "
-			f"{format_datetime(r.due_on, 'dd-MM HH:mm') if not r.all_day else escape_html(_('all day', lang=lang))}</li>"
+			f"{format_datetime(r.due_on, 'dd-MM HH:mm') if not r.all_day else escape_html(all_day)}</li>"
 			for r in rs
 		)
 
 	parts = []
 	if overdue:
-		parts.append(f"<h4>{escape_html(_('Overdue', lang=lang))}</h4><ul>{items(overdue)}</ul>")
+		parts.append(f"<h4>{escape_html(overdue_heading)}</h4><ul>{items(overdue)}</ul>")
 	if today_rows:
-		parts.append(f"<h4>{escape_html(_('Today', lang=lang))}</h4><ul>{items(today_rows)}</ul>")
-	parts.append(f"<p><a href='{get_url('/app/my-day')}'>{escape_html(_('Open My Day', lang=lang))}</a></p>")
+		parts.append(f"<h4>{escape_html(today_heading)}</h4><ul>{items(today_rows)}</ul>")
+	parts.append(f"<p><a href='{get_url('/app/my-day')}'>{escape_html(open_my_day)}</a></p>")
 	return "".join(parts)

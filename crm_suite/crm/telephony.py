@@ -30,6 +30,7 @@ from frappe.utils import cint, get_datetime, now_datetime, time_diff_in_seconds
 
 from crm_suite.sales.contact_lookup import records_with_phones
 from crm_suite.utils.contact_details import normalise_phone
+from crm_suite.utils.i18n import user_language
 
 EVENTS = ("ringing", "answered", "ended", "missed")
 CALL_STATUS = {"ringing": "Ringing", "answered": "Answered", "ended": "Ended", "missed": "Missed"}
@@ -132,8 +133,10 @@ def create_callback_todo(interaction) -> str | None:
 			"reference_name": interaction.name,
 			"priority": "High",
 			"date": frappe.utils.today(),
-			"description": _("Call back {0} (missed call)").format(
-				interaction.normalised_phone or interaction.phone_number or _("unknown number")
+			"description": _("Call back {0} (missed call)", lang=user_language(agent)).format(
+				interaction.normalised_phone
+				or interaction.phone_number
+				or _("unknown number", lang=user_language(agent))
 			),
 		}
 	)

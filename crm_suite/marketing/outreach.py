@@ -37,6 +37,7 @@ from jinja2 import TemplateError, nodes
 from crm_suite.marketing import unsubscribe
 from crm_suite.marketing.segments import get_member_rows
 from crm_suite.utils.contact_details import normalise_email
+from crm_suite.utils.i18n import email_language, in_language
 
 CHUNK_SIZE = 200
 EMAIL_FIELD = "email_id"  # the address field of both Customer and Lead
@@ -362,9 +363,9 @@ def send_to_member(
 				_("{0} is not a valid email address.").format(email), frappe.InvalidEmailAddressError
 			)
 		context = {**member, "doc": member, "campaign": campaign_ctx}
-		subject, message = (t.render(context) for t in templates)
-		# the footer Frappe adds (unsubscribe link) in the recipient's language
-		with unsubscribe.language(unsubscribe.recipient_language(member_doctype, member, email)):
+		# In the recipient's language: the template's {{ _("...") }}, the unsubscribe line, the footer.
+		with in_language(email_language(email)):
+			subject, message = (t.render(context) for t in templates)
 			queue = frappe.sendmail(
 				recipients=[email],
 				subject=subject,

@@ -124,22 +124,3 @@ def honour(token: str) -> dict:
 		except frappe.DuplicateEntryError:
 			pass  # a concurrent POST for the same link recorded it
 	return {"email": row.recipient, "campaign": row.campaign}
-
-
-def recipient_language(member_doctype: str, member: dict, email: str) -> str | None:
-	"""The language to write to a member in: its own `language` field when the doctype has one, else the
-	language of the website/desk user with that address, else None (the site's)."""
-	if frappe.get_meta(member_doctype).has_field("language") and member.get("language"):
-		return member.get("language")
-	return frappe.db.get_value("User", {"email": email, "enabled": 1}, "language") or None
-
-
-@contextmanager
-def language(lang: str | None):
-	"""Translate with `lang` inside the block (`_()` reads frappe.local.lang)."""
-	previous = frappe.local.lang
-	frappe.local.lang = lang or previous
-	try:
-		yield
-	finally:
-		frappe.local.lang = previous

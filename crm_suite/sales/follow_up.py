@@ -14,6 +14,7 @@ from frappe import _
 from frappe.utils import add_days, cint, now_datetime, nowdate
 
 from crm_suite.sales.isolation import run_isolated
+from crm_suite.utils.i18n import user_language
 
 OPEN_STATES = ("New", "Contacted", "Qualified")
 CHUNK = 500
@@ -78,9 +79,9 @@ def remind(row: dict, days: int) -> None:
 			"allocated_to": owner,
 			"reference_type": "Lead",
 			"reference_name": row.name,
-			"description": _("Follow up lead {0} ({1}): untouched for {2} days.").format(
-				row.name, row.lead_name, days
-			),
+			"description": _(
+				"Follow up lead {0} ({1}): untouched for {2} days.", lang=user_language(owner)
+			).format(row.name, row.lead_name, days),
 			"date": nowdate(),
 			"priority": "Medium",
 			"assigned_by": "Administrator",

@@ -13,6 +13,7 @@ from frappe.utils.password import get_encryption_key
 
 from crm_suite.service.portal import can_access
 from crm_suite.service.settings import support_setting
+from crm_suite.utils.i18n import email_language, in_language
 
 RATINGS = (1, 2, 3, 4, 5)
 
@@ -23,9 +24,10 @@ def feedback_token(ticket: str) -> str:
 	return hmac.new(key, f"ticket-feedback:{ticket}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def feedback_url(ticket: str, rating: int | None = None) -> str:
+def feedback_url(ticket: str, rating: int | None = None, lang: str | None = None) -> str:
+	"""The rating link; with `lang`, the page opens in that language (Frappe reads `_lang` first)."""
 	url = f"/support/feedback?ticket={ticket}&token={feedback_token(ticket)}"
-	return get_url(url + (f"&rating={rating}" if rating else ""))
+	return get_url(url + (f"&rating={rating}" if rating else "") + (f"&_lang={lang}" if lang else ""))
 
 
 def on_ticket_update(ticket) -> None:
@@ -53,19 +55,24 @@ def request_feedback(ticket) -> bool:
 		return False
 	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
 		return False  # no outgoing mail set up: nothing to queue (Frappe would refuse to queue it)
+	# In the customer's language (their User's or Contact's, else the site's), and so is the page the
+	# links open.
+	lang = email_language(ticket.raised_by)
 	links = "".join(
-		f'<a href="{feedback_url(ticket.name, r)}" style="margin-right:12px">{"★" * r}</a>' for r in RATINGS
+		f'<a href="{feedback_url(ticket.name, r, lang)}" style="margin-right:12px">{"★" * r}</a>'
+		for r in RATINGS
 	)
-	frappe.sendmail(
-		recipients=[ticket.raised_by],
-		subject=_("How did we do? {0}").format(ticket.subject),
-		message=_("Your ticket {0} has been resolved. Please rate our service from 1 to 5:").format(
-			ticket.name
+	with in_language(lang):
+		frappe.sendmail(
+			recipients=[ticket.raised_by],
+			subject=_("How did we do? {0}").format(ticket.subject),
+			message=_("Your ticket {0} has been resolved. Please rate our service from 1 to 5:").format(
+				ticket.name
+			)
+			+ f"<p>{links}</p>",
+			reference_doctype="Ticket",
+			reference_name=ticket.name,
 		)
-		+ f"<p>{links}</p>",
-		reference_doctype="Ticket",
-		reference_name=ticket.name,
-	)
 	ticket.db_set("feedback_requested_on", now_datetime(), update_modified=False)
 	return True
 

@@ -20,6 +20,7 @@ from frappe.utils import add_days, add_to_date, cint
 
 from crm_suite.service.settings import support_setting
 from crm_suite.service.sla import current_time, refresh_agreement_status
+from crm_suite.utils.i18n import in_language, user_language
 
 RUNNING = ("Open", "In Progress", "Waiting on Customer")
 DUE = ("First Response Due", "Resolution Due")
@@ -137,31 +138,35 @@ def escalate(name: str, at_risk: bool = False) -> bool:
 	manager = pick_manager()
 	if not manager:
 		raise frappe.ValidationError(_("No enabled Support Manager to escalate ticket {0} to").format(name))
-	assign_to.add(
-		{
-			"assign_to": [manager],
-			"doctype": "Ticket",
-			"name": name,
-			"description": (_("SLA at risk: {0}") if at_risk else _("SLA breached: {0}")).format(row.subject),
-			"priority": "High",
-		},
-		ignore_permissions=True,
-	)
-	frappe.get_doc(
-		{
-			"doctype": "Notification Log",
-			"for_user": manager,
-			"type": "Alert",
-			"document_type": "Ticket",
-			"document_name": name,
-			"subject": (
-				_("Ticket {0} is about to breach its service level agreement")
-				if at_risk
-				else _("Ticket {0} breached its service level agreement")
-			).format(name),
-			"email_content": row.subject,
-		}
-	).insert(ignore_permissions=True)
+	# The assignment, the notification and the mails Frappe sends for them are in the manager's language.
+	with in_language(user_language(manager)):
+		assign_to.add(
+			{
+				"assign_to": [manager],
+				"doctype": "Ticket",
+				"name": name,
+				"description": (_("SLA at risk: {0}") if at_risk else _("SLA breached: {0}")).format(
+					row.subject
+				),
+				"priority": "High",
+			},
+			ignore_permissions=True,
+		)
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"for_user": manager,
+				"type": "Alert",
+				"document_type": "Ticket",
+				"document_name": name,
+				"subject": (
+					_("Ticket {0} is about to breach its service level agreement")
+					if at_risk
+					else _("Ticket {0} breached its service level agreement")
+				).format(name),
+				"email_content": row.subject,
+			}
+		).insert(ignore_permissions=True)
 	frappe.db.set_value(
 		"Ticket", name, {"escalated_on": current_time(), "escalated_to": manager}, update_modified=False
 	)

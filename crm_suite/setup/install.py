@@ -80,6 +80,7 @@ DEFAULT_SETTINGS: dict[str, dict[str, str]] = {
 def after_install() -> None:
 	from crm_suite.activities.indexes import add_indexes as add_activity_indexes
 	from crm_suite.sales.indexes import add_indexes
+	from crm_suite.utils.i18n import compile_catalogues
 
 	# The Sales indexes on the app's own DocTypes come with their on_doctype_update; the one on Frappe's
 	# Contact Email (crm_contact_email_id) has no such hook of ours, so it is added here (and after every
@@ -90,6 +91,7 @@ def after_install() -> None:
 	ensure_default_address_template()
 	apply_default_settings()
 	ensure_default_currency()
+	compile_catalogues()  # the app's Italian and Bosnian messages, without waiting for a bench build
 
 
 def ensure_default_currency() -> None:

@@ -12,8 +12,9 @@
 		const color = overdue ? "red" : today ? "orange" : "gray";
 		const when = frappe.datetime.str_to_user(value).slice(0, -3);
 		const what = doc && doc.next_activity ? ` ${frappe.utils.escape_html(doc.next_activity)}` : "";
+		const title = overdue ? __("Overdue") : __("Next activity");
 		return `<span class="indicator-pill ${color} crm-next-activity${overdue ? " crm-overdue" : ""}"
-			title="${overdue ? __("Overdue") : __("Next activity")}">${frappe.utils.escape_html(when)}</span>${what}`;
+			title="${title}">${frappe.utils.escape_html(when)}</span>${what}`;
 	};
 	// Frappe shows the first in_list_view fields that fit the screen (4 to 10 columns), in form order, and
 	// the next activity is the last field of each form: put its column right after the status indicator.

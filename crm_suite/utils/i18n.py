@@ -1,0 +1,176 @@
+"""The app's languages: the message catalogue checks, and the language each recipient reads.
+
+Catalogue (docs/i18n.md): `fresh_template()` extracts the app's messages exactly as
+`bench generate-pot-file --app crm_suite` does (Frappe's extractors plus the app's babel_extractors.csv),
+into memory; `untranslated()` lists the messages of that template a locale's .po file has no translation
+for; `missed_by_gettext()` lists the `_("...")` calls of the Python code that gettext cannot see (inside an
+f-string), so they never reach the template.
+
+Recipients: `email_language()` / `user_language()` pick the language of whoever reads a text (the User's
+language, else the Contact's, else the site's); `in_language()` renders within it.
+"""
+
+import ast
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import frappe
+
+APP = "crm_suite"
+LOCALES = ("it", "bs")
+
+
+# ---------------------------------------------------------------------------------------------- catalogue
+def fresh_template(app: str = APP):
+	"""The template (a babel Catalog) `bench generate-pot-file --app app` would write, not written."""
+	from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+	from frappe.gettext.translate import get_is_gitignored_function_for_app, get_method_map, new_catalog
+
+	is_gitignored = get_is_gitignored_function_for_app(app)
+
+	def directory_filter(dirpath: str | os.PathLike[str]) -> bool:
+		if is_gitignored(str(dirpath)):
+			return False
+		subdir = os.path.basename(dirpath)
+		return not (subdir.startswith(".") or subdir.startswith("_"))
+
+	keywords = DEFAULT_KEYWORDS.copy()
+	keywords["_lt"] = None
+	catalog = new_catalog(app)
+	method_map = get_method_map(app) + get_method_map("frappe")
+	for filename, lineno, message, comments, context in extract_from_dir(
+		frappe.get_pymodule_path(app, ".."), method_map, directory_filter=directory_filter, keywords=keywords
+	):
+		if message:
+			catalog.add(message, locations=[(filename, lineno)], auto_comments=comments, context=context)
+	return catalog
+
+
+def untranslated(locale: str, template=None, app: str = APP) -> list[tuple[str, str | None]]:
+	"""(msgid, msgctxt) of every message of the template without a translation in the app's locale.po
+	(missing, empty or fuzzy)."""
+	from babel.messages.pofile import read_po
+	from frappe.gettext.translate import get_po_path
+
+	template = template if template is not None else fresh_template(app)
+	po_path = get_po_path(app, locale)
+	po = None
+	if po_path.exists():
+		with open(po_path, "rb") as f:
+			po = read_po(f)
+	missing = []
+	for message in template:
+		if not message.id:
+			continue
+		found = po.get(message.id, message.context) if po else None
+		if not found or not found.string or found.fuzzy:
+			missing.append((message.id, message.context))
+	return sorted(missing, key=lambda m: (m[0], m[1] or ""))
+
+
+def missed_by_gettext(app: str = APP) -> list[str]:
+	"""`_("...")` calls the Python extractor cannot see (inside f-strings), as "path:line: message"."""
+	root = Path(frappe.get_app_path(app))
+	found = []
+	for path in sorted(root.rglob("*.py")):
+		tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+		for fstring in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
+			for node in ast.walk(fstring):
+				if (
+					isinstance(node, ast.Call)
+					and isinstance(node.func, ast.Name)
+					and node.func.id in ("_", "_lt")
+					and node.args
+					and isinstance(node.args[0], ast.Constant)
+					and isinstance(node.args[0].value, str)
+				):
+					found.append(f"{path.relative_to(root.parent)}:{node.lineno}: {node.args[0].value}")
+	return found
+
+
+def report(app: str = APP, locales: tuple[str, ...] = LOCALES) -> tuple[str, bool]:
+	"""A readable report of every gap (for the bench command and the test); True when there is none."""
+	template = fresh_template(app)
+	lines, ok = [f"{len([m for m in template if m.id])} messages in a fresh template of {app}"], True
+	for locale in locales:
+		missing = untranslated(locale, template, app)
+		ok = ok and not missing
+		lines.append(f"{locale}: {len(missing)} untranslated")
+		lines.extend(f"  {msgid!r}" + (f" (context {ctx!r})" if ctx else "") for msgid, ctx in missing)
+	hidden = missed_by_gettext(app)
+	if hidden:
+		ok = False
+		lines.append(f"{len(hidden)} _() calls inside f-strings (gettext cannot extract them):")
+		lines.extend(f"  {h}" for h in hidden)
+	return "\n".join(lines), ok
+
+
+def compile_catalogues(app: str = APP) -> None:
+	"""Compile the app's .po files to the bench's .mo files when a .po is newer (what `bench build` does),
+	so a site has its translations after install and migrate without a build; then drop the cached
+	translations."""
+	from frappe.gettext.translate import _compile_translation, get_locales
+	from frappe.translate import clear_cache
+
+	for locale in get_locales(app):
+		_compile_translation(app, locale)
+	clear_cache()
+
+
+# ---------------------------------------------------------------------------------------------- recipients
+def site_language() -> str:
+	"""The site's language (System Settings), else English."""
+	return frappe.db.get_default("lang") or "en"
+
+
+def user_language(user: str | None) -> str:
+	"""The User's language, else the site's."""
+	lang = frappe.db.get_value("User", user, "language") if user else None
+	return lang or site_language()
+
+
+def email_language(email: str | None) -> str:
+	"""The language of whoever reads mail at this address: the User with that address, else a Contact
+	with it (its Language, else its User's), else the site's. Indexed look-ups only (User name, Contact
+	email_id, Contact Email email_id), so a campaign can ask once per recipient."""
+	email = (email or "").strip()
+	if not email:
+		return site_language()
+	lang = frappe.db.get_value("User", email, "language")
+	if lang:
+		return lang
+	contact = frappe.qb.DocType("Contact")
+	contact_email = frappe.qb.DocType("Contact Email")
+	names = (
+		frappe.qb.from_(contact).select(contact.name).where(contact.email_id == email)
+		+ frappe.qb.from_(contact_email)
+		.select(contact_email.parent)
+		.where((contact_email.email_id == email) & (contact_email.parenttype == "Contact"))
+	).run(pluck=True)
+	if names:
+		rows = (
+			frappe.qb.from_(contact)
+			.select(contact.language, contact.user)
+			.where(contact.name.isin(names))
+			.orderby(contact.modified, order=frappe.qb.desc)
+		).run(as_dict=True)
+		for row in rows:
+			if row.language:
+				return row.language
+		for row in rows:
+			if row.user and (lang := frappe.db.get_value("User", row.user, "language")):
+				return lang
+	return site_language()
+
+
+@contextmanager
+def in_language(lang: str | None) -> Iterator[str]:
+	"""Render (with `_()` and templates) in this language, then go back to the caller's."""
+	previous = getattr(frappe.local, "lang", None)
+	frappe.local.lang = lang or site_language()
+	try:
+		yield frappe.local.lang
+	finally:
+		frappe.local.lang = previous

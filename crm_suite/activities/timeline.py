@@ -74,8 +74,9 @@ def cancelled_activities(doctype: str, docname: str) -> list[dict]:
 
 def cancelled_content(row) -> str:
 	outcome = strip_html(row.outcome or "").strip()
+	label = _("{0} cancelled").format(_(row.activity_type))
 	return (
-		f"<span class='crm-activity-cancelled'>{escape_html(_('{0} cancelled').format(_(row.activity_type)))}: "
+		f"<span class='crm-activity-cancelled'>{escape_html(label)}: "
 		f"<a href='{get_url_to_form('CRM Activity', row.name)}'>{escape_html(row.subject or row.name)}</a>"
 		f"{' — ' + escape_html(outcome[:200]) if outcome else ''}"
 		f"{' · ' + escape_html(row.closed_by) if row.closed_by else ''}</span>"

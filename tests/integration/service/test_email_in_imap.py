@@ -440,3 +440,51 @@ def test_a_pull_killed_half_way_is_finished_by_the_next_without_doubles(mailserv
 		assert mailserver.count("UNSEEN", folder=folder) == 0
 	finally:
 		cleanup(account.name)
+
+
+def test_a_backlog_larger_than_one_job_continues_in_a_queued_job(mailserver, committed):
+	"""A pull stops taking mails a minute before its worker's job timeout (here: after
+	`crm_mail_pull_seconds` = 0, one mail) and queues the rest at once on the long queue (real Redis),
+	once per account; that job's pull takes the rest."""
+	from frappe.utils.background_jobs import get_job
+
+	from crm_suite.service.inbound_mail.account import CONTINUATION_JOB
+
+	tag = unique("b")
+	folder = f"Run-{tag}"
+	account = make_account(mailserver, folder, tag)
+	ids = [f"{tag}-{i}@mail.example.com" for i in range(5)]
+	job_id = CONTINUATION_JOB.format(account.name)
+	try:
+		mailserver.deliver(
+			*(
+				text_mail(f"{tag}-{i}@example.com", account.email_id, f"B {i}", "?", m)
+				for i, m in enumerate(ids)
+			),
+			folder=folder,
+		)
+		frappe.local.conf.crm_mail_pull_seconds = 0
+		try:
+			first = frappe.get_doc("Email Account", account.name).receive(commit=True)
+		finally:
+			del frappe.local.conf["crm_mail_pull_seconds"]
+		assert (first.taken, first.more) == (1, True)
+		job = get_job(job_id)
+		assert job and job.get_status() == "queued"
+		assert job.kwargs["kwargs"] == {"email_account": account.name}
+		assert mailserver.count("UNSEEN", folder=folder) == 4
+
+		# what the queued job runs
+		job.cancel()
+		job.delete()
+		from frappe.email.doctype.email_account.email_account import pull_from_email_account
+
+		pull_from_email_account(account.name)
+		frappe.db.rollback()
+		assert frappe.db.count("Communication", {"email_account": account.name}) == 5
+		assert mailserver.count("UNSEEN", folder=folder) == 0
+		assert get_job(job_id) is None  # all taken: nothing queued again
+	finally:
+		if job := get_job(job_id):
+			job.delete()
+		cleanup(account.name)

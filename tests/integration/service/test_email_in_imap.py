@@ -212,6 +212,26 @@ def test_a_pull_makes_tickets_threads_replies_and_keeps_every_character(mailserv
 	assert (again.taken, again.duplicates, again.rejected) == (0, 0, 0)
 
 
+def test_a_reply_found_by_subject_joins_the_ticket_of_its_whole_subject(mailserver, account):
+	"""Two threads of one customer whose subjects differ only in the encoded word; a reply whose mailer
+	dropped In-Reply-To is matched by "Re: subject" and sender. With the subject cut at the first encoded
+	word (Frappe 15) both tickets were "Stampante non funziona" and the reply could join either."""
+	make_sla(default=True)
+	customer, first, second, reply = f"{unique('cust-')}@example.com", mid(), mid(), mid()
+	to = account.email_id
+	deliver(
+		mailserver,
+		account,
+		text_mail(customer, to, b"Stampante non funziona =?utf-8?q?pi=C3=B9?=", "a", first),
+		text_mail(customer, to, b"Stampante non funziona =?utf-8?q?bene_gi=C3=B9?=", "b", second),
+		text_mail(customer, to, b"Re: Stampante non funziona =?utf-8?q?bene_gi=C3=B9?=", "c", reply),
+	)
+	assert pull(account).taken == 3
+	assert ticket_of(first).subject == ITALIAN
+	assert ticket_of(second).subject == "Stampante non funziona bene giù"
+	assert ticket_of(reply).name == ticket_of(second).name
+
+
 def test_a_reply_to_a_closed_ticket_becomes_a_follow_up(mailserver, account):
 	make_sla(default=True)
 	customer = f"{unique('cust-')}@example.com"

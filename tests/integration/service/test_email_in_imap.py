@@ -14,6 +14,7 @@ from tests.mail_in_run import cleanup, make_account, pull_batch
 from tests.mail_samples import (
 	PDF,
 	attachment_mail,
+	html_mail,
 	malformed_multipart,
 	no_sender_mail,
 	text_mail,
@@ -101,7 +102,20 @@ def test_a_pull_makes_tickets_threads_replies_and_keeps_every_character(mailserv
 	other = f"{unique('cust-')}@example.com"
 	ids = {
 		k: mid()
-		for k in ("it", "it_re", "bs", "cp", "offer_re", "broken", "pdf", "empty", "wrong", "dup", "big")
+		for k in (
+			"it",
+			"it_re",
+			"bs",
+			"cp",
+			"offer_re",
+			"broken",
+			"pdf",
+			"empty",
+			"wrong",
+			"dup",
+			"big",
+			"html",
+		)
 	}
 	mails = [
 		# only the accented word encoded, a sender name encoded the same way
@@ -158,6 +172,7 @@ def test_a_pull_makes_tickets_threads_replies_and_keeps_every_character(mailserv
 		),
 		text_mail(other, to, "Dvaput", "Isti mail dvaput", ids["dup"]),
 		text_mail(other, to, "Dvaput", "Isti mail dvaput", ids["dup"]),  # the same delivery again
+		html_mail(other, to, "HTML", "Šaljem račun, Đurđa", ids["html"]),
 		# over the site's maximum file size (lowered below): kept as a ticket, the file named in a comment
 		attachment_mail(other, to, "Prevelik prilog", "Vidi prilog.", ids["big"], "Zu veliko.pdf", PDF * 40),
 	]
@@ -168,7 +183,7 @@ def test_a_pull_makes_tickets_threads_replies_and_keeps_every_character(mailserv
 		result = pull(account)
 	finally:
 		frappe.local.conf.max_file_size = limit
-	assert (result.taken, result.duplicates, result.rejected) == (11, 1, 0)
+	assert (result.taken, result.duplicates, result.rejected) == (12, 1, 0)
 
 	first = ticket_of(ids["it"])
 	assert (first.subject, first.raised_by, first.status) == (ITALIAN, customer, "Open")
@@ -187,6 +202,7 @@ def test_a_pull_makes_tickets_threads_replies_and_keeps_every_character(mailserv
 	assert ticket_of(ids["empty"]).subject == "No Subject"
 	assert "Račun nije tačan" in communication_of(ids["wrong"]).content
 
+	assert "<p>Šaljem račun, Đurđa</p>" in communication_of(ids["html"]).content
 	pdf = communication_of(ids["pdf"])
 	files = frappe.get_all(
 		"File", {"attached_to_doctype": "Communication", "attached_to_name": pdf.name}, ["name", "file_name"]

@@ -5,6 +5,7 @@ malformed MIME, attachments, no subject, no sender, a wrong charset)."""
 from __future__ import annotations
 
 import base64
+import quopri
 from datetime import datetime, timezone
 from email.utils import format_datetime
 
@@ -83,6 +84,20 @@ def attachment_mail(
 		+ b"\r\n\r\n"
 		+ encoded
 		+ b"\r\n--XYZ--\r\n"
+	)
+
+
+def html_mail(sender: str, to: str, subject: str, text: str, message_id: str) -> bytes:
+	"""multipart/alternative: the text part in ISO-8859-2, the HTML part in Windows-1250."""
+	return (
+		headers(sender, to, subject, message_id)
+		+ b'Content-Type: multipart/alternative; boundary="ALT"\r\n\r\n'
+		+ b"--ALT\r\nContent-Type: text/plain; charset=iso-8859-2\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+		+ text.encode("iso-8859-2")
+		+ b"\r\n--ALT\r\nContent-Type: text/html; charset=windows-1250\r\n"
+		+ b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+		+ quopri.encodestring(f"<p>{text}</p>".encode("windows-1250"))
+		+ b"\r\n--ALT--\r\n"
 	)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import imaplib
+import time
 
 import frappe
 from frappe.email.doctype.email_account.email_account import EmailAccount
@@ -42,18 +43,21 @@ class SupportEmailAccount(EmailAccount):
 		the whole pull in the caller's transaction, with a savepoint per mail."""
 		if not (self.enable_incoming and cint(self.use_imap)):
 			return super().receive()
-		result = PullResult(taken=0, duplicates=0, rejected=0, skipped=0)
+		result = PullResult(taken=0, duplicates=0, rejected=0, skipped=0, more=False)
 		if not take_pull_lock(self.name):
 			return result  # another pull of this account is running and takes these mails
 		try:
 			server = self.connect_for_pull()
 			if not server:
 				return result
+			deadline = pull_deadline()
 			try:
 				for folder in self.imap_folder:
+					if result.more:
+						break
 					if server.select_imap_folder(folder.folder_name):
 						server.settings["uid_validity"] = folder.uidvalidity
-						pull_folder(self, server, folder, result, commit)
+						pull_folder(self, server, folder, result, commit, deadline)
 			finally:
 				try:
 					server.logout()
@@ -61,6 +65,8 @@ class SupportEmailAccount(EmailAccount):
 					pass
 		finally:
 			release_pull_lock(self.name)
+		if result.more and commit:
+			enqueue_continuation(self.name)
 		return result
 
 	def connect_for_pull(self):
@@ -71,15 +77,51 @@ class SupportEmailAccount(EmailAccount):
 			return None
 
 
-def pull_folder(account, server, folder, result: PullResult, commit: bool) -> None:
-	"""Every new mail of one folder, one at a time (see the module's docstring)."""
+def pull_deadline() -> float | None:
+	"""When this pull stops taking mails, leaving the rest to a continuation job: a minute before the
+	worker's job timeout (Frappe's pull runs on the short queue, 300 s), or after
+	`crm_mail_pull_seconds` (site config) when set; no limit outside a job."""
+	seconds = frappe.conf.get("crm_mail_pull_seconds")
+	if seconds is None:
+		from rq import get_current_job
+
+		job = get_current_job()
+		if job and job.timeout and job.timeout > 0:
+			seconds = max(job.timeout - 60, job.timeout / 2)
+	return None if seconds is None else time.monotonic() + float(seconds)
+
+
+CONTINUATION_JOB = "crm-mail-pull-more|{}"
+
+
+def enqueue_continuation(account: str) -> None:
+	"""The rest of a backlog this pull had no time for, at once on the long queue (once per account)."""
+	frappe.enqueue(
+		"frappe.email.doctype.email_account.email_account.pull_from_email_account",
+		queue="long",
+		email_account=account,
+		job_id=CONTINUATION_JOB.format(account),
+		deduplicate=True,
+	)
+
+
+def pull_folder(
+	account, server, folder, result: PullResult, commit: bool, deadline: float | None = None
+) -> None:
+	"""Every new mail of one folder, one at a time (see the module's docstring), until the deadline
+	(at least one mail per pull)."""
 	uids = server.get_new_mails(f'"{folder.folder_name}"')
 	# Frappe selects the folder read-only on the first pull (a UID range, not UNSEEN) and so never
 	# flags those mails; an account that syncs UNSEEN mail gets every mail it took in flagged.
 	mark_seen = (account.email_sync_option or "UNSEEN") == "UNSEEN"
 	if mark_seen and server.settings.email_sync_rule != "UNSEEN":
 		server.imap.select(f'"{folder.folder_name}"')
+	handled = 0
 	for uid in uids:
+		if deadline is not None and handled and time.monotonic() >= deadline:
+			result.more = True
+			return
+		handled += 1
 		uid = frappe.safe_decode(uid)
 		try:
 			raw, seen = fetch(server, uid)

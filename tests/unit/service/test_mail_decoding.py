@@ -55,6 +55,10 @@ def test_sender_names():
 	assert (
 		header(b"From: Mario =?iso-8859-1?q?Ros=E0?= <m@example.com>", "From") == "Mario Rosà <m@example.com>"
 	)
+	# raw 8-bit names, UTF-8 and (with the body's charset as the hint) Windows-1250
+	assert header("From: Đurđa Šišić <d@example.com>".encode(), "From") == "Đurđa Šišić <d@example.com>"
+	raw = "From: Đurđa Šišić <d@example.com>".encode("windows-1250")
+	assert header(raw, "From", fallback="windows-1250") == "Đurđa Šišić <d@example.com>"
 
 
 @pytest.mark.parametrize(

@@ -133,13 +133,17 @@ def user_language(user: str | None) -> str:
 
 def email_language(email: str | None) -> str:
 	"""The language of whoever reads mail at this address: the User with that address, else a Contact
-	with it (its Language, else its User's), else the site's. Indexed look-ups only (User name, Contact
-	email_id, Contact Email email_id), so a campaign can ask once per recipient."""
+	with it (its Language, else its User's), else the site's. Once Frappe's setup wizard has run, every new
+	User and Contact gets the site's language as its default, so only a language other than the site's
+	counts as chosen: a staff-set Contact language is not hidden by its portal User's default. Indexed
+	look-ups only (User name, Contact email_id, Contact Email email_id), so a campaign can ask once per
+	recipient."""
+	site = site_language()
 	email = (email or "").strip()
 	if not email:
-		return site_language()
+		return site
 	lang = frappe.db.get_value("User", email, "language")
-	if lang:
+	if lang and lang != site:
 		return lang
 	contact = frappe.qb.DocType("Contact")
 	contact_email = frappe.qb.DocType("Contact Email")
@@ -157,12 +161,12 @@ def email_language(email: str | None) -> str:
 			.orderby(contact.modified, order=frappe.qb.desc)
 		).run(as_dict=True)
 		for row in rows:
-			if row.language:
+			if row.language and row.language != site:
 				return row.language
 		for row in rows:
-			if row.user and (lang := frappe.db.get_value("User", row.user, "language")):
+			if row.user and (lang := frappe.db.get_value("User", row.user, "language")) and lang != site:
 				return lang
-	return site_language()
+	return site
 
 
 @contextmanager

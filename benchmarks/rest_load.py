@@ -305,6 +305,31 @@ class Client(threading.Thread):
 		raise ValueError(op)
 
 
+def sequential_leads(url: str, site: str, fx: dict, run: str, n: int) -> None:
+	"""One client, one lead after another (duplicate check, score, round robin and workflow all on)."""
+	import requests
+
+	session = requests.Session()
+	headers = {"Host": site, "Accept": "application/json", "Authorization": fx["manager"]}
+	times = []
+	for i in range(n + 5):  # the first five warm the worker's caches
+		marker = f"load-{run}-seq-{i}"
+		start = time.perf_counter()
+		r = session.post(
+			f"{url}/api/resource/Lead",
+			headers=headers,
+			json={"first_name": "Load", "last_name": marker, "email_id": f"{marker}@example.com"},
+		)
+		r.raise_for_status()
+		if i >= 5:
+			times.append((time.perf_counter() - start) * 1000)
+	print(
+		f"one client, {n} REST lead creates one after another: median {statistics.median(times):.0f} ms,"
+		f" p90 {percentile(times, 90):.0f} ms (load average {os.getloadavg()[0]:.1f})",
+		flush=True,
+	)
+
+
 def stored_counts(frappe, run: str) -> dict[str, Counter]:
 	"""For each create kind, marker -> how many records carry it."""
 	frappe.db.rollback()
@@ -348,6 +373,13 @@ def main() -> None:
 	parser.add_argument("--clients", type=int, default=8)
 	parser.add_argument("--seconds", type=int, default=300)
 	parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+	parser.add_argument(
+		"--lead-median",
+		type=int,
+		default=0,
+		metavar="N",
+		help="first, N lead creates one after another by one client: the median and p90 of one REST lead",
+	)
 	args = parser.parse_args()
 
 	import frappe
@@ -397,6 +429,8 @@ def main() -> None:
 				f"{url}/api/resource/Lead", headers={"Host": args.site, "Authorization": fx["manager"]}
 			)
 
+		if args.lead_median:
+			sequential_leads(url, args.site, fx, run, args.lead_median)
 		load_before = os.getloadavg()
 		results: list = []
 		until = time.time() + args.seconds

@@ -27,7 +27,8 @@ def sync_round_robin_users(exclude: str | None = None) -> None:
 	"""Make the rule's users the current Sales Users (no-op when the rule is absent or already in step)."""
 	if not frappe.db.exists("Assignment Rule", RULE):
 		return
-	rule = frappe.get_doc("Assignment Rule", RULE)
+	# locked and read as last committed: leads being assigned meanwhile write the rule (last_user, modified)
+	rule = frappe.get_doc("Assignment Rule", RULE, for_update=True)
 	users = sales_users(exclude)
 	current = [row.user for row in rule.users]
 	disabled = 0 if users else 1

@@ -23,7 +23,8 @@ def sync_support_agents(exclude: str | None = None) -> None:
 	pick from an empty list (it would fail the ticket's insert)."""
 	if not frappe.db.exists("Assignment Rule", RULE):
 		return
-	rule = frappe.get_doc("Assignment Rule", RULE)
+	# locked and read as last committed: tickets being assigned meanwhile write the rule (last_user, modified)
+	rule = frappe.get_doc("Assignment Rule", RULE, for_update=True)
 	wanted = support_agents(exclude)
 	disabled = 0 if wanted else 1
 	if [u.user for u in rule.users] == wanted and rule.disabled == disabled:

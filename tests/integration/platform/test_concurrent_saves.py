@@ -133,3 +133,38 @@ def test_a_save_that_keeps_the_state_takes_no_lock(people):
 		assert len(calls) == 1
 	finally:
 		frappe.db.sql = real_sql
+
+
+def _touch_rule_in_own_session(site, sites_path, rule, results):
+	"""What every assignment does to the rule in another worker: last_user written, modified moved on."""
+	frappe.init(site=site, sites_path=sites_path)
+	try:
+		frappe.connect()
+		frappe.db.set_value(
+			"Assignment Rule", rule, "last_user", frappe.db.get_value("Assignment Rule", rule, "last_user")
+		)
+		frappe.db.commit()
+		results.append("ok")
+	except Exception as e:
+		results.append(e)
+	finally:
+		frappe.destroy()
+
+
+@pytest.mark.parametrize(
+	"role, rule", [("Sales User", "Lead Round Robin"), ("Support Agent", "Ticket Round Robin")]
+)
+def test_a_new_seller_or_agent_while_records_are_being_assigned(site, role, rule):
+	"""Saving a Sales User (Support Agent) rewrites the round robin's user list. Meanwhile another worker's
+	assignment writes the rule (last_user and modified): the list was read from the transaction's older
+	snapshot and the save failed with 'Document has been modified after you have opened it'."""
+	frappe.db.get_value("Assignment Rule", rule, "modified")  # this transaction's snapshot starts here
+	results: list = []
+	other = threading.Thread(
+		target=_touch_rule_in_own_session, args=(site, frappe.local.sites_path, rule, results)
+	)
+	other.start()
+	other.join(timeout=60)
+	assert results == ["ok"], results
+	user = make_user(role)  # syncs the rule's users (rolled back with the test)
+	assert user.name in frappe.get_all("Assignment Rule User", {"parent": rule}, pluck="user")

@@ -204,6 +204,22 @@ def test_a_follow_up_todo_is_written_in_its_owners_language():
 	assert expected.startswith("Seguire il lead") and expected in description
 
 
+# ------------------------------------------------------------------------------------------- reports
+def test_the_sales_funnel_shows_shipped_stages_and_statuses_in_the_readers_language():
+	from crm_suite.sales.report.sales_funnel.sales_funnel import execute as sales_funnel
+
+	compile_catalogues()
+	seller = make_user("Sales User")
+	frappe.db.set_value("User", seller.name, "language", "it")
+	make_lead(lead_owner=seller.name)
+	frappe.set_user(seller.name)
+	with in_language(user_language(seller.name)):
+		funnel = [row["stage"] for row in sales_funnel({})[1]]
+	assert _("Prospecting", lang="it") != "Prospecting"
+	assert _("Prospecting", lang="it") in funnel and "Prospecting" not in funnel
+	assert _("Contacted", lang="it") in funnel and _("Won", lang="it") in funnel
+
+
 # ------------------------------------------------------------------------------------------- portal
 @pytest.fixture
 def bosnian_portal_user(committed, server):

@@ -10,6 +10,8 @@ from crm_suite.marketing.effectiveness import get_rows, roi_percent
 @frappe.read_only()
 def execute(filters: dict | None = None):
 	rows = get_rows(filters or {})
+	for row in rows:  # Select values, stored in English: shown in the reader's language
+		row.channel, row.status = _(row.channel or ""), _(row.status or "")
 	return columns(), rows, None, chart(rows), summary(rows)
 
 

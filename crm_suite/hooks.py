@@ -108,8 +108,11 @@ fixtures = [
 	{"dt": "Assignment Rule", "filters": [["name", "in", ["Lead Round Robin", "Ticket Round Robin"]]]},
 	{"dt": "Kanban Board", "filters": [["name", "in", ["Opportunity Pipeline"]]]},
 	# Sales: the indexed digits of a contact's phone numbers (crm_suite/sales/contact_lookup.py).
-	# i18n: Contact-language, the language the app's emails to a contact are written in (docs/i18n.md).
-	{"dt": "Custom Field", "filters": [["name", "in", ["Contact Phone-phone_digits", "Contact-language"]]]},
+	# i18n: Contact-email_language, the language the app writes to a contact in (docs/i18n.md).
+	{
+		"dt": "Custom Field",
+		"filters": [["name", "in", ["Contact Phone-phone_digits", "Contact-email_language"]]],
+	},
 ]
 
 # Installation

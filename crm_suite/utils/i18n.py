@@ -6,8 +6,8 @@ into memory; `untranslated()` lists the messages of that template a locale's .po
 for; `missed_by_gettext()` lists the `_("...")` calls of the Python code that gettext cannot see (inside an
 f-string), so they never reach the template.
 
-Recipients: `email_language()` / `user_language()` pick the language of whoever reads a text (the User's
-language, else the Contact's, else the site's); `in_language()` renders within it.
+Recipients: `email_language()` / `user_language()` pick the language of whoever reads a text (a
+Contact's Language, else the User's, else the site's); `in_language()` renders within it.
 """
 
 import ast
@@ -28,7 +28,13 @@ def fresh_template(app: str = APP):
 	from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 	from frappe.gettext.translate import get_is_gitignored_function_for_app, get_method_map, new_catalog
 
-	is_gitignored = get_is_gitignored_function_for_app(app)
+	try:
+		is_gitignored = get_is_gitignored_function_for_app(app)
+	except Exception:
+		# not a git checkout (an installed copy): only the dot and underscore folders are skipped
+
+		def is_gitignored(_dirpath: str) -> bool:
+			return False
 
 	def directory_filter(dirpath: str | os.PathLike[str]) -> bool:
 		if is_gitignored(str(dirpath)):
@@ -132,15 +138,14 @@ def user_language(user: str | None) -> str:
 
 
 def email_language(email: str | None) -> str:
-	"""The language of whoever reads mail at this address: the User with that address, else a Contact
-	with it (its Language, else its User's), else the site's. Indexed look-ups only (User name, Contact
-	email_id, Contact Email email_id), so a campaign can ask once per recipient."""
+	"""The language of whoever reads mail at this address: a Contact's Language (the CRM's own choice for
+	that contact), else the language of the User with that address or of the Contact's User, else the
+	site's. (Frappe gives every new User the site's language, so a User's language cannot tell a choice
+	from the default: the Contact's, set on purpose, comes first.) Indexed look-ups only (User name,
+	Contact email_id, Contact Email email_id), so a campaign can ask once per recipient."""
 	email = (email or "").strip()
 	if not email:
 		return site_language()
-	lang = frappe.db.get_value("User", email, "language")
-	if lang:
-		return lang
 	contact = frappe.qb.DocType("Contact")
 	contact_email = frappe.qb.DocType("Contact Email")
 	names = (
@@ -149,19 +154,22 @@ def email_language(email: str | None) -> str:
 		.select(contact_email.parent)
 		.where((contact_email.email_id == email) & (contact_email.parenttype == "Contact"))
 	).run(pluck=True)
-	if names:
-		rows = (
+	rows = (
+		(
 			frappe.qb.from_(contact)
-			.select(contact.language, contact.user)
+			.select(contact.email_language, contact.user)
 			.where(contact.name.isin(names))
 			.orderby(contact.modified, order=frappe.qb.desc)
 		).run(as_dict=True)
-		for row in rows:
-			if row.language:
-				return row.language
-		for row in rows:
-			if row.user and (lang := frappe.db.get_value("User", row.user, "language")):
-				return lang
+		if names
+		else []
+	)
+	for row in rows:
+		if row.email_language:
+			return row.email_language
+	for user in [email, *(row.user for row in rows if row.user)]:
+		if lang := frappe.db.get_value("User", user, "language"):
+			return lang
 	return site_language()
 
 

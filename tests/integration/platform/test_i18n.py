@@ -82,20 +82,22 @@ def test_the_compiled_catalogue_reaches_every_translation(locale):
 
 
 # ------------------------------------------------------------------------------------------- recipients
-def test_the_language_of_a_recipient_is_their_users_else_their_contacts_else_the_sites():
+def test_the_language_of_a_recipient_is_their_contacts_else_their_users_else_the_sites():
 	site = frappe.db.get_default("lang") or "en"
 	bosnian = make_user("Sales User")
 	frappe.db.set_value("User", bosnian.name, "language", "bs")
 	assert user_language(bosnian.name) == email_language(bosnian.name) == "bs"
-	assert user_language(make_user("Sales User").name) == site
+	nobody = make_user("Sales User")
+	frappe.db.set_value("User", nobody.name, "language", None)
+	assert user_language(nobody.name) == email_language(nobody.name) == site
 
-	party = make_portal_customer()  # a contact with a User (no language)
+	party = make_portal_customer()  # a contact with a User
+	frappe.db.set_value("User", party.user.name, "language", None)
 	assert email_language(party.email) == site
-	frappe.db.set_value("Contact", party.contact.name, "language", "it")
-	assert email_language(party.email) == "it"  # the Contact's own language
-	frappe.db.set_value("Contact", party.contact.name, "language", None)
 	frappe.db.set_value("User", party.user.name, "language", "bs")
-	assert email_language(party.email) == "bs"
+	assert email_language(party.email) == "bs"  # the User's
+	frappe.db.set_value("Contact", party.contact.name, "email_language", "it")
+	assert email_language(party.email) == "it"  # the Contact's own language comes first
 
 	address = f"{unique('nobody-')}@example.com"
 	contact = frappe.get_doc(
@@ -103,7 +105,7 @@ def test_the_language_of_a_recipient_is_their_users_else_their_contacts_else_the
 			"doctype": "Contact",
 			"first_name": "No user",
 			"email_ids": [{"email_id": address, "is_primary": 1}],
-			"language": "it",
+			"email_language": "it",
 		}
 	).insert(ignore_permissions=True)
 	assert contact.email_id == address and email_language(address) == "it"
@@ -148,7 +150,7 @@ def outgoing_mail():
 def test_the_feedback_request_is_in_the_customers_language(outgoing_mail, lang):
 	compile_catalogues()
 	party = make_portal_customer()
-	frappe.db.set_value("Contact", party.contact.name, "language", lang)
+	frappe.db.set_value("Contact", party.contact.name, "email_language", lang)
 	frappe.db.set_single_value("Support Settings", "send_feedback_request", 1)
 	ticket = make_ticket(customer=party.customer.name, raised_by=party.email)
 	before = frappe.local.lang

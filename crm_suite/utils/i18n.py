@@ -121,7 +121,11 @@ def compile_catalogues(app: str = APP) -> None:
 	from frappe.translate import clear_cache
 
 	for locale in get_locales(app):
-		_compile_translation(app, locale)
+		try:
+			_compile_translation(app, locale)
+		except OSError:
+			# a read-only assets folder (a deployment that builds elsewhere) must not stop a migrate
+			frappe.log_error(title=f"Could not compile the {locale} translations of {app}")
 	clear_cache()
 
 

@@ -12,6 +12,7 @@ Contact's Language, else the User's, else the site's); `in_language()` renders w
 
 import ast
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,6 +97,26 @@ def missed_by_gettext(app: str = APP) -> list[str]:
 	return found
 
 
+# `__("…")` / `__('…')` with a plain literal (no `${}` inside), as the desk's scripts and pages call it
+JS_CALL = re.compile(r"""\b__\(\s*(["'])((?:\\.|(?!\1)[^\\\n])*)\1\s*[,)]""")
+
+
+def missed_in_javascript(template, app: str = APP) -> list[str]:
+	"""`__("...")` calls of the app's .js and .html files whose message is not in the template (Frappe's
+	JavaScript extractor skips some, e.g. one nested in a template literal's `${}`), as "path: message"."""
+	root = Path(frappe.get_app_path(app))
+	ids = {m.id for m in template if m.id}
+	found = []
+	for path in sorted([*root.rglob("*.js"), *root.rglob("*.html")]):
+		if "node_modules" in path.parts or "dist" in path.parts:
+			continue
+		for match in JS_CALL.finditer(path.read_text(encoding="utf-8")):
+			message = re.sub(r"\\(.)", r"\1", match.group(2))
+			if message and message not in ids:
+				found.append(f"{path.relative_to(root.parent)}: {message}")
+	return found
+
+
 def report(app: str = APP, locales: tuple[str, ...] = LOCALES) -> tuple[str, bool]:
 	"""A readable report of every gap (for the bench command and the test); True when there is none."""
 	template = fresh_template(app)
@@ -105,10 +126,12 @@ def report(app: str = APP, locales: tuple[str, ...] = LOCALES) -> tuple[str, boo
 		ok = ok and not missing
 		lines.append(f"{locale}: {len(missing)} untranslated")
 		lines.extend(f"  {msgid!r}" + (f" (context {ctx!r})" if ctx else "") for msgid, ctx in missing)
-	hidden = missed_by_gettext(app)
+	hidden = missed_by_gettext(app) + missed_in_javascript(template, app)
 	if hidden:
 		ok = False
-		lines.append(f"{len(hidden)} _() calls inside f-strings (gettext cannot extract them):")
+		lines.append(
+			f"{len(hidden)} _() / __() calls gettext did not extract (move them out of the f-string or ${{}}):"
+		)
 		lines.extend(f"  {h}" for h in hidden)
 	return "\n".join(lines), ok
 

@@ -18,6 +18,7 @@ from crm_suite.utils.i18n import (
 	email_language,
 	fresh_template,
 	in_language,
+	missed_in_javascript,
 	report,
 	untranslated,
 	user_language,
@@ -41,6 +42,13 @@ def test_the_check_lists_a_message_nobody_translated():
 	template.add("A message nobody translated yet")
 	assert untranslated("it", template) == [("A message nobody translated yet", None)]
 	assert untranslated("bs", template) == [("A message nobody translated yet", None)]
+
+
+def test_the_check_finds_script_messages_the_extractor_did_not_take():
+	template = fresh_template()
+	assert not missed_in_javascript(template)
+	template.delete("Next activity")  # as if Frappe's JavaScript extractor had skipped it again
+	assert missed_in_javascript(template) == ["crm_suite/public/js/next_activity_list.js: Next activity"]
 
 
 def test_the_template_holds_the_shipped_master_data_fixtures_workspace_and_reports():

@@ -194,6 +194,11 @@ after_migrate = [
 	"crm_suite.utils.i18n.compile_catalogues",  # i18n: locale/*.po to the bench's .mo files (docs/i18n.md)
 ]
 
+# i18n: Group By dashboard charts show their labels (lead sources, statuses) translated (docs/i18n.md).
+override_whitelisted_methods = {
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_suite.utils.i18n.dashboard_chart",
+}
+
 # Scheduled jobs
 # --------------
 scheduler_events = {

@@ -230,6 +230,20 @@ def test_the_sales_funnel_shows_shipped_stages_and_statuses_in_the_readers_langu
 	assert _("Contacted", lang="it") in funnel and _("Won", lang="it") in funnel
 
 
+def test_a_group_by_dashboard_chart_labels_its_groups_in_the_readers_language():
+	from crm_suite.utils.i18n import dashboard_chart
+
+	compile_catalogues()
+	make_lead(source="Cold Call")
+	frappe.set_user(make_user("Sales User").name)
+	english = dashboard_chart(chart_name="Leads by Source", refresh=1)["labels"]
+	with in_language("it"):
+		italian = dashboard_chart(chart_name="Leads by Source", refresh=1)["labels"]
+	assert "Cold Call" in english
+	assert _("Cold Call", lang="it") in italian and "Cold Call" not in italian
+	assert len(italian) == len(english)
+
+
 # ------------------------------------------------------------------------------------------- portal
 @pytest.fixture
 def bosnian_portal_user(committed, server):

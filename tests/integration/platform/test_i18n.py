@@ -287,6 +287,14 @@ def test_the_portal_follows_the_visitors_language(bosnian_portal_user, server):
 	assert _("Contact Us", lang="it") in guest("/contact-us", **{"Accept-Language": "it-IT,it;q=0.9"})
 	assert _("Contact Us", lang="bs") in guest("/contact-us", Cookie="preferred_language=bs")
 	assert "Tell us how we can help" in guest("/contact-us", **{"Accept-Language": "en"})
+	# the chart data the app overrides stays closed to Guests, as Frappe's is
+	chart = requests.get(
+		server.url + "/api/method/frappe.desk.doctype.dashboard_chart.dashboard_chart.get",
+		params={"chart_name": "Leads by Source"},
+		headers={"Host": server.host, "Accept": "application/json"},
+		timeout=30,
+	)
+	assert chart.status_code == 403, chart.text[:300]
 	# the feedback page, as the rating email links it (with _lang)
 	from crm_suite.service.feedback import feedback_url
 

@@ -11,7 +11,9 @@ from crm_suite.marketing.effectiveness import get_rows, roi_percent
 def execute(filters: dict | None = None):
 	rows = get_rows(filters or {})
 	for row in rows:  # Select values, stored in English: shown in the reader's language
-		row.channel, row.status = _(row.channel or ""), _(row.status or "")
+		for field in ("channel", "status"):
+			if row.get(field):
+				row[field] = _(row[field])
 	return columns(), rows, None, chart(rows), summary(rows)
 
 

@@ -108,8 +108,11 @@ fixtures = [
 	{"dt": "Assignment Rule", "filters": [["name", "in", ["Lead Round Robin", "Ticket Round Robin"]]]},
 	{"dt": "Kanban Board", "filters": [["name", "in", ["Opportunity Pipeline"]]]},
 	# Sales: the indexed digits of a contact's phone numbers (crm_suite/sales/contact_lookup.py).
-	# i18n: Contact-language, the language the app's emails to a contact are written in (docs/i18n.md).
-	{"dt": "Custom Field", "filters": [["name", "in", ["Contact Phone-phone_digits", "Contact-language"]]]},
+	# i18n: Contact-email_language, the language the app writes to a contact in (docs/i18n.md).
+	{
+		"dt": "Custom Field",
+		"filters": [["name", "in", ["Contact Phone-phone_digits", "Contact-email_language"]]],
+	},
 ]
 
 # Installation
@@ -234,6 +237,11 @@ after_migrate = [
 	"crm_suite.setup.import_permissions.grant",  # Data Import for the importing roles (docs/import.md)
 	"crm_suite.utils.i18n.compile_catalogues",  # i18n: locale/*.po to the bench's .mo files (docs/i18n.md)
 ]
+
+# i18n: Group By dashboard charts show their labels (lead sources, statuses) translated (docs/i18n.md).
+override_whitelisted_methods = {
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_suite.utils.i18n.dashboard_chart",
+}
 
 # Scheduled jobs
 # --------------

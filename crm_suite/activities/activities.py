@@ -30,7 +30,8 @@ def validate(doc) -> None:
 	if doc.reference_doctype not in ACTIVITY_RECORDS:
 		frappe.throw(
 			_("An activity is planned on a {0}, not on a {1}.").format(
-				", ".join(_(d) for d in ACTIVITY_RECORDS), _(doc.reference_doctype or "")
+				", ".join(_(d) for d in ACTIVITY_RECORDS),
+				(_(doc.reference_doctype) if doc.reference_doctype else ""),
 			),
 			title=_("Invalid Record"),
 		)

@@ -6,12 +6,13 @@ into memory; `untranslated()` lists the messages of that template a locale's .po
 for; `missed_by_gettext()` lists the `_("...")` calls of the Python code that gettext cannot see (inside an
 f-string), so they never reach the template.
 
-Recipients: `email_language()` / `user_language()` pick the language of whoever reads a text (the User's
-language, else the Contact's, else the site's); `in_language()` renders within it.
+Recipients: `email_language()` / `user_language()` pick the language of whoever reads a text (a
+Contact's Language, else the User's, else the site's); `in_language()` renders within it.
 """
 
 import ast
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +29,13 @@ def fresh_template(app: str = APP):
 	from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 	from frappe.gettext.translate import get_is_gitignored_function_for_app, get_method_map, new_catalog
 
-	is_gitignored = get_is_gitignored_function_for_app(app)
+	try:
+		is_gitignored = get_is_gitignored_function_for_app(app)
+	except Exception:
+		# not a git checkout (an installed copy): only the dot and underscore folders are skipped
+
+		def is_gitignored(_dirpath: str) -> bool:
+			return False
 
 	def directory_filter(dirpath: str | os.PathLike[str]) -> bool:
 		if is_gitignored(str(dirpath)):
@@ -90,6 +97,26 @@ def missed_by_gettext(app: str = APP) -> list[str]:
 	return found
 
 
+# `__("…")` / `__('…')` with a plain literal (no `${}` inside), as the desk's scripts and pages call it
+JS_CALL = re.compile(r"""\b__\(\s*(["'])((?:\\.|(?!\1)[^\\\n])*)\1\s*[,)]""")
+
+
+def missed_in_javascript(template, app: str = APP) -> list[str]:
+	"""`__("...")` calls of the app's .js and .html files whose message is not in the template (Frappe's
+	JavaScript extractor skips some, e.g. one nested in a template literal's `${}`), as "path: message"."""
+	root = Path(frappe.get_app_path(app))
+	ids = {m.id for m in template if m.id}
+	found = []
+	for path in sorted([*root.rglob("*.js"), *root.rglob("*.html")]):
+		if "node_modules" in path.parts or "dist" in path.parts:
+			continue
+		for match in JS_CALL.finditer(path.read_text(encoding="utf-8")):
+			message = re.sub(r"\\(.)", r"\1", match.group(2))
+			if message and message not in ids:
+				found.append(f"{path.relative_to(root.parent)}: {message}")
+	return found
+
+
 def report(app: str = APP, locales: tuple[str, ...] = LOCALES) -> tuple[str, bool]:
 	"""A readable report of every gap (for the bench command and the test); True when there is none."""
 	template = fresh_template(app)
@@ -99,10 +126,12 @@ def report(app: str = APP, locales: tuple[str, ...] = LOCALES) -> tuple[str, boo
 		ok = ok and not missing
 		lines.append(f"{locale}: {len(missing)} untranslated")
 		lines.extend(f"  {msgid!r}" + (f" (context {ctx!r})" if ctx else "") for msgid, ctx in missing)
-	hidden = missed_by_gettext(app)
+	hidden = missed_by_gettext(app) + missed_in_javascript(template, app)
 	if hidden:
 		ok = False
-		lines.append(f"{len(hidden)} _() calls inside f-strings (gettext cannot extract them):")
+		lines.append(
+			f"{len(hidden)} _() / __() calls gettext did not extract (move them out of the f-string or ${{}}):"
+		)
 		lines.extend(f"  {h}" for h in hidden)
 	return "\n".join(lines), ok
 
@@ -115,7 +144,11 @@ def compile_catalogues(app: str = APP) -> None:
 	from frappe.translate import clear_cache
 
 	for locale in get_locales(app):
-		_compile_translation(app, locale)
+		try:
+			_compile_translation(app, locale)
+		except OSError:
+			# a read-only assets folder (a deployment that builds elsewhere) must not stop a migrate
+			frappe.log_error(title=f"Could not compile the {locale} translations of {app}")
 	clear_cache()
 
 
@@ -132,19 +165,14 @@ def user_language(user: str | None) -> str:
 
 
 def email_language(email: str | None) -> str:
-	"""The language of whoever reads mail at this address: the User with that address, else a Contact
-	with it (its Language, else its User's), else the site's. Once Frappe's setup wizard has run, every new
-	User and Contact gets the site's language as its default, so only a language other than the site's
-	counts as chosen: a staff-set Contact language is not hidden by its portal User's default. Indexed
-	look-ups only (User name, Contact email_id, Contact Email email_id), so a campaign can ask once per
-	recipient."""
-	site = site_language()
+	"""The language of whoever reads mail at this address: a Contact's Language (the CRM's own choice for
+	that contact), else the language of the User with that address or of the Contact's User, else the
+	site's. (Frappe gives every new User the site's language, so a User's language cannot tell a choice
+	from the default: the Contact's, set on purpose, comes first.) Indexed look-ups only (User name,
+	Contact email_id, Contact Email email_id), so a campaign can ask once per recipient."""
 	email = (email or "").strip()
 	if not email:
-		return site
-	lang = frappe.db.get_value("User", email, "language")
-	if lang and lang != site:
-		return lang
+		return site_language()
 	contact = frappe.qb.DocType("Contact")
 	contact_email = frappe.qb.DocType("Contact Email")
 	names = (
@@ -153,20 +181,23 @@ def email_language(email: str | None) -> str:
 		.select(contact_email.parent)
 		.where((contact_email.email_id == email) & (contact_email.parenttype == "Contact"))
 	).run(pluck=True)
-	if names:
-		rows = (
+	rows = (
+		(
 			frappe.qb.from_(contact)
-			.select(contact.language, contact.user)
+			.select(contact.email_language, contact.user)
 			.where(contact.name.isin(names))
 			.orderby(contact.modified, order=frappe.qb.desc)
 		).run(as_dict=True)
-		for row in rows:
-			if row.language and row.language != site:
-				return row.language
-		for row in rows:
-			if row.user and (lang := frappe.db.get_value("User", row.user, "language")) and lang != site:
-				return lang
-	return site
+		if names
+		else []
+	)
+	for row in rows:
+		if row.email_language:
+			return row.email_language
+	for user in [email, *(row.user for row in rows if row.user)]:
+		if lang := frappe.db.get_value("User", user, "language"):
+			return lang
+	return site_language()
 
 
 @contextmanager
@@ -178,3 +209,26 @@ def in_language(lang: str | None) -> Iterator[str]:
 		yield frappe.local.lang
 	finally:
 		frappe.local.lang = previous
+
+
+# ---------------------------------------------------------------------------------------------- desk
+@frappe.whitelist()
+def dashboard_chart(chart_name=None, chart=None, **kwargs):
+	"""Frappe's dashboard chart data (`override_whitelisted_methods` in hooks.py), with the labels of a
+	Group By chart (record names and Select values: lead sources, ticket statuses, segments) in the reader's
+	language: Frappe shows them as stored. The call, its permission checks and its cache (one per chart,
+	shared by every language, so translated here after it) are Frappe's."""
+	from frappe.desk.doctype.dashboard_chart.dashboard_chart import get
+	from frappe.utils import cstr
+
+	result = get(chart_name=chart_name, chart=chart, **kwargs)
+	if chart_name:
+		chart_type = frappe.db.get_value("Dashboard Chart", chart_name, "chart_type")
+	else:
+		chart_type = (frappe.parse_json(chart) or {}).get("chart_type")
+	if chart_type == "Group By" and isinstance(result, dict) and result.get("labels"):
+		result = {
+			**result,
+			"labels": [frappe._(cstr(label)) if label else label for label in result["labels"]],
+		}
+	return result

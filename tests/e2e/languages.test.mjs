@@ -62,17 +62,20 @@ describe("CRM Suite in Italian and Bosnian", () => {
 		// innerText would give the number cards' CSS upper case)
 		const content = () => document.querySelector(".layout-main-section")?.textContent || "";
 		await page.waitForFunction(
-			(fn) => new Function(`return (${fn})()`)().includes("Funnel di vendita") &&
+			(fn) =>
+				new Function(`return (${fn})()`)().includes("Funnel di vendita") &&
+				new Function(`return (${fn})()`)().includes("Chiamata a freddo") &&
 				document.querySelector("[number_card_name] .number"),
 			content.toString(),
 			{ timeout: 60_000 },
 		);
 		await deskIdle(page);
 		const workspace = await page.evaluate(content);
-		for (const label of ["Lead aperti", "Funnel di vendita", "Opportunità", "Report e anagrafiche"]) {
+		// cards, links, the report header, and the Leads by Source chart's legend (the lead source Cold Call)
+		for (const label of ["Lead aperti", "Funnel di vendita", "Opportunità", "Report e anagrafiche", "Chiamata a freddo"]) {
 			assert.ok(workspace.includes(label), `the workspace shows "${label}"`);
 		}
-		for (const label of ["Open Leads", "Sales Funnel", "Reports & Masters"]) {
+		for (const label of ["Open Leads", "Sales Funnel", "Reports & Masters", "Cold Call"]) {
 			assert.ok(!workspace.includes(label), `the workspace shows no English "${label}"`);
 		}
 		await screenshot(page, "i18n-01-workspace-it");

@@ -497,3 +497,33 @@ def test_a_stale_campaign_form_cannot_set_a_sent_step_back_to_pending(committed,
 		stale.save()
 	frappe.db.rollback()
 	assert step_status(campaign) == "Sent"
+
+
+def test_each_recipient_gets_the_email_in_their_own_language(committed, outbox):
+	"""A recipient whose Contact reads Italian gets the unsubscribe line (and the template's `_()`) in
+	Italian; the others in the site's language (docs/i18n.md)."""
+	from html import unescape
+
+	from crm_suite.utils.i18n import compile_catalogues
+	from tests.integration.service.helpers import queued_mail
+
+	compile_catalogues()
+	campaign, (italian, other) = setup_campaign(committed, outbox, n_members=2)
+	committed(
+		frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "Giulia",
+				"email_ids": [{"email_id": italian.email_id, "is_primary": 1}],
+				"email_language": "it",
+			}
+		).insert(ignore_permissions=True)
+	)
+	frappe.db.commit()
+	assert outreach.run_campaign_outreach(campaign.name)["queued"] == 2
+	italian_line = frappe._("Unsubscribe from this campaign", lang="it")
+	assert italian_line != "Unsubscribe from this campaign"
+	(mail,) = queued_mail(italian.email_id)
+	assert italian_line in unescape(mail.body)
+	(mail,) = queued_mail(other.email_id)
+	assert "Unsubscribe from this campaign" in unescape(mail.body)

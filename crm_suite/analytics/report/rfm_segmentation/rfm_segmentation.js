@@ -21,6 +21,8 @@ frappe.query_reports["RFM Segmentation"] = {
 	// A segment opens its customers here; the count opens the Customer list filtered on the segment,
 	// the same filter a marketing Segment or Campaign target uses.
 	formatter(value, row, column, data, default_formatter) {
+		// segments and tiers are stored in English (data.segment stays so for the links): shown translated
+		if (value && ["segment", "loyalty_tier"].includes(column.fieldname)) value = __(value);
 		const formatted = default_formatter(value, row, column, data);
 		if (!data || !data.segment || frappe.query_report.get_filter_value("segment")) return formatted;
 		if (column.fieldname === "segment") {

@@ -11,6 +11,10 @@ from crm_suite.marketing.effectiveness import get_rows, roi_percent
 @frappe.read_only()
 def execute(filters: dict | None = None):
 	rows = get_rows(filters or {})
+	for row in rows:  # Select values, stored in English: shown in the reader's language
+		for field in ("channel", "status"):
+			if row.get(field):
+				row[field] = _(row[field])
 	return money.in_reporting_currency(
 		(columns(), rows, None, chart(rows), summary(rows)), "Opportunity", "Campaign"
 	)

@@ -106,7 +106,7 @@ def funnel(filters: dict) -> list[dict]:
 			for status, stage_name, n, v in opportunities
 			if status == "Won" or order.get(stage_name, -1) >= stage.stage_order
 		]
-		counts.append((stage.name, sum(n for n, _v in reached), sum(v for _n, v in reached)))
+		counts.append((_(stage.name), sum(n for n, _v in reached), sum(v for _n, v in reached)))
 	won = [(n, v) for status, _s, n, v in opportunities if status == "Won"]
 	counts.append((_("Won"), sum(n for n, _v in won), sum(v for _n, v in won)))
 

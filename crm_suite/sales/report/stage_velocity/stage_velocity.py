@@ -31,7 +31,10 @@ def execute(filters=None):
 	if not frappe.has_permission(doctype, "read"):
 		raise frappe.PermissionError(_("You may not read {0}.").format(_(doctype)))
 	rows = data(doctype, filters)
-	return columns(filters), rows, None, chart(rows, filters)
+	result = chart(rows, filters)
+	for row in rows:
+		row.stage = _(row.stage)  # a lead status or a shipped sales stage, in the reader's language
+	return columns(filters), rows, None, result
 
 
 def opportunity_stages() -> list[str]:

@@ -54,7 +54,7 @@ def data(filters: dict) -> tuple[list[dict], list[dict]]:
 	by_stage = [
 		{
 			"dimension": _("Stage"),
-			"value": r.value or _("Not Set"),
+			"value": _(r.value) if r.value else _("Not Set"),  # a shipped stage name is translated
 			"won": int(r.won or 0),
 			"lost": int(r.lost or 0),
 			"win_rate": percent(r.won or 0, (r.won or 0) + (r.lost or 0)),
@@ -67,7 +67,7 @@ def data(filters: dict) -> tuple[list[dict], list[dict]]:
 	by_reason = [
 		{
 			"dimension": _("Lost Reason"),
-			"value": r.value or _("Not Set"),
+			"value": _(r.value) if r.value else _("Not Set"),
 			"lost": int(r.lost),
 			"lost_amount": r.lost_amount or 0,
 			"share_of_lost": percent(r.lost, total_lost),

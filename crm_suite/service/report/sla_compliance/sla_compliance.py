@@ -44,7 +44,8 @@ def execute(filters=None):
 		as_dict=True,
 	)
 	for r in rows:
-		r.grp = r.grp or _("(none)")
+		# a priority or ticket type (a shipped master) in the reader's language; an agent is a user id
+		r.grp = (r.grp if group_by == "Agent" else _(r.grp)) if r.grp else _("(none)")
 		r.compliance = flt(100.0 * flt(r.fulfilled) / r.total, 1) if r.total else 0.0
 	columns = [
 		{"fieldname": "grp", "label": _(group_by), "fieldtype": "Data", "width": 200},

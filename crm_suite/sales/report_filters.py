@@ -25,10 +25,26 @@ def where(
 	owner_column: str = "lead_owner",
 	date_is_datetime: bool = True,
 ) -> Where:
-	"""`alias.date_column` in [from_date, to_date], `alias.owner_column` = owner, source, campaign, and
-	the records the user may read (crm_suite/utils/permissions.py: role permissions, User Permissions,
-	the CRM Settings own-records rule, every permission query condition), so a report shows them only the
-	leads or opportunities they may open.
+	"""The report's filters (`filter_condition`) and only the records the user may read
+	(crm_suite/utils/permissions.py: role permissions, User Permissions, the CRM Settings own-records rule,
+	every permission query condition), so a report shows them only the leads or opportunities they may
+	open."""
+	chosen = filter_condition(filters, alias, date_column, owner_column, date_is_datetime)
+	doctype = OWNER_DOCTYPE.get(owner_column)
+	if doctype and (rule := readable_condition(doctype, f"{alias}.`name`")) != ALL:
+		return Where(f"{chosen.sql} and {rule}", chosen.params)
+	return chosen
+
+
+def filter_condition(
+	filters: dict | None,
+	alias: str,
+	date_column: str = "creation",
+	owner_column: str = "lead_owner",
+	date_is_datetime: bool = True,
+) -> Where:
+	"""What the user chose: `alias.date_column` in [from_date, to_date], `alias.owner_column` = owner,
+	source, campaign; pure SQL with parameters (`where` adds the records the user may read).
 
 	Datetime columns are compared as a half-open range (>= from, < to + 1 day) so their indexes are used.
 	"""
@@ -52,9 +68,6 @@ def where(
 		if filters.get(key):
 			parts.append(f"{alias}.`{column}` = %({key})s")
 			params[key] = filters.get(key)
-	doctype = OWNER_DOCTYPE.get(owner_column)
-	if doctype and (rule := readable_condition(doctype, f"{alias}.`name`")) != ALL:
-		parts.append(rule)
 	return Where(" and ".join(parts), params)
 
 

@@ -19,7 +19,7 @@ import argparse
 import statistics
 import time
 
-from crm_suite.devserver import connect
+from crm_suite.devserver import connect, make_user
 
 PREFIX = "BENCHACT"
 TOTAL = 1_000_000
@@ -44,15 +44,7 @@ def cleanup(frappe) -> None:
 def generate(frappe, leads: int) -> None:
 	sql = frappe.db.sql
 	common = "now(6), now(6), 'Administrator', 'Administrator', 0, 0"
-	frappe.get_doc(
-		{
-			"doctype": "User",
-			"email": USER,
-			"first_name": "Bench Seller",
-			"send_welcome_email": 0,
-			"roles": [{"role": "Sales User"}],
-		}
-	).insert(ignore_permissions=True)
+	make_user(USER, "Sales User", first_name="Bench Seller")
 	sql(
 		f"""insert into `tabLead` (name, creation, modified, owner, modified_by, docstatus, idx, naming_series,
 			first_name, lead_name, status, lead_owner, lead_score)

@@ -20,7 +20,7 @@ import statistics
 import time
 from contextlib import ExitStack
 
-from crm_suite.devserver import connect, serve
+from crm_suite.devserver import connect, give_api_key, make_user, serve
 
 PREFIX = "BENCHMKT"
 CUSTOMERS = 5_000
@@ -178,34 +178,14 @@ def api_user(frappe) -> str:
 	email = f"{PREFIX.lower()}-api@example.com"
 	if frappe.db.exists("User", email):
 		frappe.delete_doc("User", email, force=True, ignore_permissions=True)
-	user = frappe.get_doc(
-		{
-			"doctype": "User",
-			"email": email,
-			"first_name": "Bench",
-			"send_welcome_email": 0,
-			"roles": [{"role": "Sales User"}],
-		}
-	).insert(ignore_permissions=True)
-	secret = frappe.generate_hash(length=15)
-	user.api_key = frappe.generate_hash(length=15)
-	user.api_secret = secret
-	user.save(ignore_permissions=True)
+	token = give_api_key(make_user(email, "Sales User", first_name="Bench"))
 	frappe.db.commit()
-	return f"{user.api_key}:{secret}"
+	return token
 
 
 def restricted_user(frappe) -> str:
 	"""A Sales User + Support Agent whom a User Permission allows one of the timeline customer's tickets."""
-	frappe.get_doc(
-		{
-			"doctype": "User",
-			"email": RESTRICTED_USER,
-			"first_name": "Bench Restricted",
-			"send_welcome_email": 0,
-			"roles": [{"role": "Sales User"}, {"role": "Support Agent"}],
-		}
-	).insert(ignore_permissions=True)
+	make_user(RESTRICTED_USER, "Sales User", "Support Agent", first_name="Bench Restricted")
 	frappe.get_doc(
 		{
 			"doctype": "User Permission",

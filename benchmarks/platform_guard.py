@@ -21,7 +21,7 @@ import json
 import statistics
 import time
 
-from crm_suite.devserver import connect
+from crm_suite.devserver import connect, give_api_key, make_user
 
 
 def make_request(frappe, method: str, path: str, query: dict | None = None, body: dict | None = None):
@@ -55,21 +55,11 @@ def main() -> None:
 
 	from crm_suite.api.request_guard import validate_api_request
 
-	user = frappe.get_doc(
-		{
-			"doctype": "User",
-			"email": "bench-guard@example.com",
-			"first_name": "Bench",
-			"send_welcome_email": 0,
-			"roles": [{"role": "Sales User"}],
-		}
-	)
-	if frappe.db.exists("User", user.email):
-		frappe.delete_doc("User", user.email, force=True, ignore_permissions=True)
-	user.insert(ignore_permissions=True)
-	secret = frappe.generate_hash(length=15)
-	user.api_key, user.api_secret = frappe.generate_hash(length=15), secret
-	user.save(ignore_permissions=True)
+	email = "bench-guard@example.com"
+	if frappe.db.exists("User", email):
+		frappe.delete_doc("User", email, force=True, ignore_permissions=True)
+	user = make_user(email, "Sales User", first_name="Bench")
+	token = give_api_key(user)
 	frappe.db.commit()
 	try:
 		frappe.set_user(user.name)
@@ -114,7 +104,7 @@ def main() -> None:
 			median, p95 = timed(validate_api_request, args.rounds)
 			print(f"  {label:62} {median:8.1f} {p95:8.1f}")
 
-		header = ["token", f"{user.api_key}:{secret}"]
+		header = ["token", token]
 
 		def token_auth():
 			frappe.local.login_manager = frappe._dict(user="Guest")  # what Frappe's check reads

@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from crm_suite.devserver import bench_folder, connect, serve
+from crm_suite.devserver import bench_folder, connect, give_api_key, make_user, serve
 
 PREFIX = "BENCH-"
 STATUSES = "'New','New','New','New','New','New','New','New','Contacted','Contacted','Contacted','Contacted','Qualified','Qualified','Qualified','Unqualified','Unqualified','Unqualified','Converted','Converted'"
@@ -146,21 +146,13 @@ def time_report(frappe) -> None:
 def rest_leads_per_second(frappe, bench: Path, site: str, requests_n: int) -> list[str]:
 	import requests
 
-	user = frappe.get_doc(
-		{
-			"doctype": "User",
-			"email": f"bench-rest-{frappe.generate_hash(length=6)}@example.com",
-			"first_name": "Bench",
-			"send_welcome_email": 0,
-			"roles": [{"role": "Sales User"}],
-		}
-	).insert(ignore_permissions=True)
-	secret = frappe.generate_hash(length=15)
-	user.api_key, user.api_secret = frappe.generate_hash(length=15), secret
-	user.save(ignore_permissions=True)
+	user = make_user(
+		f"bench-rest-{frappe.generate_hash(length=6)}@example.com", "Sales User", first_name="Bench"
+	)
+	token = give_api_key(user)
 	frappe.db.commit()
 
-	headers = {"Host": site, "Accept": "application/json", "Authorization": f"token {user.api_key}:{secret}"}
+	headers = {"Host": site, "Accept": "application/json", "Authorization": f"token {token}"}
 	names: list[str] = []
 	try:
 		with serve(site, workers=2, log_name="sales-benchmark") as url:

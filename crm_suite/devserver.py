@@ -94,3 +94,29 @@ def serve(site: str, *, workers: int = 0, log_name: str = "crm-suite-server") ->
 			except subprocess.TimeoutExpired:
 				proc.kill()
 				proc.wait()
+
+
+def make_user(email: str, *roles: str, first_name: str = "Test"):
+	"""A desk user with these roles (no welcome mail, no password)."""
+	import frappe
+
+	return frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": email,
+			"first_name": first_name,
+			"send_welcome_email": 0,
+			"user_type": "System User",
+			"roles": [{"role": r} for r in roles],
+		}
+	).insert(ignore_permissions=True)
+
+
+def give_api_key(user) -> str:
+	"""A new API key and secret for the user (saved, not committed): `key:secret` for `Authorization: token`."""
+	import frappe
+
+	secret = frappe.generate_hash(length=15)
+	user.api_key, user.api_secret = frappe.generate_hash(length=15), secret
+	user.save(ignore_permissions=True)
+	return f"{user.api_key}:{secret}"

@@ -47,7 +47,6 @@ from crm_suite.api.schema import (
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 RESOURCE_PATH = re.compile(r"^/api/(?:v1/)?resource/(?P<doctype>[^/]+)(?:/(?P<name>.+?))?/?$")
-SCALAR = (str, int, float, bool, type(None))
 
 
 class BadRequest(frappe.ValidationError):
@@ -162,8 +161,6 @@ def _parse_json_param(name: str, raw: Any) -> Any:
 	try:
 		return json.loads(raw)
 	except ValueError:
-		if name == "fields":
-			bad(_("fields must be a JSON list of field names"))
 		bad(_("{0} is not valid JSON").format(name))
 
 

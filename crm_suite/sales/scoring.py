@@ -31,17 +31,9 @@ OPEN_STATES = ("New", "Contacted", "Qualified")
 MODEL_CACHE_KEY = "crm_suite:lead_score_model"
 CHUNK = 2000
 
-SOURCE_POINTS = {
-	"Referral": 20,
-	"Partner": 20,
-	"Website": 15,
-	"Trade Show": 15,
-	"Email Campaign": 10,
-	"Social Media": 8,
-	"Advertisement": 8,
-	"Cold Call": 5,
-}
-OTHER_SOURCE_POINTS = 5
+# A source's points are the Lead Source's `score_points` (set per source in the desk); a source without
+# them scores these.
+DEFAULT_SOURCE_POINTS = 5
 STATUS_POINTS = {"Contacted": 5, "Qualified": 10, "Converted": 10}
 POINTS_PER_INTERACTION, MAX_INTERACTIONS = 5, 3
 
@@ -70,10 +62,11 @@ def feature_values(lead: Mapping) -> dict[str, str]:
 	}
 
 
-def rule_points(lead: Mapping, interactions: int = 0) -> int:
+def rule_points(lead: Mapping, interactions: int = 0, source_points: int | None = None) -> int:
 	"""0–100: email 15, a phone 15, organisation 10, job title 5, website 5, industry 5 (data, max 55);
-	source up to 20 (SOURCE_POINTS, other sources 5); Contacted 5 / Qualified 10; 5 per communication or
-	comment on the lead, at most 15."""
+	the lead source's points (`source_points`, its Lead Source's score_points: 20 for referrals and
+	partners as shipped; DEFAULT_SOURCE_POINTS when not given); Contacted 5 / Qualified 10; 5 per
+	communication or comment on the lead, at most 15."""
 	points = 0
 	points += 15 if lead.get("email_id") else 0
 	points += 15 if (lead.get("phone") or lead.get("mobile_no")) else 0
@@ -82,7 +75,8 @@ def rule_points(lead: Mapping, interactions: int = 0) -> int:
 	points += 5 if lead.get("website") else 0
 	points += 5 if lead.get("industry") else 0
 	source = lead.get("source")
-	points += SOURCE_POINTS.get(source, OTHER_SOURCE_POINTS) if source else 0
+	if source:
+		points += DEFAULT_SOURCE_POINTS if source_points is None else cint(source_points)
 	points += STATUS_POINTS.get(lead.get("status"), 0)
 	points += POINTS_PER_INTERACTION * min(max(cint(interactions), 0), MAX_INTERACTIONS)
 	return min(points, 100)
@@ -227,11 +221,15 @@ def interaction_table_exists() -> bool:
 	return frappe.flags.crm_interaction_table
 
 
+def source_points_of(source: str | None) -> int | None:
+	return frappe.get_cached_value("Lead Source", source, "score_points") if source else None
+
+
 def set_score(lead) -> None:
 	"""Lead.validate: score the lead with its current data and the cached model."""
 	weight, _minimum = settings()
 	interactions = 0 if lead.is_new() else interactions_of([lead.name]).get(lead.name, 0)
-	lead.score_rule_points = rule_points(lead.as_dict(), interactions)
+	lead.score_rule_points = rule_points(lead.as_dict(), interactions, source_points_of(lead.source))
 	model = cached_model()
 	probability = model.probability(feature_values(lead.as_dict())) if model else None
 	lead.score_probability = round(probability * 100, 2) if probability is not None else 0
@@ -303,7 +301,9 @@ def open_leads(first: str, until: str | None = None, limit: int | None = None, a
 	if until is not None:
 		conditions.append("name < %(until)s")
 	return frappe.db.sql(
-		f"""select {LEAD_COLUMNS} from `tabLead` where {" and ".join(conditions)}
+		f"""select {LEAD_COLUMNS},
+			(select s.score_points from `tabLead Source` s where s.name = `tabLead`.source) as source_points
+		from `tabLead` where {" and ".join(conditions)}
 		order by name {f"limit {int(limit)}" if limit else ""}""",
 		{"open": OPEN_STATES, "first": first, "until": until},
 		as_dict=True,
@@ -348,7 +348,7 @@ def score_leads(rows: list, model: Model | None, weight: float) -> int:
 
 def score_of(lead: Mapping, interactions: int, model: Model | None, weight: float) -> tuple:
 	"""(name, rule points, probability %, score) of one lead."""
-	points = rule_points(lead, interactions)
+	points = rule_points(lead, interactions, lead.get("source_points"))
 	p = model.probability(feature_values(lead)) if model else None
 	return (lead["name"], points, round(p * 100, 2) if p is not None else 0, combine(points, p, weight))
 

@@ -5,6 +5,18 @@ Each record is created only when missing, so re-running (or a later patch callin
 
 import frappe
 
+# The lead sources a site starts with and what each adds to a lead's rule score (Lead Source.score_points).
+LEAD_SOURCE_POINTS = {
+	"Website": 15,
+	"Referral": 20,
+	"Cold Call": 5,
+	"Email Campaign": 10,
+	"Trade Show": 15,
+	"Social Media": 8,
+	"Advertisement": 8,
+	"Partner": 20,
+}
+
 DEFAULT_MASTERS: dict[str, tuple[str, list[dict]]] = {
 	"Customer Group": (
 		"customer_group_name",
@@ -32,19 +44,7 @@ DEFAULT_MASTERS: dict[str, tuple[str, list[dict]]] = {
 	),
 	"Lead Source": (
 		"source_name",
-		[
-			{"source_name": n}
-			for n in (
-				"Website",
-				"Referral",
-				"Cold Call",
-				"Email Campaign",
-				"Trade Show",
-				"Social Media",
-				"Advertisement",
-				"Partner",
-			)
-		],
+		[{"source_name": n, "score_points": points} for n, points in LEAD_SOURCE_POINTS.items()],
 	),
 	"Sales Stage": (
 		"stage_name",

@@ -7,6 +7,7 @@ import frappe
 import pytest
 import requests
 
+from crm_suite.devserver import give_api_key, make_user
 from tests.conftest import bench_path
 
 
@@ -32,15 +33,7 @@ def ensure_a_system_manager() -> None:
 	Administrator exists; a real site always has one, so the test site gets one too."""
 	email = "crm-suite-admin@example.com"
 	if not frappe.db.exists("User", email):
-		frappe.get_doc(
-			{
-				"doctype": "User",
-				"email": email,
-				"first_name": "CRM Suite Admin",
-				"send_welcome_email": 0,
-				"roles": [{"role": "System Manager"}],
-			}
-		).insert(ignore_permissions=True)
+		make_user(email, "System Manager", first_name="CRM Suite Admin")
 		frappe.db.commit()
 
 
@@ -122,16 +115,13 @@ def api_as(server, committed):
 	"""api_as(roles) -> an Api signed in (API key and secret) as a new user with these roles."""
 
 	def make(*roles: str) -> Api:
-		from tests.integration.factories import make_user
+		from tests.integration.factories import make_user as test_user
 
-		user = make_user(*roles)
-		secret = frappe.generate_hash(length=15)
-		user.api_key = frappe.generate_hash(length=15)
-		user.api_secret = secret
-		user.save(ignore_permissions=True)
+		user = test_user(*roles)
+		token = give_api_key(user)
 		committed(user)
 		frappe.db.commit()
-		return Api(server, f"{user.api_key}:{secret}")
+		return Api(server, token)
 
 	return make
 

@@ -8,17 +8,9 @@ def unique(prefix: str = "") -> str:
 
 
 def make_user(*roles: str, email: str | None = None):
-	user = frappe.get_doc(
-		{
-			"doctype": "User",
-			"email": email or f"{unique('user-')}@example.com",
-			"first_name": "Test",
-			"send_welcome_email": 0,
-			"user_type": "System User",
-			"roles": [{"role": r} for r in roles],
-		}
-	).insert(ignore_permissions=True)
-	return user
+	from crm_suite.devserver import make_user as new_user
+
+	return new_user(email or f"{unique('user-')}@example.com", *roles)
 
 
 def make_customer(**kw):

@@ -140,14 +140,15 @@ def test_merge_moves_interactions_and_they_count_as_engagement():
 		original.name,
 		original.name,
 	)
-	from crm_suite.sales.scoring import interactions_of, rule_points
+	from crm_suite.sales.scoring import interactions_of, rule_points, source_points_of
 
 	assert interactions_of([original.name]) == {original.name: 1}
 	original = frappe.get_doc("Lead", original.name)
+	points = source_points_of(original.source)
 	assert (
 		original.score_rule_points
-		== rule_points(original.as_dict(), 1)
-		== rule_points(original.as_dict()) + 5
+		== rule_points(original.as_dict(), 1, points)
+		== rule_points(original.as_dict(), 0, points) + 5
 	)
 
 

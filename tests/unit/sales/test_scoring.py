@@ -19,22 +19,25 @@ def test_empty_lead_scores_zero_and_a_complete_engaged_lead_scores_100():
 		"source": "Referral",
 		"status": "Qualified",
 	}
-	assert rule_points(full, interactions=3) == 100
-	assert rule_points(full, interactions=50) == 100  # engagement is capped
+	assert rule_points(full, interactions=3, source_points=20) == 100
+	assert rule_points(full, interactions=50, source_points=20) == 100  # engagement is capped
+	assert rule_points(full, interactions=3, source_points=5) == 85
 
 
 @pytest.mark.parametrize(
-	"lead, points",
+	"lead, source_points, points",
 	[
-		({"email_id": "a@b.c"}, 15),
-		({"mobile_no": "1"}, 15),
-		({"source": "Cold Call"}, 5),
-		({"source": "Some New Source"}, 5),
-		({"source": "Partner", "status": "Contacted"}, 25),
+		({"email_id": "a@b.c"}, None, 15),
+		({"mobile_no": "1"}, None, 15),
+		({"source": "Cold Call"}, 5, 5),
+		({"source": "Some New Source"}, None, 5),  # a source without points: DEFAULT_SOURCE_POINTS
+		({"source": "Partner", "status": "Contacted"}, 20, 25),
+		({"source": "Partner"}, 0, 0),
+		({"email_id": "a@b.c"}, 20, 15),  # no source: its points do not count
 	],
 )
-def test_rule_points_per_field(lead, points):
-	assert rule_points(lead) == points
+def test_rule_points_per_field(lead, source_points, points):
+	assert rule_points(lead, source_points=source_points) == points
 
 
 def test_negative_interactions_count_as_none():

@@ -11,6 +11,7 @@ from contextlib import closing
 import frappe
 import pytest
 import requests
+from frappe.cache_manager import clear_doctype_map
 
 from tests.conftest import bench_path
 
@@ -54,6 +55,11 @@ def rollback_after_test(site):
 	frappe.set_user("Administrator")
 	yield
 	frappe.db.rollback()
+	# Frappe caches the enabled Assignment Rules per doctype in Redis, which a rollback does not undo: a
+	# test that enabled a round robin inside its transaction would leave the next test a rule with no users.
+	for doctype in ("Lead", "Ticket"):
+		clear_doctype_map("Assignment Rule", doctype)
+		clear_doctype_map("Assignment Rule", f"due_date_rules_for_{doctype}")
 	frappe.set_user("Administrator")
 	frappe.local.message_log = []
 	frappe.local.response = frappe._dict()

@@ -90,6 +90,9 @@ def after_install() -> None:
 	ensure_default_address_template()
 	apply_default_settings()
 	ensure_default_currency()
+	from crm_suite.setup import import_permissions
+
+	import_permissions.grant()  # Data Import, Contact and Address for the importing roles (also after migrate)
 
 
 def ensure_default_currency() -> None:

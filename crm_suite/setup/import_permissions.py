@@ -3,8 +3,9 @@
 The app's doctypes carry the `import` permission in their own DocPerm rows (CRM Manager everywhere; Sales
 Manager for Lead, Customer, Opportunity, Interaction, Product and Sales Order; Marketing Manager for Lead and
 Campaign; Support Manager for Ticket and Interaction). Frappe's own doctypes that an import needs are
-granted here, after every migrate, through Frappe's Role Permission Manager mechanism (Custom DocPerm),
-only where the role has no row yet, so an admin's later change in the desk is kept:
+granted here, on install and after every migrate, through Frappe's Role Permission Manager mechanism
+(Custom DocPerm): a role without a row gets one; a role whose row lacks `import` (where granted) gets the
+rights below added. Other rights an admin set are left alone; to take a grant away, change GRANTS:
 - Data Import (the importer's form and its job) for the importing roles;
 - Contact and Address (a customer's people and addresses, linked through their Dynamic Links) for CRM
   Manager and Sales Manager.
@@ -35,7 +36,10 @@ def grant() -> None:
 	for doctype, roles in GRANTS.items():
 		for role, rights in roles.items():
 			if not frappe.db.exists("Role", role):
-				continue
+				# on install, after_install runs before the Role fixtures are synced (which then fill it in)
+				frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+					ignore_permissions=True
+				)
 			if frappe.db.exists("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0}):
 				if (
 					frappe.db.get_value(

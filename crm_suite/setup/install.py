@@ -92,6 +92,9 @@ def after_install() -> None:
 	apply_default_settings()
 	ensure_default_currency()
 	compile_catalogues()  # the app's Italian and Bosnian messages, without waiting for a bench build
+	from crm_suite.setup import import_permissions
+
+	import_permissions.grant()  # Data Import, Contact and Address for the importing roles (also after migrate)
 
 
 def ensure_default_currency() -> None:

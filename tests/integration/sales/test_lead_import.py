@@ -31,30 +31,38 @@ def world():
 			"email_id": f"{unique('existing-')}@example.com",
 		}
 	).insert(ignore_permissions=True)
-	made += [("User", seller.name), ("User", manager.name), ("Lead", existing.name)]
+	made += [("User", seller.name), ("User", manager.name)]
 	frappe.db.commit()
 	state = frappe._dict(seller=seller.name, manager=manager.name, existing=existing, imports=[])
 	yield state
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	frappe.db.set_single_value("CRM Settings", "import_duplicates", "Flag")
+	leads = [existing.name]
 	for data_import in state.imports:
-		leads = frappe.get_all(
+		leads += frappe.get_all(
 			"Data Import Log", filters={"data_import": data_import, "success": 1}, pluck="docname"
 		)
-		for lead in leads:
-			frappe.db.delete("ToDo", {"reference_type": "Lead", "reference_name": lead})
-			if frappe.db.exists("Lead", lead):
-				frappe.delete_doc("Lead", lead, force=True, ignore_permissions=True)
 		frappe.db.delete("Data Import Log", {"data_import": data_import})
 		file_url = frappe.db.get_value("Data Import", data_import, "import_file")
 		frappe.delete_doc("Data Import", data_import, force=True, ignore_permissions=True)
 		for file in frappe.get_all("File", filters={"file_url": file_url}, pluck="name"):
 			frappe.delete_doc("File", file, force=True, ignore_permissions=True)
-	frappe.db.delete("ToDo", {"reference_type": "Lead", "reference_name": existing.name})
+	for lead in leads:
+		frappe.db.delete("ToDo", {"reference_type": "Lead", "reference_name": lead})
+		for action in frappe.get_all(
+			"Workflow Action", filters={"reference_doctype": "Lead", "reference_name": lead}, pluck="name"
+		):
+			frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+		if frappe.db.exists("Lead", lead):
+			frappe.delete_doc("Lead", lead, force=True, ignore_permissions=True)
+		frappe.db.delete("Stage History", {"reference_doctype": "Lead", "reference_name": lead})
 	for doctype, name in reversed(made):
 		if frappe.db.exists(doctype, name):
 			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		if doctype == "User":  # Frappe made a Contact for the user
+			frappe.db.delete("Contact Email", {"email_id": name})
+			frappe.db.delete("Contact", {"email_id": name})
 	frappe.db.commit()
 
 

@@ -170,6 +170,8 @@ override_doctype_class = {
 	"Email Account": "crm_suite.service.inbound_mail.account.SupportEmailAccount",
 	# no e-mail copy of an in-app notification (nor an Error Log for it) without an outgoing account
 	"Notification Log": "crm_suite.service.inbound_mail.notification_log.SupportNotificationLog",
+	# Under load: the time-critical jobs (hook crm_time_critical_jobs) go to the short queue
+	"Scheduled Job Type": "crm_suite.utils.scheduled_jobs.CRMScheduledJobType",
 }
 
 doc_events = {
@@ -238,11 +240,6 @@ after_migrate = [
 	"crm_suite.utils.i18n.compile_catalogues",  # i18n: locale/*.po to the bench's .mo files (docs/i18n.md)
 ]
 
-# i18n: Group By dashboard charts show their labels (lead sources, statuses) translated (docs/i18n.md).
-override_whitelisted_methods = {
-	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_suite.utils.i18n.dashboard_chart",
-}
-
 # Scheduled jobs
 # --------------
 # Queues: these run on the `short` queue, which every worker takes first, so a burst of intake on
@@ -251,7 +248,6 @@ crm_time_critical_jobs = [
 	"crm_suite.service.jobs.check_sla",
 	"crm_suite.activities.reminders.send_due_reminders",
 ]
-override_doctype_class = {"Scheduled Job Type": "crm_suite.utils.scheduled_jobs.CRMScheduledJobType"}
 scheduler_events = {
 	# Service: SLA breaches + escalation every 5 minutes.
 	# Activities: reminders of activities due soon (in-app + email), every 5 minutes.
@@ -341,10 +337,12 @@ user_data_fields = [
 	{"doctype": "Call Event Log", "strict": True},
 ]
 # Platform: Frappe's generic counts answer only from readable records (crm_suite/api/generic.py,
-# docs/security.md).
+# docs/security.md). i18n: Group By dashboard charts show their labels (lead sources, statuses)
+# translated (docs/i18n.md).
 override_whitelisted_methods = {
 	"frappe.client.get_count": "crm_suite.api.generic.get_count",
 	"frappe.desk.listview.get_group_by_count": "crm_suite.api.generic.get_group_by_count",
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_suite.utils.i18n.dashboard_chart",
 }
 # Service: the customers' support portal (/support) in the website's account menu.
 standard_portal_menu_items = [

@@ -238,3 +238,31 @@ def test_frappes_generic_counts_answer_only_from_readable_records(world):
 		field="assigned_to",
 	)
 	assert "Administrator" not in [g["name"] for g in groups]
+
+
+@pytest.mark.parametrize(
+	"args",
+	[
+		{"doctype": "No Such Doctype"},
+		{"doctype": "Lead", "filters": "not json"},
+		{"doctype": "Lead", "filters": "[1, 2]"},
+		{"doctype": "Lead", "filters": '{"no_such_field": 1}'},
+		{"doctype": "Lead", "filters": "42"},
+	],
+)
+def test_the_generic_count_answers_bad_input_with_a_clear_error(args):
+	with pytest.raises(frappe.ValidationError):
+		call("frappe.client.get_count", **args)
+
+
+@pytest.mark.parametrize(
+	"args",
+	[
+		{"doctype": "Lead", "current_filters": "[]", "field": "no_such_field"},
+		{"doctype": "Lead", "current_filters": "{oops", "field": "status"},
+		{"doctype": "Lead", "current_filters": '[["Lead", "nope", "=", 1]]', "field": "assigned_to"},
+	],
+)
+def test_the_group_by_count_answers_bad_input_with_a_clear_error(args):
+	with pytest.raises(frappe.ValidationError):
+		call("frappe.desk.listview.get_group_by_count", method="POST", **args)

@@ -101,6 +101,25 @@ def test_segment_preview_counts_only_readable_leads_and_spells_nothing(world):
 	assert mine.owner == world.seller
 
 
+def test_segment_conditions_may_use_only_fields_the_caller_may_read(world):
+	"""A field behind a permission level the Sales User lacks cannot be spelled out by counting."""
+	frappe.make_property_setter(
+		{"doctype": "Lead", "fieldname": "mobile_no", "property": "permlevel", "value": "1"},
+		validate_fields_for_doctype=False,
+	)
+	frappe.clear_cache(doctype="Lead")
+	frappe.set_user(world.seller)
+	hidden = [{"fieldname": "mobile_no", "operator": "like", "value": "+49%"}]
+	with pytest.raises(frappe.PermissionError):
+		preview_count("Lead", conditions=json.dumps(hidden))
+	from crm_suite.marketing.segments import get_filterable_fields
+
+	assert "mobile_no" not in [f["value"] for f in get_filterable_fields("Lead")]
+	frappe.set_user("Administrator")
+	frappe.db.rollback()  # the property setter goes, then the Lead meta cached with it
+	frappe.clear_cache(doctype="Lead")
+
+
 # 3 ------------------------------------------------------------------ reports and User Permissions
 def test_reports_count_only_what_a_user_permission_leaves(world):
 	campaign = world.campaign

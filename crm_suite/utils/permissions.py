@@ -49,4 +49,3 @@ def readable_criterion(doctype: str, field, user: str | None = None):
 
 	column = field.get_sql(with_namespace=True, quote_char="`")
 	return _Raw(readable_condition(doctype, column, user))
-

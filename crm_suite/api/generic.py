@@ -10,10 +10,43 @@ portal rules). docs/security.md.
 
 from __future__ import annotations
 
+import json
+from contextlib import contextmanager
+
 import frappe
 from frappe import _
-from frappe.client import get_safe_filters
 from frappe.desk.listview import get_group_by_count as frappe_group_by_count
+from frappe.model import default_fields
+from pymysql.err import DataError, InternalError, OperationalError, ProgrammingError
+
+
+def _filters(value):
+	"""Filters as Frappe's list takes them (a dict or a list), or a 400."""
+	if value in (None, ""):
+		return None
+	if isinstance(value, str):
+		try:
+			value = json.loads(value)
+		except ValueError:
+			frappe.throw(_("Filters must be JSON."), frappe.ValidationError, title=_("Invalid Filters"))
+	if not isinstance(value, dict | list):
+		frappe.throw(
+			_("Filters must be a list or an object."), frappe.ValidationError, title=_("Invalid Filters")
+		)
+	return value
+
+
+@contextmanager
+def bad_filters_are_400():
+	"""A filter Frappe cannot build a query from is the caller's mistake: a 400, not a 500."""
+	try:
+		yield
+	except (TypeError, ValueError, KeyError, IndexError, AttributeError, DataError, ProgrammingError) as e:
+		frappe.throw(_("Invalid filters: {0}").format(str(e)[:200]), frappe.ValidationError)
+	except (InternalError, OperationalError) as e:
+		if frappe.db.is_deadlocked(e) or frappe.db.is_timedout(e):
+			raise
+		frappe.throw(_("Invalid filters: {0}").format(str(e)[:200]), frappe.ValidationError)
 
 
 def _check_doctype(doctype) -> str:
@@ -29,9 +62,10 @@ def _check_doctype(doctype) -> str:
 def get_count(doctype, filters=None, debug=False, cache=False) -> int:
 	"""`frappe.client.get_count`, counting only what the caller may read."""
 	doctype = _check_doctype(doctype)
-	rows = frappe.get_list(
-		doctype, filters=get_safe_filters(filters), fields=["count(*) as n"], order_by="", limit=1
-	)
+	with bad_filters_are_400():
+		rows = frappe.get_list(
+			doctype, filters=_filters(filters), fields=["count(*) as n"], order_by="", limit=1
+		)
 	return int(rows[0].n) if rows else 0
 
 
@@ -41,22 +75,30 @@ def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[d
 	"""`frappe.desk.listview.get_group_by_count` (the list sidebar's counts); "Assigned To" counts only
 	the records the caller may read."""
 	doctype = _check_doctype(doctype)
+	filters = _filters(current_filters) or []
 	if field != "assigned_to":
-		return frappe_group_by_count(doctype, current_filters, field)  # a get_list: record rules apply
-	readable = frappe.get_list(
-		doctype,
-		filters=frappe.parse_json(current_filters),
-		fields=[f"`tab{doctype}`.`name`"],
-		order_by="",
-		limit_page_length=0,
-		run=0,
-	)
-	return frappe.db.sql(
-		f"""select t.allocated_to as name, count(*) as count
-		from `tabToDo` t join `tabUser` u on u.name = t.allocated_to
-		where t.status != 'Cancelled' and u.user_type = 'System User'
-			and t.reference_type = %(doctype)s and t.reference_name in ({readable.replace("%", "%%")})
-		group by t.allocated_to order by count desc limit 50""",
-		{"doctype": doctype},
-		as_dict=True,
-	)
+		if not isinstance(field, str) or not (
+			frappe.get_meta(doctype).has_field(field) or field in default_fields
+		):
+			frappe.throw(_("{0} has no field {1}").format(_(doctype), field), frappe.ValidationError)
+		with bad_filters_are_400():  # a get_list: record rules apply
+			return frappe_group_by_count(doctype, json.dumps(filters), field)
+	with bad_filters_are_400():
+		readable = frappe.get_list(
+			doctype,
+			filters=filters,
+			fields=[f"`tab{doctype}`.`name`"],
+			order_by="",
+			limit_page_length=0,
+			run=0,
+		)
+	with bad_filters_are_400():
+		return frappe.db.sql(
+			f"""select t.allocated_to as name, count(*) as count
+			from `tabToDo` t join `tabUser` u on u.name = t.allocated_to
+			where t.status != 'Cancelled' and u.user_type = 'System User'
+				and t.reference_type = %(doctype)s and t.reference_name in ({readable.replace("%", "%%")})
+			group by t.allocated_to order by count desc limit 50""",
+			{"doctype": doctype},
+			as_dict=True,
+		)

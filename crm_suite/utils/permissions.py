@@ -49,13 +49,3 @@ def readable_criterion(doctype: str, field, user: str | None = None):
 
 	column = field.get_sql(with_namespace=True, quote_char="`")
 	return _Raw(readable_condition(doctype, column, user))
-
-
-def count_readable(doctype: str, filters=None, user: str | None = None) -> int:
-	"""How many `doctype` records matching `filters` the user may read (Frappe's list query: 0 when they
-	may read none)."""
-	user = user or frappe.session.user
-	if not may_read_doctype(doctype, user):
-		return 0
-	rows = frappe.get_list(doctype, filters=filters, fields=["count(*) as n"], user=user, order_by="")
-	return int(rows[0].n) if rows else 0

@@ -351,8 +351,8 @@ def test_entries_on_no_record_stay_for_a_restricted_user(monkeypatch):
 
 def test_interactions_on_a_lead_follow_the_leads_read_rules(monkeypatch, permission_query_script):
 	"""A converted lead carries the customer, so its interactions are on the customer's timeline, but only
-	for users who may read that lead (here a permission query hides it, and the Interaction list follows
-	its record's read rules too)."""
+	for users who may read that lead (here a permission query hides it; the Interaction follows its lead in
+	lists and REST too, crm_suite/activities/permissions.py)."""
 	customer = make_customer()
 	lead = make_lead(customer=customer.name)
 	on_lead = interaction(reference_doctype="Lead", reference_name=lead.name)

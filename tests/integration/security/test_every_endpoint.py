@@ -7,7 +7,8 @@ OpenAPI document does) and the reports in the report JSON files, so a new one is
 test; a new method needs an entry in `METHODS` (its sample arguments), else this test fails saying so.
 
 Two checks per caller:
-- unchanged: what each method (with arguments naming nothing hidden) and each report returns is the same
+- unchanged: what each method (with arguments naming nothing hidden), each report and each number card and
+  chart of the CRM dashboard (the fixtures) returns is the same
   before and after records of customer B the caller may not read are added (counts, sums and lists
   included); a refusal stays a refusal;
 - refused: a method given the name of such a record refuses (PermissionError), and no answer of any
@@ -229,6 +230,29 @@ def run_report(name: str):
 		return ("invalid", str(e)[:80])
 
 
+def app_fixtures(doctype_file: str) -> list[dict]:
+	return json.loads((Path(crm_suite.__file__).parent / "fixtures" / doctype_file).read_text())
+
+
+def run_card_or_chart(kind: str, name: str):
+	"""A Number Card (its figure, as the desk asks Frappe for it) or a Dashboard Chart (its data)."""
+	from frappe.desk.doctype.dashboard_chart.dashboard_chart import get as chart_data
+	from frappe.desk.doctype.number_card.number_card import get_result
+
+	frappe.local.message_log = []
+	try:
+		frappe.db.savepoint("trust_card")
+		if kind == "card":
+			card = frappe.get_doc("Number Card", name)
+			out = get_result(card.as_json(), card.filters_json)
+		else:
+			out = chart_data(chart_name=name, refresh=1)
+		return ("ok", json.loads(json.dumps(out, default=str, sort_keys=True)))
+	except frappe.PermissionError as e:
+		frappe.db.rollback(save_point="trust_card")
+		return ("refused", type(e).__name__)
+
+
 # Filters a report needs (others run without any).
 REPORT_FILTERS = {
 	"Cohort Retention": {"months": 12},
@@ -245,6 +269,12 @@ def answers(world, hidden) -> dict:
 		out[cmd] = invoke(cmd, case.args(world, hidden), world)
 	for report in app_reports():
 		out[f"report:{report}"] = run_report(report)
+	# the CRM dashboard: Document Type number cards (the Custom one is a method above) and charts
+	for card in app_fixtures("number_card.json"):
+		if card["type"] == "Document Type":
+			out[f"card:{card['name']}"] = run_card_or_chart("card", card["name"])
+	for chart in app_fixtures("dashboard_chart.json"):
+		out[f"chart:{chart['name']}"] = run_card_or_chart("chart", chart["name"])
 	return out
 
 
@@ -297,7 +327,7 @@ def test_nothing_outside_the_callers_permissions_comes_back(world, caller):
 		frappe.set_user(user)
 	if user == GUEST:
 		for cmd, outcome in before.items():
-			if not cmd.startswith("report:") and app_methods()[cmd.split("#")[0]] not in frappe.guest_methods:
+			if ":" not in cmd and app_methods()[cmd.split("#")[0]] not in frappe.guest_methods:
 				assert outcome[0] == "refused", f"Guest called {cmd}: {outcome}"
 	assert not accepted, f"{caller}: calls on records they may not read were not refused: {accepted}"
 	assert not leaks, f"{caller}: hidden records came back: {leaks}"

@@ -101,6 +101,25 @@ def test_segment_preview_counts_only_readable_leads_and_spells_nothing(world):
 	assert mine.owner == world.seller
 
 
+def test_segment_conditions_may_use_only_fields_the_caller_may_read(world):
+	"""A field behind a permission level the Sales User lacks cannot be spelled out by counting."""
+	frappe.make_property_setter(
+		{"doctype": "Lead", "fieldname": "mobile_no", "property": "permlevel", "value": "1"},
+		validate_fields_for_doctype=False,
+	)
+	frappe.clear_cache(doctype="Lead")
+	frappe.set_user(world.seller)
+	hidden = [{"fieldname": "mobile_no", "operator": "like", "value": "+49%"}]
+	with pytest.raises(frappe.PermissionError):
+		preview_count("Lead", conditions=json.dumps(hidden))
+	from crm_suite.marketing.segments import get_filterable_fields
+
+	assert "mobile_no" not in [f["value"] for f in get_filterable_fields("Lead")]
+	frappe.set_user("Administrator")
+	frappe.db.rollback()  # the property setter goes, then the Lead meta cached with it
+	frappe.clear_cache(doctype="Lead")
+
+
 # 3 ------------------------------------------------------------------ reports and User Permissions
 def test_reports_count_only_what_a_user_permission_leaves(world):
 	campaign = world.campaign
@@ -238,3 +257,31 @@ def test_frappes_generic_counts_answer_only_from_readable_records(world):
 		field="assigned_to",
 	)
 	assert "Administrator" not in [g["name"] for g in groups]
+
+
+@pytest.mark.parametrize(
+	"args",
+	[
+		{"doctype": "No Such Doctype"},
+		{"doctype": "Lead", "filters": "not json"},
+		{"doctype": "Lead", "filters": "[1, 2]"},
+		{"doctype": "Lead", "filters": '{"no_such_field": 1}'},
+		{"doctype": "Lead", "filters": "42"},
+	],
+)
+def test_the_generic_count_answers_bad_input_with_a_clear_error(args):
+	with pytest.raises(frappe.ValidationError):
+		call("frappe.client.get_count", **args)
+
+
+@pytest.mark.parametrize(
+	"args",
+	[
+		{"doctype": "Lead", "current_filters": "[]", "field": "no_such_field"},
+		{"doctype": "Lead", "current_filters": "{oops", "field": "status"},
+		{"doctype": "Lead", "current_filters": '[["Lead", "nope", "=", 1]]', "field": "assigned_to"},
+	],
+)
+def test_the_group_by_count_answers_bad_input_with_a_clear_error(args):
+	with pytest.raises(frappe.ValidationError):
+		call("frappe.desk.listview.get_group_by_count", method="POST", **args)

@@ -77,7 +77,6 @@ def make_world() -> frappe._dict:
 	campaign = frappe.get_doc(
 		{"doctype": "Campaign", "campaign_name": unique("Campaign "), "channel": "Email"}
 	).insert()
-	frappe.clear_cache()
 	return frappe._dict(
 		a=a.name,
 		b=b.name,
@@ -230,7 +229,6 @@ def plant_hidden(world, user: str) -> dict[str, list[str]]:
 				frappe.db.delete(doctype, name)
 			else:
 				hidden.setdefault(doctype, []).append(name)
-	frappe.clear_cache()
 	return hidden
 
 

@@ -42,8 +42,9 @@ class MessagePayloadError(frappe.ValidationError):
 	http_status_code = 400
 
 
-def settings() -> frappe._dict:
-	return frappe._dict(frappe.db.get_singles_dict(SETTINGS))
+def settings():
+	"""Contact Center Settings from Frappe's document cache (cleared when they are saved): read per message."""
+	return frappe.get_cached_doc(SETTINGS)
 
 
 def region(s=None) -> str | None:

@@ -18,7 +18,7 @@ from tests.integration.channels.conftest import (
 	VERIFY_TOKEN,
 	italian_mobile,
 )
-from tests.integration.factories import make_customer, unique
+from tests.integration.factories import make_customer, make_user, unique
 
 WEBHOOK = "/api/method/crm_suite.crm.whatsapp.webhook"
 SEND = "/api/method/crm_suite.crm.messaging.send_message"
@@ -161,6 +161,8 @@ def test_outside_the_window_only_templates_go_out(channels, committed):
 	frappe.db.commit()
 	from crm_suite.crm.messaging import send_message
 
+	frappe.set_user(committed(make_user("Sales User")).name)  # who sends from a customer
+	frappe.db.commit()
 	before = len(channels.graph.requests)
 	try:
 		send_message("Customer", customer.name, "WhatsApp", "Ciao!")

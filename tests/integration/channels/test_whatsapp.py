@@ -13,6 +13,7 @@ import requests
 from crm_suite.crm.messaging_rules import hub_signature
 from tests.integration.channels.conftest import (
 	APP_SECRET,
+	CORRUPT_JPEG,
 	MEDIA,
 	PHONE_NUMBER_ID,
 	VERIFY_TOKEN,
@@ -115,6 +116,13 @@ def test_a_whatsapp_conversation_from_first_message_to_read(channels, server, ap
 	assert (file.attached_to_doctype, file.is_private) == ("Interaction", 1)
 	assert file.get_content() == MEDIA
 	assert [r.reference_name for r in rows(number)] == [ticket, ticket]
+	# an image Frappe can't read is kept as it came, not lost
+	broken = {**photo, "id": f"wamid.{unique()}", "image": {"id": "media-corrupt", "mime_type": "image/jpeg"}}
+	r = deliver(server, envelope([broken]))
+	assert r.status_code == 200, r.text[:500]
+	frappe.db.rollback()
+	kept = frappe.get_doc("File", r.json()["message"]["results"][0]["files"][0])
+	assert kept.file_name.endswith(".bin") and kept.get_content() == CORRUPT_JPEG
 
 	# the agent replies on the ticket without choosing: it goes out on WhatsApp, to the customer's number
 	agent = api_as("Support Agent")

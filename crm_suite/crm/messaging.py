@@ -263,6 +263,8 @@ def record_inbound(
 	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
 		frappe.db.rollback(save_point=SAVEPOINT)  # a concurrent delivery of the same message stored it
 		return {"status": "duplicate", "message_id": message_id}
+	if interaction.reference_doctype == "Ticket" and not link.get("created"):
+		on_ticket_message(interaction.reference_name, number)
 	files = []
 	for file_name, content in fetch_media() if fetch_media else []:
 		files.append(save_media(interaction.name, file_name, content))
@@ -281,6 +283,18 @@ def record_inbound(
 		"consent": consent,
 		"files": files,
 	}
+
+
+def on_ticket_message(ticket_name: str, number: str) -> None:
+	"""The customer writes on a ticket, as by email (crm_suite.service.email_in): a Resolved ticket reopens,
+	one waiting on them resumes."""
+	from crm_suite.service.email_in import set_status
+
+	ticket = frappe.get_doc("Ticket", ticket_name)
+	if ticket.status == "Resolved":
+		set_status(ticket, "Open", _("Reopened by a message from {0}").format(number))
+	elif ticket.status == "Waiting on Customer":
+		set_status(ticket, "In Progress", _("The customer replied"))
 
 
 def save_media(interaction: str, file_name: str, content: bytes) -> str:
@@ -459,6 +473,13 @@ def send_message(
 		template_params,
 		ignore_permissions=False,
 	)
+	if reference_doctype == "Ticket":
+		# an agent's message is the ticket's first response, as an emailed reply is (SLA)
+		from crm_suite.service.email_in import is_agent
+		from crm_suite.service.sla import record_first_response
+
+		if is_agent(frappe.session.user):
+			record_first_response(reference_name, now_datetime())
 	return {"interaction": interaction, "channel": channel, "to": number, "message_id": message_id}
 
 

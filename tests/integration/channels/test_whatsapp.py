@@ -160,6 +160,16 @@ def test_a_whatsapp_conversation_from_first_message_to_read(channels, server, ap
 		assert r.status_code == 200, r.text[:500]
 	out = [r for r in rows(number) if r.direction == "Outbound"]
 	assert len(out) == 1 and out[0].delivery_status == "Read" and out[0].reference_name == ticket
+	# the agent's message was the ticket's first response (SLA), as an emailed reply is
+	assert frappe.db.get_value("Ticket", ticket, "first_responded_on")
+
+	# the ticket waits on the customer; their next message resumes it, on the same ticket
+	frappe.db.set_value("Ticket", ticket, "status", "Waiting on Customer")
+	frappe.db.commit()
+	r = deliver(server, envelope([text_message(number, "Ecco il numero d'ordine: A-42")]))
+	assert r.json()["message"]["results"][0]["reference_name"] == ticket
+	frappe.db.rollback()
+	assert frappe.db.get_value("Ticket", ticket, "status") == "In Progress"
 
 
 def test_outside_the_window_only_templates_go_out(channels, committed):

@@ -171,13 +171,15 @@ def hold_conversation_lock(conversation: str | None) -> None:
 
 
 def latest_link_of(conversation: str | None) -> dict:
-	"""The record the conversation's latest message is on, read with a lock (the latest committed row)."""
+	"""The Lead or Ticket the conversation's latest message is on. A plain read: the snapshot is fresh
+	(hold_conversation_lock committed before taking the lock). Not a locking read: its shared gap locks on
+	the conversation index made concurrent first messages of neighbouring numbers deadlock on insert."""
 	if not conversation:
 		return {}
 	rows = frappe.db.sql(
 		"""select reference_doctype, reference_name from `tabInteraction`
 		where conversation = %s and reference_doctype in ('Lead', 'Ticket') and ifnull(reference_name, '') != ''
-		order by creation desc limit 1 lock in share mode""",
+		order by creation desc limit 1""",
 		conversation,
 		as_dict=True,
 	)

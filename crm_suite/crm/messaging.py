@@ -42,8 +42,9 @@ class MessagePayloadError(frappe.ValidationError):
 	http_status_code = 400
 
 
-def settings() -> frappe._dict:
-	return frappe._dict(frappe.db.get_singles_dict(SETTINGS))
+def settings():
+	"""Contact Center Settings from Frappe's document cache (cleared when they are saved): read per message."""
+	return frappe.get_cached_doc(SETTINGS)
 
 
 def region(s=None) -> str | None:
@@ -170,13 +171,15 @@ def hold_conversation_lock(conversation: str | None) -> None:
 
 
 def latest_link_of(conversation: str | None) -> dict:
-	"""The record the conversation's latest message is on, read with a lock (the latest committed row)."""
+	"""The Lead or Ticket the conversation's latest message is on. A plain read: the snapshot is fresh
+	(hold_conversation_lock committed before taking the lock). Not a locking read: its shared gap locks on
+	the conversation index made concurrent first messages of neighbouring numbers deadlock on insert."""
 	if not conversation:
 		return {}
 	rows = frappe.db.sql(
 		"""select reference_doctype, reference_name from `tabInteraction`
 		where conversation = %s and reference_doctype in ('Lead', 'Ticket') and ifnull(reference_name, '') != ''
-		order by creation desc limit 1 lock in share mode""",
+		order by creation desc limit 1""",
 		conversation,
 		as_dict=True,
 	)
@@ -262,6 +265,8 @@ def record_inbound(
 	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
 		frappe.db.rollback(save_point=SAVEPOINT)  # a concurrent delivery of the same message stored it
 		return {"status": "duplicate", "message_id": message_id}
+	if interaction.reference_doctype == "Ticket" and not link.get("created"):
+		on_ticket_message(interaction.reference_name, number)
 	files = []
 	for file_name, content in fetch_media() if fetch_media else []:
 		files.append(save_media(interaction.name, file_name, content))
@@ -280,6 +285,18 @@ def record_inbound(
 		"consent": consent,
 		"files": files,
 	}
+
+
+def on_ticket_message(ticket_name: str, number: str) -> None:
+	"""The customer writes on a ticket, as by email (crm_suite.service.email_in): a Resolved ticket reopens,
+	one waiting on them resumes."""
+	from crm_suite.service.email_in import set_status
+
+	ticket = frappe.get_doc("Ticket", ticket_name)
+	if ticket.status == "Resolved":
+		set_status(ticket, "Open", _("Reopened by a message from {0}").format(number))
+	elif ticket.status == "Waiting on Customer":
+		set_status(ticket, "In Progress", _("The customer replied"))
 
 
 def save_media(interaction: str, file_name: str, content: bytes) -> str:
@@ -458,6 +475,13 @@ def send_message(
 		template_params,
 		ignore_permissions=False,
 	)
+	if reference_doctype == "Ticket":
+		# an agent's message is the ticket's first response, as an emailed reply is (SLA)
+		from crm_suite.service.email_in import is_agent
+		from crm_suite.service.sla import record_first_response
+
+		if is_agent(frappe.session.user):
+			record_first_response(reference_name, now_datetime())
 	return {"interaction": interaction, "channel": channel, "to": number, "message_id": message_id}
 
 

@@ -65,6 +65,9 @@
 							indicator: "green",
 						});
 						frm.reload_doc();
+					})
+					.catch(() => {
+						// Frappe has shown the server's message (no gateway, opted out, outside the window…)
 					});
 			},
 		});

@@ -32,6 +32,7 @@ def _tiny_jpeg() -> bytes:
 
 
 MEDIA = _tiny_jpeg()
+CORRUPT_JPEG = MEDIA[:20]  # a JPEG cut short: Frappe can't read it as an image
 PASSWORDS = {
 	"Contact Center Settings": ("sms_webhook_token",),
 	"WhatsApp Settings": ("access_token", "app_secret", "verify_token"),
@@ -113,6 +114,8 @@ class GraphApi(Recorder):
 			media_id = path.rsplit("/", 1)[1]
 			url = f"{self.server.base}/download/{media_id}"
 			return self._send(200, json.dumps({"url": url, "mime_type": "image/jpeg"}).encode())
+		if path == "/download/media-corrupt":
+			return self._send(200, CORRUPT_JPEG, "image/jpeg")
 		if path.startswith("/download/"):
 			return self._send(200, MEDIA, "image/jpeg")
 		self._send(404, b"{}")

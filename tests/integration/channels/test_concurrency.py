@@ -30,3 +30,18 @@ def test_concurrent_deliveries_store_each_message_once_and_make_one_lead(channel
 	leads = frappe.get_all("Lead", {"mobile_no": number}, pluck="name")
 	assert len(leads) == 1
 	assert {(r.reference_doctype, r.reference_name) for r in rows} == {("Lead", leads[0])}
+
+
+@pytest.mark.commits
+def test_first_messages_from_neighbouring_unknown_numbers_at_once_do_not_deadlock(channels, site):
+	"""Numbers next to each other in the conversation index: a locking read there once made their
+	inserts deadlock (each held a shared gap lock the other's insert waited for)."""
+	base = int(italian_mobile()[6:]) // 10 * 10
+	numbers = [f"+39333{base + i}" for i in range(8)]
+	channels.numbers.extend(numbers)
+	works = [lambda n=n: record_inbound("SMS", unique("gw-"), n, "ciao") for n in numbers]
+	results = run_together(site, works)
+	assert not [r for r in results if isinstance(r, Exception)], results
+	assert all(r["status"] == "recorded" and r["created"] == "Lead" for r in results)
+	frappe.db.rollback()
+	assert frappe.db.count("Lead", {"mobile_no": ("in", numbers)}) == 8

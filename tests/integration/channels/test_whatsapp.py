@@ -13,12 +13,13 @@ import requests
 from crm_suite.crm.messaging_rules import hub_signature
 from tests.integration.channels.conftest import (
 	APP_SECRET,
+	CORRUPT_JPEG,
 	MEDIA,
 	PHONE_NUMBER_ID,
 	VERIFY_TOKEN,
 	italian_mobile,
 )
-from tests.integration.factories import make_customer, unique
+from tests.integration.factories import make_customer, make_user, unique
 
 WEBHOOK = "/api/method/crm_suite.crm.whatsapp.webhook"
 SEND = "/api/method/crm_suite.crm.messaging.send_message"
@@ -115,6 +116,13 @@ def test_a_whatsapp_conversation_from_first_message_to_read(channels, server, ap
 	assert (file.attached_to_doctype, file.is_private) == ("Interaction", 1)
 	assert file.get_content() == MEDIA
 	assert [r.reference_name for r in rows(number)] == [ticket, ticket]
+	# an image Frappe can't read is kept as it came, not lost
+	broken = {**photo, "id": f"wamid.{unique()}", "image": {"id": "media-corrupt", "mime_type": "image/jpeg"}}
+	r = deliver(server, envelope([broken]))
+	assert r.status_code == 200, r.text[:500]
+	frappe.db.rollback()
+	kept = frappe.get_doc("File", r.json()["message"]["results"][0]["files"][0])
+	assert kept.file_name.endswith(".bin") and kept.get_content() == CORRUPT_JPEG
 
 	# the agent replies on the ticket without choosing: it goes out on WhatsApp, to the customer's number
 	agent = api_as("Support Agent")
@@ -152,6 +160,16 @@ def test_a_whatsapp_conversation_from_first_message_to_read(channels, server, ap
 		assert r.status_code == 200, r.text[:500]
 	out = [r for r in rows(number) if r.direction == "Outbound"]
 	assert len(out) == 1 and out[0].delivery_status == "Read" and out[0].reference_name == ticket
+	# the agent's message was the ticket's first response (SLA), as an emailed reply is
+	assert frappe.db.get_value("Ticket", ticket, "first_responded_on")
+
+	# the ticket waits on the customer; their next message resumes it, on the same ticket
+	frappe.db.set_value("Ticket", ticket, "status", "Waiting on Customer")
+	frappe.db.commit()
+	r = deliver(server, envelope([text_message(number, "Ecco il numero d'ordine: A-42")]))
+	assert r.json()["message"]["results"][0]["reference_name"] == ticket
+	frappe.db.rollback()
+	assert frappe.db.get_value("Ticket", ticket, "status") == "In Progress"
 
 
 def test_outside_the_window_only_templates_go_out(channels, committed):
@@ -161,6 +179,8 @@ def test_outside_the_window_only_templates_go_out(channels, committed):
 	frappe.db.commit()
 	from crm_suite.crm.messaging import send_message
 
+	frappe.set_user(committed(make_user("Sales User")).name)  # who sends from a customer
+	frappe.db.commit()
 	before = len(channels.graph.requests)
 	try:
 		send_message("Customer", customer.name, "WhatsApp", "Ciao!")

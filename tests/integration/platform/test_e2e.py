@@ -76,4 +76,5 @@ def test_browser_journeys(server, committed):
 		"10-activity-on-timeline.png",
 		"11-kanban-next-activity.png",
 		"12-calendar-moved.png",
+		"13-send-sms.png",
 	} <= set(shots)

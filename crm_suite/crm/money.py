@@ -216,8 +216,8 @@ def reconvert(
 	`since`, when given). Strict: first check that every row in scope has a rate, and throw
 	MissingExchangeRate naming the pairs and earliest dates if not (nothing written). Not strict (the
 	migration patch, the demo): rows without a rate get conversion_rate 0 and converted amounts 0, a gap
-	the reports name (`gap_note`). Customer Order Summary is rebuilt
-	when orders changed. Does not commit."""
+	the reports name (`gap_note`). Customer Order Summary is refreshed for the customers whose orders were in
+	scope (rebuilt whole when the scope is everything or large). Does not commit."""
 	to = to or reporting_currency()
 	if currencies is not None and not currencies:
 		return {}

@@ -12,7 +12,7 @@ from frappe.handler import execute_cmd
 from frappe.utils import add_months, now_datetime, nowdate
 
 from crm_suite.api.dashboards import sla_breaches_today
-from crm_suite.crm import web_to_lead
+from crm_suite.crm import money, web_to_lead
 from crm_suite.marketing.segments import preview_count
 from crm_suite.service import portal
 from tests.integration.factories import make_lead, make_opportunity, make_ticket, make_user, unique
@@ -238,3 +238,37 @@ def test_frappes_generic_counts_answer_only_from_readable_records(world):
 		field="assigned_to",
 	)
 	assert "Administrator" not in [g["name"] for g in groups]
+
+
+# Integration ---------------------------------------------------------- the money reports' gap note
+@pytest.mark.parametrize("caller", ["seller", "manager"])
+def test_the_missing_rate_note_counts_only_what_the_caller_may_read(world, caller):
+	"""The money branch's note under the totals ("Not in these totals, for want of an exchange rate…:
+	N × Opportunity in BAM") counted every unconverted document of the site: an own-records Sales User or
+	a Sales Manager limited to customer A learnt how many of the others' opportunities there are."""
+	user = world[caller]
+	frappe.set_user("Administrator")
+	to = money.reporting_currency()
+	if not frappe.db.exists("Exchange Rate", {"from_currency": "BAM", "to_currency": to}):
+		frappe.get_doc(
+			{
+				"doctype": "Exchange Rate",
+				"from_currency": "BAM",
+				"to_currency": to,
+				"date": add_months(nowdate(), -12),
+				"rate": 0.5,
+			}
+		).insert()
+	mine = make_opportunity(customer=world.a, amount=10, currency="BAM")
+	theirs = [make_opportunity(customer=world.b, amount=20, currency="BAM") for _ in range(2)]
+	frappe.db.set_value("Opportunity", mine.name, "opportunity_owner", user)
+	for opp in (mine, *theirs):
+		frappe.db.set_value("Opportunity", opp.name, {"base_amount": 0, "conversion_rate": 0})
+	for opp in theirs:
+		frappe.db.set_value("Opportunity", opp.name, "opportunity_owner", "Administrator")
+		unassign("Opportunity", opp.name)
+	frappe.set_user(user)
+	readable = frappe.get_list("Opportunity", filters={"conversion_rate": 0, "currency": "BAM"}, pluck="name")
+	assert mine.name in readable and not set(readable) & {t.name for t in theirs}
+	message = run_report("Pipeline Forecast", filters="{}", ignore_prepared_report=True)["message"]
+	assert f"{len(readable)} × Opportunity in BAM" in message

@@ -272,3 +272,45 @@ def test_the_missing_rate_note_counts_only_what_the_caller_may_read(world, calle
 	assert mine.name in readable and not set(readable) & {t.name for t in theirs}
 	message = run_report("Pipeline Forecast", filters="{}", ignore_prepared_report=True)["message"]
 	assert f"{len(readable)} × Opportunity in BAM" in message
+
+
+# Integration ---------------------------------------------------------- channel consents
+@pytest.mark.parametrize("caller", ["seller", "manager"])
+def test_a_channel_consent_shows_no_number_of_a_lead_the_caller_may_not_read(world, caller):
+	"""The channels branch's Channel Consent (number, channel, the lead it came from) was readable by every
+	Sales User: an own-records Sales User or a Sales Manager limited to customer A listed the phone numbers
+	of the leads they may not open."""
+	from crm_suite.crm.messaging import set_consent
+
+	user = world[caller]
+	frappe.set_user("Administrator")
+	mine, theirs = make_lead(customer=world.a), make_lead(customer=world.b)
+	frappe.db.set_value("Lead", mine.name, "lead_owner", user)
+	frappe.db.set_value("Lead", theirs.name, "lead_owner", "Administrator")
+	unassign("Lead", theirs.name)
+	number = lambda: "+39333" + str(int(unique("")[:6], 16) % 10**7).zfill(7)  # noqa: E731
+	consent = {
+		"mine": set_consent(number(), "SMS", "Opted Out", "test", {"lead": mine.name}),
+		"theirs": set_consent(number(), "SMS", "Opted Out", "test", {"lead": theirs.name}),
+		"no lead": set_consent(number(), "WhatsApp", "Opted In", "test"),
+	}
+	frappe.set_user(user)
+	assert frappe.has_permission("Lead", "read", doc=mine.name)
+	assert not frappe.has_permission("Lead", "read", doc=theirs.name)
+	listed = frappe.get_list(
+		"Channel Consent", filters={"name": ["in", list(consent.values())]}, pluck="name"
+	)
+	assert sorted(listed) == sorted([consent["mine"], consent["no lead"]])
+	assert frappe.has_permission("Channel Consent", "read", doc=consent["mine"])
+	assert not frappe.has_permission("Channel Consent", "read", doc=consent["theirs"])
+	with pytest.raises(frappe.PermissionError):
+		call("frappe.client.get", doctype="Channel Consent", name=consent["theirs"])
+	assert (
+		call("frappe.client.get_count", doctype="Channel Consent", filters=json.dumps({"lead": theirs.name}))
+		== 0
+	)
+	frappe.set_user(make_user("Marketing Manager").name)  # who keeps the consents reads every row
+	listed = frappe.get_list(
+		"Channel Consent", filters={"name": ["in", list(consent.values())]}, pluck="name"
+	)
+	assert sorted(listed) == sorted(consent.values())

@@ -10,10 +10,13 @@ portal rules). docs/security.md.
 
 from __future__ import annotations
 
+import json
+
 import frappe
 from frappe import _
 from frappe.client import get_safe_filters
 from frappe.desk.listview import get_group_by_count as frappe_group_by_count
+from frappe.model import is_default_field
 
 
 def _check_doctype(doctype) -> str:
@@ -22,6 +25,21 @@ def _check_doctype(doctype) -> str:
 	if not frappe.has_permission(doctype, "select") and not frappe.has_permission(doctype, "read"):
 		raise frappe.PermissionError(_("Not permitted to read {0}").format(_(doctype)))
 	return doctype
+
+
+def _list_filters(current_filters) -> list | dict:
+	"""The list view's filters (JSON text, or already parsed); none when empty; a clear 4xx, not Frappe's
+	500 (JSONDecodeError), when they are not a JSON list or object."""
+	if current_filters in (None, ""):
+		return []
+	if isinstance(current_filters, str):
+		try:
+			current_filters = json.loads(current_filters)
+		except ValueError:
+			current_filters = None
+	if not isinstance(current_filters, list | dict):
+		frappe.throw(_("The filters must be a JSON list or object."), frappe.ValidationError)
+	return current_filters
 
 
 @frappe.whitelist()
@@ -41,11 +59,17 @@ def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[d
 	"""`frappe.desk.listview.get_group_by_count` (the list sidebar's counts); "Assigned To" counts only
 	the records the caller may read."""
 	doctype = _check_doctype(doctype)
+	filters = _list_filters(current_filters)
 	if field != "assigned_to":
-		return frappe_group_by_count(doctype, current_filters, field)  # a get_list: record rules apply
+		if not isinstance(field, str) or not (
+			frappe.get_meta(doctype).has_field(field) or is_default_field(field)
+		):
+			frappe.throw(_("{0} is not a field of {1}").format(field, _(doctype)), frappe.ValidationError)
+		# a get_list: record rules apply
+		return frappe_group_by_count(doctype, json.dumps(filters), field)
 	readable = frappe.get_list(
 		doctype,
-		filters=frappe.parse_json(current_filters),
+		filters=filters,
 		fields=[f"`tab{doctype}`.`name`"],
 		order_by="",
 		limit_page_length=0,

@@ -167,7 +167,7 @@ override_doctype_class = {
 	"Email Account": "crm_suite.service.inbound_mail.account.SupportEmailAccount",
 	# no e-mail copy of an in-app notification (nor an Error Log for it) without an outgoing account
 	"Notification Log": "crm_suite.service.inbound_mail.notification_log.SupportNotificationLog",
-	# Queues: the time-critical scheduled jobs run on the short queue (crm_suite/utils/scheduled_jobs.py).
+	# Under load: the time-critical jobs (hook crm_time_critical_jobs) go to the short queue
 	"Scheduled Job Type": "crm_suite.utils.scheduled_jobs.CRMScheduledJobType",
 }
 
@@ -245,7 +245,6 @@ crm_time_critical_jobs = [
 	"crm_suite.service.jobs.check_sla",
 	"crm_suite.activities.reminders.send_due_reminders",
 ]
-# (Scheduled Job Type's queue choice: in override_doctype_class above, the one dict of the app.)
 scheduler_events = {
 	# Service: SLA breaches + escalation every 5 minutes.
 	# Activities: reminders of activities due soon (in-app + email), every 5 minutes.

@@ -297,6 +297,7 @@ has_permission = {
 	"Ticket": "crm_suite.service.portal.has_ticket_permission",
 	"Lead": "crm_suite.sales.visibility.has_lead_permission",
 	"Opportunity": "crm_suite.sales.visibility.has_opportunity_permission",
+	"Channel Consent": "crm_suite.crm.consent_permissions.has_permission",
 }
 permission_query_conditions = {
 	"CRM Activity": "crm_suite.activities.permissions.activity_query_conditions",
@@ -305,6 +306,7 @@ permission_query_conditions = {
 	"Ticket": "crm_suite.service.portal.ticket_query_conditions",
 	"Lead": "crm_suite.sales.visibility.lead_query_conditions",
 	"Opportunity": "crm_suite.sales.visibility.opportunity_query_conditions",
+	"Channel Consent": "crm_suite.crm.consent_permissions.query_conditions",
 }
 # Privacy: the app's personal data in Frappe's Personal Data Download and Deletion Request. A deletion
 # overwrites the person's fields (and their name and email in the texts) and keeps every record, amount and

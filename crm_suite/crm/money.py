@@ -309,15 +309,23 @@ def reconvert_all(to: str | None = None) -> dict[str, int]:
 def gap_note(doctypes: Sequence[str], to: str | None = None) -> str | None:
 	"""A note naming the documents whose amounts have no conversion (rows written around the document
 	model, or older than a currency's first rate after the migration): the totals leave them out, and the
-	report says so instead of adding them silently. One count per doctype over the index on conversion_rate (0: no rate)."""
+	report says so instead of adding them silently. One count per doctype over the index on conversion_rate (0: no rate),
+	of the documents the user may read (`frappe.get_list`: record rules and User Permissions), like the totals;
+	none of a doctype the user may not read at all."""
 	to = to or reporting_currency()
 	parts = []
 	for doctype in doctypes:
-		submitted = " and docstatus = 1" if frappe.get_meta(doctype).is_submittable else ""
-		for currency, count in frappe.db.sql(
-			f"""select ifnull(currency, ''), count(*) from `tab{doctype}`
-			where conversion_rate = 0{submitted} group by ifnull(currency, '')"""
+		if not frappe.has_permission(doctype, "read"):
+			continue
+		filters = {"conversion_rate": 0}
+		if frappe.get_meta(doctype).is_submittable:
+			filters["docstatus"] = 1
+		counts: dict[str, int] = {}
+		for row in frappe.get_list(
+			doctype, filters=filters, fields=["currency", "count(name) as count"], group_by="currency"
 		):
+			counts[row.currency or ""] = counts.get(row.currency or "", 0) + row.count
+		for currency, count in sorted(counts.items()):
 			parts.append(_("{0} × {1} in {2}").format(count, _(doctype), currency or _("no currency")))
 	if not parts:
 		return None

@@ -160,3 +160,25 @@ def test_valid_queries_still_work(sales_api, committed):
 	)
 	assert response.status_code == 200, response.text
 	assert response.json()["data"][0]["status"] == "New"
+
+
+@pytest.mark.parametrize(
+	"args",
+	[
+		# schemathesis on the merged branches: empty filters were a 500 (JSONDecodeError in Frappe's parse)
+		{"current_filters": "", "field": "status"},
+		{"current_filters": "status=New", "field": "status"},
+		{"current_filters": "[]", "field": ""},
+		{"current_filters": "[]", "field": "no_such_field"},
+	],
+)
+def test_list_sidebar_counts_with_bad_filters_or_fields_are_not_a_500(sales_api, args):
+	response = sales_api.post(
+		"/api/method/frappe.desk.listview.get_group_by_count", json={"doctype": "Lead", **args}
+	)
+	if args["current_filters"] == "" and args["field"] == "status":  # no filters: the counts
+		assert response.status_code == 200, response.text
+		assert isinstance(response.json()["message"], list)
+	else:
+		assert 400 <= response.status_code < 500, response.text
+		assert message_of(response)

@@ -39,16 +39,46 @@ class Case:
 	"""args(world, hidden) -> the method's arguments. `hidden`: doctype -> names the caller may not read
 	(empty before planting). `on_hidden`: the arguments name a hidden record (the call must be refused);
 	`stable`: the answer may be compared before and after planting (False for methods that create
-	something new on each call)."""
+	something new on each call). `headers`/`body`: what the request carries besides the arguments (a
+	webhook's forged token or signature); `forged`: every caller, Guest included, must be refused."""
 
 	args: Callable[[frappe._dict, dict], dict]
 	on_hidden: tuple[str, ...] = ()
 	stable: bool = True
+	headers: dict | None = None
+	body: bytes | None = None
+	forged: bool = False
 
 
 def first(hidden: dict, doctype: str) -> str | None:
 	return (hidden.get(doctype) or [None])[0]
 
+
+WHATSAPP_BODY = json.dumps(
+	{
+		"object": "whatsapp_business_account",
+		"entry": [
+			{
+				"changes": [
+					{
+						"field": "messages",
+						"value": {
+							"messages": [
+								{
+									"from": "393331234567",
+									"id": "wamid.trust-1",
+									"timestamp": "1764900000",
+									"type": "text",
+									"text": {"body": "hi"},
+								}
+							]
+						},
+					}
+				]
+			}
+		],
+	}
+).encode()
 
 METHODS: dict[str, Case] = {
 	# Sales
@@ -69,6 +99,62 @@ METHODS: dict[str, Case] = {
 	"crm_suite.crm.timeline.get_customer_timeline": Case(lambda w, h: {"customer": w.a}),
 	"crm_suite.crm.timeline.get_customer_timeline#hidden": Case(
 		lambda w, h: {"customer": first(h, "Customer")}, ("Customer",)
+	),
+	# Channels: sending from a record the caller may not write; the gateways' webhooks without, and with
+	# a forged, token or signature (a guest endpoint: only the secret shared with the gateway lets one in).
+	"crm_suite.crm.messaging.send_message": Case(
+		lambda w, h: {"reference_doctype": "Lead", "reference_name": first(h, "Lead"), "message": "hi"},
+		("Lead",),
+	),
+	"crm_suite.crm.messaging.send_message#Ticket": Case(
+		lambda w, h: {
+			"reference_doctype": "Ticket",
+			"reference_name": first(h, "Ticket"),
+			"channel": "SMS",
+			"message": "hi",
+		},
+		("Ticket",),
+	),
+	"crm_suite.crm.messaging.send_message#Opportunity": Case(
+		lambda w, h: {
+			"reference_doctype": "Opportunity",
+			"reference_name": first(h, "Opportunity"),
+			"channel": "WhatsApp",
+			"template": "hello_world",
+		},
+		("Opportunity",),
+	),
+	"crm_suite.crm.messaging.send_message#Customer": Case(
+		lambda w, h: {
+			"reference_doctype": "Customer",
+			"reference_name": first(h, "Customer"),
+			"channel": "SMS",
+			"message": "hi",
+		},
+		("Customer",),
+	),
+	"crm_suite.crm.sms.inbound": Case(
+		lambda w, h: {"message_id": "trust-sms-1", "from": "+393331234567", "text": "hi"}, forged=True
+	),
+	"crm_suite.crm.sms.inbound#forged": Case(
+		lambda w, h: {"message_id": "trust-sms-2", "from": "+393331234567", "text": "hi"},
+		headers={"X-Webhook-Token": "forged-token"},
+		forged=True,
+	),
+	"crm_suite.crm.sms.status": Case(
+		lambda w, h: {"message_id": "trust-sms-1", "status": "delivered"}, forged=True
+	),
+	"crm_suite.crm.sms.status#forged": Case(
+		lambda w, h: {"message_id": "trust-sms-1", "status": "failed", "error": "x"},
+		headers={"X-Webhook-Token": "forged-token"},
+		forged=True,
+	),
+	"crm_suite.crm.whatsapp.webhook": Case(lambda w, h: {}, body=WHATSAPP_BODY, forged=True),
+	"crm_suite.crm.whatsapp.webhook#forged": Case(
+		lambda w, h: {},
+		headers={"X-Hub-Signature-256": "sha256=" + "0" * 64},
+		body=WHATSAPP_BODY,
+		forged=True,
 	),
 	# Platform
 	"crm_suite.api.dashboards.sla_breaches_today": Case(lambda w, h: {}),
@@ -178,14 +264,15 @@ def test_every_method_has_sample_arguments():
 	assert len(app_reports()) >= 14
 
 
-def invoke(cmd: str, args: dict, world):
+def invoke(cmd: str, args: dict, world, case: Case | None = None):
 	"""The method as Frappe's handler dispatches it (override_whitelisted_methods, whitelist and guest
 	checks, HTTP method), as the session user. Returns ("ok", answer) or ("refused", exception class)."""
 	cmd = cmd.split("#")[0]
 	fn = app_methods()[cmd]
 	frappe.local.form_dict = frappe._dict(args, cmd=cmd)
 	methods = frappe.allowed_http_methods_for_whitelisted_func.get(fn) or ["GET", "POST"]
-	http_request("POST" if "POST" in methods else methods[0])
+	case = case or METHODS.get(cmd) or Case(lambda w, h: {})
+	http_request("POST" if "POST" in methods else methods[0], headers=case.headers, body=case.body)
 	frappe.local.response = frappe._dict(docs=[])
 	frappe.local.message_log = []
 	try:
@@ -266,7 +353,7 @@ def answers(world, hidden) -> dict:
 	for cmd, case in METHODS.items():
 		if case.on_hidden or not case.stable:
 			continue
-		out[cmd] = invoke(cmd, case.args(world, hidden), world)
+		out[cmd] = invoke(cmd, case.args(world, hidden), world, case)
 	for report in app_reports():
 		out[f"report:{report}"] = run_report(report)
 	# the CRM dashboard: Document Type number cards (the Custom one is a method above) and charts
@@ -318,8 +405,8 @@ def test_nothing_outside_the_callers_permissions_comes_back(world, caller):
 	for cmd, case in METHODS.items():
 		if case.on_hidden and not any(hidden.get(d) for d in case.on_hidden):
 			continue  # nothing of that doctype is hidden from this caller
-		outcome = invoke(cmd, case.args(world, hidden), world)
-		if case.on_hidden and outcome[0] != "refused":
+		outcome = invoke(cmd, case.args(world, hidden), world, case)
+		if (case.on_hidden or case.forged) and outcome[0] != "refused":
 			accepted[cmd] = outcome
 		text = json.dumps(outcome)
 		if found := [s for s in secret if s in text]:

@@ -12,7 +12,7 @@ from frappe.handler import execute_cmd
 from frappe.utils import add_months, now_datetime, nowdate
 
 from crm_suite.api.dashboards import sla_breaches_today
-from crm_suite.crm import web_to_lead
+from crm_suite.crm import money, web_to_lead
 from crm_suite.marketing.segments import preview_count
 from crm_suite.service import portal
 from tests.integration.factories import make_lead, make_opportunity, make_ticket, make_user, unique
@@ -285,3 +285,79 @@ def test_the_generic_count_answers_bad_input_with_a_clear_error(args):
 def test_the_group_by_count_answers_bad_input_with_a_clear_error(args):
 	with pytest.raises(frappe.ValidationError):
 		call("frappe.desk.listview.get_group_by_count", method="POST", **args)
+
+
+# Integration ---------------------------------------------------------- the money reports' gap note
+@pytest.mark.parametrize("caller", ["seller", "manager"])
+def test_the_missing_rate_note_counts_only_what_the_caller_may_read(world, caller):
+	"""The money branch's note under the totals ("Not in these totals, for want of an exchange rate…:
+	N × Opportunity in BAM") counted every unconverted document of the site: an own-records Sales User or
+	a Sales Manager limited to customer A learnt how many of the others' opportunities there are."""
+	user = world[caller]
+	frappe.set_user("Administrator")
+	to = money.reporting_currency()
+	if not frappe.db.exists("Exchange Rate", {"from_currency": "BAM", "to_currency": to}):
+		frappe.get_doc(
+			{
+				"doctype": "Exchange Rate",
+				"from_currency": "BAM",
+				"to_currency": to,
+				"date": add_months(nowdate(), -12),
+				"rate": 0.5,
+			}
+		).insert()
+	mine = make_opportunity(customer=world.a, amount=10, currency="BAM")
+	theirs = [make_opportunity(customer=world.b, amount=20, currency="BAM") for _ in range(2)]
+	frappe.db.set_value("Opportunity", mine.name, "opportunity_owner", user)
+	for opp in (mine, *theirs):
+		frappe.db.set_value("Opportunity", opp.name, {"base_amount": 0, "conversion_rate": 0})
+	for opp in theirs:
+		frappe.db.set_value("Opportunity", opp.name, "opportunity_owner", "Administrator")
+		unassign("Opportunity", opp.name)
+	frappe.set_user(user)
+	readable = frappe.get_list("Opportunity", filters={"conversion_rate": 0, "currency": "BAM"}, pluck="name")
+	assert mine.name in readable and not set(readable) & {t.name for t in theirs}
+	message = run_report("Pipeline Forecast", filters="{}", ignore_prepared_report=True)["message"]
+	assert f"{len(readable)} × Opportunity in BAM" in message
+
+
+# Integration ---------------------------------------------------------- channel consents
+@pytest.mark.parametrize("caller", ["seller", "manager"])
+def test_a_channel_consent_shows_no_number_of_a_lead_the_caller_may_not_read(world, caller):
+	"""The channels branch's Channel Consent (number, channel, the lead it came from) was readable by every
+	Sales User: an own-records Sales User or a Sales Manager limited to customer A listed the phone numbers
+	of the leads they may not open."""
+	from crm_suite.crm.messaging import set_consent
+
+	user = world[caller]
+	frappe.set_user("Administrator")
+	mine, theirs = make_lead(customer=world.a), make_lead(customer=world.b)
+	frappe.db.set_value("Lead", mine.name, "lead_owner", user)
+	frappe.db.set_value("Lead", theirs.name, "lead_owner", "Administrator")
+	unassign("Lead", theirs.name)
+	number = lambda: "+39333" + str(int(unique("")[:6], 16) % 10**7).zfill(7)  # noqa: E731
+	consent = {
+		"mine": set_consent(number(), "SMS", "Opted Out", "test", {"lead": mine.name}),
+		"theirs": set_consent(number(), "SMS", "Opted Out", "test", {"lead": theirs.name}),
+		"no lead": set_consent(number(), "WhatsApp", "Opted In", "test"),
+	}
+	frappe.set_user(user)
+	assert frappe.has_permission("Lead", "read", doc=mine.name)
+	assert not frappe.has_permission("Lead", "read", doc=theirs.name)
+	listed = frappe.get_list(
+		"Channel Consent", filters={"name": ["in", list(consent.values())]}, pluck="name"
+	)
+	assert sorted(listed) == sorted([consent["mine"], consent["no lead"]])
+	assert frappe.has_permission("Channel Consent", "read", doc=consent["mine"])
+	assert not frappe.has_permission("Channel Consent", "read", doc=consent["theirs"])
+	with pytest.raises(frappe.PermissionError):
+		call("frappe.client.get", doctype="Channel Consent", name=consent["theirs"])
+	assert (
+		call("frappe.client.get_count", doctype="Channel Consent", filters=json.dumps({"lead": theirs.name}))
+		== 0
+	)
+	frappe.set_user(make_user("Marketing Manager").name)  # who keeps the consents reads every row
+	listed = frappe.get_list(
+		"Channel Consent", filters={"name": ["in", list(consent.values())]}, pluck="name"
+	)
+	assert sorted(listed) == sorted(consent.values())

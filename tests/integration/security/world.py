@@ -245,12 +245,24 @@ def markers(hidden: dict[str, list[str]]) -> set[str]:
 	return found
 
 
-def http_request(method: str = "POST", ip: str | None = None, path: str = "/", query: str = "") -> None:
+def http_request(
+	method: str = "POST",
+	ip: str | None = None,
+	path: str = "/",
+	query: str = "",
+	headers: dict | None = None,
+	body: bytes | None = None,
+) -> None:
 	"""A real werkzeug request on frappe.local (the handler reads its HTTP method, the rate limits its
-	client address), as a request to the site would carry."""
+	client address, a webhook its headers and body), as a request to the site would carry."""
 	frappe.local.request = Request(
 		EnvironBuilder(
-			method=method, path=path, query_string=query, headers={"Host": frappe.local.site}
+			method=method,
+			path=path,
+			query_string=query,
+			headers={"Host": frappe.local.site, **(headers or {})},
+			data=body,
+			content_type="application/json" if body else None,
 		).get_environ()
 	)
 	frappe.local.request_ip = ip or unique("test-ip-")  # no shared per-IP counter between calls

@@ -167,6 +167,13 @@ METHODS: dict[str, Case] = {
 	"crm_suite.api.generic.get_group_by_count#status": Case(
 		lambda w, h: {"doctype": "Ticket", "current_filters": "[]", "field": "status"}
 	),
+	# the dashboard charts' data with translated labels (i18n); Frappe's own cache is per chart and user
+	"crm_suite.utils.i18n.dashboard_chart": Case(
+		lambda w, h: {"chart_name": "Leads by Source", "refresh": 1}
+	),
+	"crm_suite.utils.i18n.dashboard_chart#Ticket": Case(
+		lambda w, h: {"chart_name": "Tickets by Status", "refresh": 1}
+	),
 	"crm_suite.api.openapi.get_openapi": Case(lambda w, h: {}),
 	"crm_suite.api.openapi.get_doctype_schema": Case(lambda w, h: {"doctype": "Lead"}),
 	# Activities

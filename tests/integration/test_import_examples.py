@@ -111,7 +111,7 @@ def test_every_example_file_imports_as_its_role(made):
 		logs = _import(doctype, content, submit, made)
 		frappe.set_user("Administrator")
 		failed = [
-			(json.loads(log.row_indexes), log.messages or log.exception) for log in logs if not log.success
+			(json.loads(log.row_indexes), log.exception or log.messages) for log in logs if not log.success
 		]
 		assert not failed, f"{file_name}: {failed}"
 		assert logs, file_name

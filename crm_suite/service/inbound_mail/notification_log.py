@@ -19,12 +19,15 @@ from frappe.email.doctype.email_account.email_account import EmailAccount
 
 
 def outgoing_account_exists() -> bool:
-	"""The default outgoing account `frappe.sendmail` falls back to (an Email Account, the site
-	config's mail settings, or Frappe's stand-in while mail is muted)."""
+	"""The default outgoing account `frappe.sendmail` falls back to (an Email Account or the site
+	config's mail settings). While mail is muted (a Data Import mutes it by default) Frappe stands in an
+	account without an address, on which its own e-mail copy fails ("'NoneType' object has no attribute
+	'encode'" in `default_sender`): that stand-in is no account either."""
 	try:
-		return bool(EmailAccount.find_outgoing())
+		found = EmailAccount.find_outgoing()
 	except frappe.OutgoingEmailError:
 		return False
+	return bool(found and found.get("email_id"))
 
 
 class SupportNotificationLog(NotificationLog):

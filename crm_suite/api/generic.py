@@ -58,9 +58,9 @@ def _check_doctype(doctype) -> str:
 
 
 @frappe.whitelist()
-@frappe.read_only()
 def get_count(doctype, filters=None, debug=False, cache=False) -> int:
-	"""`frappe.client.get_count`, counting only what the caller may read."""
+	"""`frappe.client.get_count`, counting only what the caller may read; on the primary, as Frappe's
+	(a count right after a write sees it; reports run on the replica)."""
 	doctype = _check_doctype(doctype)
 	with bad_filters_are_400():
 		rows = frappe.get_list(
@@ -70,7 +70,6 @@ def get_count(doctype, filters=None, debug=False, cache=False) -> int:
 
 
 @frappe.whitelist()
-@frappe.read_only()
 def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[dict]:
 	"""`frappe.desk.listview.get_group_by_count` (the list sidebar's counts); "Assigned To" counts only
 	the records the caller may read."""

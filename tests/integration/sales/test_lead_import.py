@@ -228,3 +228,26 @@ def test_imported_leads_get_the_workflow_action_frappe_would_make(world):
 	frappe.db.delete("Workflow Action Permitted Role", {"parent": actions[0].name})
 	frappe.db.delete("Workflow Action", {"name": actions[0].name})
 	frappe.db.commit()
+
+
+def test_the_hourly_sweep_is_scheduled_and_queues_the_pass_only_while_leads_are_pending():
+	"""The pass after an import is queued when the import ends; the hourly sweep queues it again for leads
+	still pending (a job that died, a worker that was down), and does nothing otherwise."""
+	method = "crm_suite.sales.import_pass.sweep"
+	assert method in frappe.get_hooks("scheduler_events")["hourly"]
+	assert frappe.db.get_value("Scheduled Job Type", {"method": method}, "frequency") == "Hourly"
+	frappe.db.sql("update tabLead set import_pending = 0 where import_pending = 1")  # rolled back after
+	queued = len(frappe.db.after_commit._functions)
+	import_pass.sweep()
+	assert len(frappe.db.after_commit._functions) == queued, "nothing pending, nothing queued"
+	lead = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": "Pending",
+			"last_name": unique(),
+			"email_id": f"{unique()}@example.com",
+		}
+	).insert()
+	lead.db_set("import_pending", 1, update_modified=False)
+	import_pass.sweep()
+	assert len(frappe.db.after_commit._functions) == queued + 1, "the pass is queued after the commit"

@@ -249,5 +249,6 @@ def test_the_hourly_sweep_is_scheduled_and_queues_the_pass_only_while_leads_are_
 		}
 	).insert()
 	lead.db_set("import_pending", 1, update_modified=False)
+	queued = len(frappe.db.after_commit._functions)
 	import_pass.sweep()
 	assert len(frappe.db.after_commit._functions) == queued + 1, "the pass is queued after the commit"

@@ -251,9 +251,9 @@ def test_the_hourly_sweep_is_scheduled_and_queues_the_pass_only_while_leads_are_
 	lead.db_set("import_pending", 1, update_modified=False)
 	# a pass queued by an earlier import of this site (no worker runs in tests) would be kept, not queued
 	# twice (Frappe's deduplicate): take it off so the sweep's own queueing shows
-	from frappe.utils.background_jobs import create_job_id, get_job
+	from frappe.utils.background_jobs import get_job
 
-	if job := get_job(create_job_id(import_pass.JOB_ID)):
+	if job := get_job(import_pass.JOB_ID):
 		job.delete()
 	queued = len(frappe.db.after_commit._functions)
 	import_pass.sweep()

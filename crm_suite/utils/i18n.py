@@ -221,8 +221,10 @@ def dashboard_chart(chart_name=None, chart=None, **kwargs):
 	from frappe.desk.doctype.dashboard_chart.dashboard_chart import get
 	from frappe.utils import cstr
 
-	if not chart_name and not chart:  # Frappe's own fails with an AttributeError (a 500)
-		frappe.throw(frappe._("A chart name or a chart is needed."), frappe.ValidationError)
+	# Frappe's own answers through its cache wrapper, which reads the chart by name only: without a name
+	# (or with a `chart` alone) it fails with an AttributeError, a 500
+	if not chart_name or not isinstance(chart_name, str):
+		frappe.throw(frappe._("Give the name of a Dashboard Chart."), frappe.ValidationError)
 	result = get(chart_name=chart_name, chart=chart, **kwargs)
 	if chart_name:
 		chart_type = frappe.db.get_value("Dashboard Chart", chart_name, "chart_type")

@@ -215,3 +215,14 @@ def default_sla() -> str:
 	from crm_suite.setup.demo import _ensure_demo_sla
 
 	return _ensure_demo_sla()
+
+
+def lead_round_robin_only(user: str) -> list[str]:
+	"""The lead round robin holds only `user` (a lead they create is theirs: Frappe sends no assignment
+	notification to whoever assigned it). Returns the rule's users."""
+	rule = frappe.get_doc("Assignment Rule", "Lead Round Robin")
+	rule.set("users", [{"user": user}])
+	rule.last_user = None
+	rule.save(ignore_permissions=True)
+	frappe.db.commit()
+	return [row.user for row in rule.users]

@@ -264,7 +264,10 @@ def test_outreach_killed_in_the_third_chunk_queues_each_mail_once(jobs_lab):
 	same_table(jobs_lab, "tabCampaign Schedule Step")
 	per_recipient = jobs_lab.mariadb.sql(
 		"""SELECT r.recipient, COUNT(*) FROM `tabEmail Queue Recipient` r
-		JOIN `tabEmail Queue` q ON q.name = r.parent GROUP BY r.recipient""",
+		JOIN `tabEmail Queue` q ON q.name = r.parent
+		WHERE q.reference_doctype = 'Campaign' AND q.reference_name = %s
+		GROUP BY r.recipient""",
+		(campaign,),
 		database=jobs_lab.db,
 	)
 	assert len(per_recipient) == jobs_lab.seeded["members"]

@@ -20,19 +20,6 @@ import time
 from pathlib import Path
 
 PREFIX = "BENCHRFM"
-SEGMENTS = (
-	"Champions",
-	"Loyal",
-	"Potential Loyalist",
-	"New",
-	"Promising",
-	"Need Attention",
-	"About to Sleep",
-	"At Risk",
-	"Can't Lose Them",
-	"Hibernating",
-	"Lost",
-)
 
 
 def connect(site: str):
@@ -47,6 +34,8 @@ def connect(site: str):
 
 
 def generate(frappe, customers: int) -> None:
+	from crm_suite.analytics.rfm import SEGMENTS
+
 	segments = ", ".join(frappe.db.escape(s) for s in SEGMENTS)
 	frappe.db.sql(
 		f"""INSERT INTO `tabCustomer` (name, creation, modified, owner, modified_by, docstatus, idx,

@@ -16,7 +16,6 @@ import frappe
 from frappe.utils import getdate, today
 
 from crm_suite.activities import demo as activity_demo
-from crm_suite.analytics.order_summary import refresh_order_summaries
 from crm_suite.crm import money
 from crm_suite.sales.opportunity_value import probability_for_status, weighted_amount
 from crm_suite.service.sla import recompute_open_tickets
@@ -116,13 +115,12 @@ def make_demo(
 	recompute_open_tickets()  # deadlines and agreement status in business time, as saving each ticket would
 	_insert("Sales Order", orders)
 	_insert("Sales Order Item", order_items)
-	# The bulk path bypasses Sales Order on_submit, which keeps the per-customer totals RFM reads.
-	refresh_order_summaries([c["name"] for c in customers])
 	_insert("CRM Activity", planned)
 	_insert("Stage History", history)
 	# The amounts in the reporting currency, set-based (bulk rows skip the controllers); this also
-	# rebuilds Customer Order Summary. A reporting currency other than EUR, BAM or USD has no demo rates:
-	# those get conversion_rate 0 (a gap the reports name) until a rate is added.
+	# builds Customer Order Summary (the per-customer totals RFM reads, which Sales Order on_submit keeps
+	# and the bulk path skips) once, from the converted amounts. A reporting currency other than EUR, BAM
+	# or USD has no demo rates: those get conversion_rate 0 (a gap the reports name) until a rate is added.
 	money.reconvert(strict=False)
 
 	result.counts = {

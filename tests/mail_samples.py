@@ -73,32 +73,42 @@ def attachment_mail(
 	sender: str, to: str, subject: str, body: str, message_id: str, filename: str, content: bytes
 ) -> bytes:
 	encoded = base64.encodebytes(content).replace(b"\n", b"\r\n")
-	return (
-		headers(sender, to, subject, message_id)
-		+ b'Content-Type: multipart/mixed; boundary="XYZ"\r\n\r\n'
-		+ b"--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-		+ body.encode()
-		+ b"\r\n--XYZ\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
-		+ b"Content-Disposition: attachment; filename*=utf-8''"
-		+ quote(filename).encode()
-		+ b"\r\n\r\n"
-		+ encoded
-		+ b"\r\n--XYZ--\r\n"
+	return headers(sender, to, subject, message_id) + multipart(
+		"mixed",
+		"XYZ",
+		(b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit", body.encode()),
+		(
+			b"Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+			+ b"Content-Disposition: attachment; filename*=utf-8''"
+			+ quote(filename).encode(),
+			encoded,
+		),
 	)
 
 
 def html_mail(sender: str, to: str, subject: str, text: str, message_id: str) -> bytes:
 	"""multipart/alternative: the text part in ISO-8859-2, the HTML part in Windows-1250."""
-	return (
-		headers(sender, to, subject, message_id)
-		+ b'Content-Type: multipart/alternative; boundary="ALT"\r\n\r\n'
-		+ b"--ALT\r\nContent-Type: text/plain; charset=iso-8859-2\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-		+ text.encode("iso-8859-2")
-		+ b"\r\n--ALT\r\nContent-Type: text/html; charset=windows-1250\r\n"
-		+ b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-		+ quopri.encodestring(f"<p>{text}</p>".encode("windows-1250"))
-		+ b"\r\n--ALT--\r\n"
+	return headers(sender, to, subject, message_id) + multipart(
+		"alternative",
+		"ALT",
+		(
+			b"Content-Type: text/plain; charset=iso-8859-2\r\nContent-Transfer-Encoding: 8bit",
+			text.encode("iso-8859-2"),
+		),
+		(
+			b"Content-Type: text/html; charset=windows-1250\r\nContent-Transfer-Encoding: quoted-printable",
+			quopri.encodestring(f"<p>{text}</p>".encode("windows-1250")),
+		),
 	)
+
+
+def multipart(subtype: str, boundary: str, *parts: tuple[bytes, bytes]) -> bytes:
+	"""The Content-Type header and the body of a multipart mail: parts as (their headers, their body)."""
+	mark = b"--" + boundary.encode()
+	out = f'Content-Type: multipart/{subtype}; boundary="{boundary}"\r\n\r\n'.encode()
+	for part_headers, body in parts:
+		out += mark + b"\r\n" + part_headers + b"\r\n\r\n" + body + b"\r\n"
+	return out + mark + b"--\r\n"
 
 
 def quote(text: str) -> str:

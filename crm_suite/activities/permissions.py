@@ -81,12 +81,15 @@ def _has_permission(doc, records: tuple[str, ...], ptype: str | None, user: str 
 	return None if may_read_record(doc.reference_doctype, doc.reference_name, user) else False
 
 
+def _session_conditions(table: str, doctypes: tuple[str, ...], user: str | None) -> str:
+	"""`record_conditions` for `user` (default: the session's); none for Administrator."""
+	user = user or frappe.session.user
+	return "" if user == "Administrator" else record_conditions(table, doctypes, user)
+
+
 # ------------------------------------------------------------------ hooks (hooks.py)
 def activity_query_conditions(user: str | None = None) -> str:
-	user = user or frappe.session.user
-	if user == "Administrator":
-		return ""
-	return record_conditions("`tabCRM Activity`", ACTIVITY_RECORDS, user)
+	return _session_conditions("`tabCRM Activity`", ACTIVITY_RECORDS, user)
 
 
 def has_activity_permission(doc, ptype: str | None = None, user: str | None = None, debug: bool = False):
@@ -94,10 +97,7 @@ def has_activity_permission(doc, ptype: str | None = None, user: str | None = No
 
 
 def stage_history_query_conditions(user: str | None = None) -> str:
-	user = user or frappe.session.user
-	if user == "Administrator":
-		return ""
-	return record_conditions("`tabStage History`", STAGE_RECORDS, user)
+	return _session_conditions("`tabStage History`", STAGE_RECORDS, user)
 
 
 def has_stage_history_permission(doc, ptype: str | None = None, user: str | None = None, debug: bool = False):
@@ -107,10 +107,7 @@ def has_stage_history_permission(doc, ptype: str | None = None, user: str | None
 # Interactions (calls, emails, meetings, web forms) follow the record they are on the same way; one on no
 # record, or on another kind of record, is left to the role permissions.
 def interaction_query_conditions(user: str | None = None) -> str:
-	user = user or frappe.session.user
-	if user == "Administrator":
-		return ""
-	rule = record_conditions("`tabInteraction`", ACTIVITY_RECORDS, user)
+	rule = _session_conditions("`tabInteraction`", ACTIVITY_RECORDS, user)
 	if not rule:
 		return ""
 	records = ", ".join(frappe.db.escape(d) for d in ACTIVITY_RECORDS)

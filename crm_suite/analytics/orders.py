@@ -9,6 +9,9 @@ import frappe
 from frappe import _
 from frappe.model.mapper import get_mapped_doc
 
+from crm_suite.sales import opportunity_value
+from crm_suite.sales.opportunity_value import line_amount  # noqa: F401 (the Sales Order controller's)
+
 
 @dataclass(frozen=True)
 class OrderTotals:
@@ -22,16 +25,11 @@ def signed_qty(qty: float, is_return: bool) -> float:
 	return -abs(qty) if is_return else qty
 
 
-def line_amount(qty: float, rate: float, precision: int = 2) -> float:
-	return round((qty or 0) * (rate or 0), precision)
-
-
 def order_totals(lines: list[tuple[float, float]], precision: int = 2) -> OrderTotals:
-	"""Totals of (qty, rate) lines; the grand total is the sum of the rounded line amounts."""
-	return OrderTotals(
-		total_qty=sum(q or 0 for q, _ in lines),
-		grand_total=round(sum(line_amount(q, r, precision) for q, r in lines), precision),
-	)
+	"""Totals of (qty, rate) lines; the grand total is the sum of the rounded line amounts (as an
+	opportunity's amount is)."""
+	lines_total = opportunity_value.totals(lines, precision)
+	return OrderTotals(total_qty=lines_total.total_qty, grand_total=lines_total.amount)
 
 
 def validate_order_lines(lines: list[tuple[float, float]], is_return: bool) -> None:

@@ -148,20 +148,14 @@ def test_my_day_gathers_the_users_work_and_only_theirs():
 		calm.name,
 		{"agreement_status": "Resolution Due", "resolution_by": add_days(now, 3), "first_responded_on": now},
 	)
-	hot = make_lead(lead_owner=me.name)
-	frappe.db.set_value(
-		"Lead",
-		hot.name,
-		{"lead_score": 95, "modified": add_days(now, -10), "_assign": None},
-		update_modified=False,
-	)
-	cold = make_lead(lead_owner=me.name)
-	frappe.db.set_value(
-		"Lead",
-		cold.name,
-		{"lead_score": 10, "modified": add_days(now, -10), "_assign": None},
-		update_modified=False,
-	)
+	hot, cold = make_lead(lead_owner=me.name), make_lead(lead_owner=me.name)
+	for lead, score in ((hot, 95), (cold, 10)):  # unassigned, untouched for ten days
+		frappe.db.set_value(
+			"Lead",
+			lead.name,
+			{"lead_score": score, "modified": add_days(now, -10), "_assign": None},
+			update_modified=False,
+		)
 	fresh = make_lead(lead_owner=me.name)
 	frappe.db.set_value("Lead", fresh.name, {"lead_score": 95, "_assign": None})
 	missed = frappe.get_doc(

@@ -7,9 +7,20 @@ import frappe
 from crm_suite.crm.messaging import set_consent
 from crm_suite.marketing import outreach
 from tests.integration.channels.conftest import italian_mobile
-from tests.integration.factories import make_customer, unique
+from tests.integration.factories import make_campaign, make_customer, unique
 from tests.integration.marketing.helpers import make_segment
 from tests.integration.marketing.test_outreach import sent_campaigns  # noqa: F401
+
+
+def committed_campaign(committed, sent_campaigns, segment: str, start_date, schedule: list[dict]):  # noqa: F811
+	"""An active campaign on the segment, committed (the outreach job commits per recipient) and cleaned up."""
+	campaign = make_campaign(target_segment=segment, start_date=start_date, schedule=schedule)
+	campaign.status = "Active"
+	campaign.save()
+	committed(campaign)
+	sent_campaigns.append(campaign.name)
+	frappe.db.commit()
+	return campaign
 
 
 def test_sms_and_whatsapp_steps_reach_each_consenting_number_once(channels, committed, sent_campaigns):  # noqa: F811
@@ -33,29 +44,19 @@ def test_sms_and_whatsapp_steps_reach_each_consenting_number_once(channels, comm
 	set_consent(opted_out, "SMS", "Opted Out", "STOP message")
 	set_consent(opted_out, "WhatsApp", "Opted Out", "STOP message")
 	segment = committed(make_segment(conditions=[("customer_name", "like", f"{tag}%")]))
-	campaign = frappe.get_doc(
+	schedule = [
+		{"day_offset": 0, "channel": "SMS", "sms_text": "Ciao {{ doc.customer_name }}, -20% oggi!"},
 		{
-			"doctype": "Campaign",
-			"campaign_name": unique("Campaign "),
-			"target_segment": segment.name,
-			"start_date": frappe.utils.add_days(frappe.utils.today(), -3),
-			"schedule": [
-				{"day_offset": 0, "channel": "SMS", "sms_text": "Ciao {{ doc.customer_name }}, -20% oggi!"},
-				{
-					"day_offset": 1,
-					"channel": "WhatsApp",
-					"whatsapp_template": "spring_sale",
-					"template_params": "{{ doc.customer_name }}\n20%",
-					"template_language": "it",
-				},
-			],
-		}
-	).insert()
-	campaign.status = "Active"
-	campaign.save()
-	committed(campaign)
-	sent_campaigns.append(campaign.name)
-	frappe.db.commit()
+			"day_offset": 1,
+			"channel": "WhatsApp",
+			"whatsapp_template": "spring_sale",
+			"template_params": "{{ doc.customer_name }}\n20%",
+			"template_language": "it",
+		},
+	]
+	campaign = committed_campaign(
+		committed, sent_campaigns, segment.name, frappe.utils.add_days(frappe.utils.today(), -3), schedule
+	)
 
 	counts = outreach.run_campaign_outreach(campaign.name)
 	assert counts == {"queued": 4, "unsubscribed": 4, "failed": 0, "skipped": 0}
@@ -106,27 +107,15 @@ def test_a_refused_number_fails_alone(channels, committed, sent_campaigns):  # n
 		committed(make_customer(customer_name=f"{tag}{i}", mobile_no=number))
 		set_consent(number, "WhatsApp", "Opted In", "test")
 	segment = committed(make_segment(conditions=[("customer_name", "like", f"{tag}%")]))
-	campaign = frappe.get_doc(
+	schedule = [
 		{
-			"doctype": "Campaign",
-			"campaign_name": unique("Campaign "),
-			"target_segment": segment.name,
-			"start_date": frappe.utils.today(),
-			"schedule": [
-				{
-					"day_offset": 0,
-					"channel": "WhatsApp",
-					"whatsapp_template": "hello",
-					"template_params": "{{ doc.customer_name }}",
-				}
-			],
+			"day_offset": 0,
+			"channel": "WhatsApp",
+			"whatsapp_template": "hello",
+			"template_params": "{{ doc.customer_name }}",
 		}
-	).insert()
-	campaign.status = "Active"
-	campaign.save()
-	committed(campaign)
-	sent_campaigns.append(campaign.name)
-	frappe.db.commit()
+	]
+	campaign = committed_campaign(committed, sent_campaigns, segment.name, frappe.utils.today(), schedule)
 	channels.graph.refuse = {bad.lstrip("+")}  # WhatsApp refuses this number (e.g. not on WhatsApp)
 	counts = outreach.run_campaign_outreach(campaign.name)
 	assert counts["queued"] == 1 and counts["failed"] == 1

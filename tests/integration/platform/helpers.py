@@ -1,5 +1,10 @@
 """Shared helpers for the platform tests."""
 
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
 import frappe
 
 from crm_suite.api.openapi import app_doctypes
@@ -10,6 +15,8 @@ API_ROLES = ("CRM Manager", "Sales Manager", "Support Manager", "Marketing Manag
 # Core records a user's actions leave behind (conversion makes contacts and addresses, sending mail makes
 # communications and queue entries).
 CORE_DOCTYPES = ("Contact", "Address", "ToDo", "Communication", "Email Queue", "Notification Log", "File")
+E2E = Path(__file__).resolve().parents[2] / "e2e"
+CHROMIUM = os.environ.get("CRM_E2E_CHROMIUM", "/usr/bin/chromium")
 LOG_DOCTYPES = ("Version", "Comment", "Activity Log", "Deleted Document", "Error Log", "Access Log")
 
 
@@ -40,3 +47,25 @@ def delete_records_owned_by(user: str) -> None:
 	for doctype in LOG_DOCTYPES:
 		frappe.db.delete(doctype, {"owner": user})
 	frappe.db.commit()
+
+
+def e2e_node() -> str:
+	"""Node.js, once what the browser tests need is there (Debian's Chromium, playwright-core in tests/e2e)."""
+	node = shutil.which("node")
+	assert node, "Node.js is needed for the browser tests (see docs/platform.md)"
+	assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+	assert (E2E / "node_modules" / "playwright-core").is_dir(), "run `npm ci` in tests/e2e first"
+	return node
+
+
+def run_journeys(node: str, script: str, url: str, env: dict, timeout: int = 600):
+	"""Run the browser journeys of tests/e2e/`script` against the server at `url`, with the journey's own
+	CRM_E2E_* values in `env`; the finished process (its output captured)."""
+	return subprocess.run(
+		[node, "--test", "--test-concurrency=1", "--test-reporter=spec", script],
+		cwd=E2E,
+		env={**os.environ, "CRM_E2E_URL": url, "CRM_E2E_CHROMIUM": CHROMIUM, **env},
+		capture_output=True,
+		text=True,
+		timeout=timeout,
+	)

@@ -1,62 +1,32 @@
 """Runs the browser journeys (tests/e2e, playwright-core + Debian's Chromium) against the test server, as a
 fresh desk user; everything the journeys create is deleted afterwards. Screenshots: tests/e2e/screenshots/."""
 
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import frappe
 from frappe.utils.password import update_password
 
-from tests.integration.factories import make_user, unique
-from tests.integration.platform.helpers import API_ROLES, delete_records_owned_by
-
-E2E = Path(__file__).resolve().parents[2] / "e2e"
-CHROMIUM = os.environ.get("CRM_E2E_CHROMIUM", "/usr/bin/chromium")
+from tests.integration.factories import make_outgoing_account, make_user, unique
+from tests.integration.platform.helpers import (
+	API_ROLES,
+	E2E,
+	delete_records_owned_by,
+	e2e_node,
+	run_journeys,
+)
 
 
 def test_browser_journeys(server, committed):
-	node = shutil.which("node")
-	assert node, "Node.js is needed for the browser tests (see docs/platform.md)"
-	assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-	assert (E2E / "node_modules" / "playwright-core").is_dir(), "run `npm ci` in tests/e2e first"
+	node = e2e_node()
 
 	password = frappe.generate_hash(length=20)
 	user = committed(make_user("System Manager", *API_ROLES))
 	update_password(user.name, password)
 	# replies need a default outgoing account; the queue is never flushed to this fake server
-	account = committed(
-		frappe.get_doc(
-			{
-				"doctype": "Email Account",
-				"email_account_name": unique("CRM e2e "),
-				"email_id": f"{unique('e2e-')}@example.com",
-				"enable_outgoing": 1,
-				"default_outgoing": 1,
-				"smtp_server": "smtp.example.invalid",
-				"no_smtp_authentication": 1,
-			}
-		).insert(ignore_permissions=True)
-	)
+	account = committed(make_outgoing_account(unique("CRM e2e "), f"{unique('e2e-')}@example.com"))
 	frappe.db.commit()
 
-	env = {
-		**os.environ,
-		"CRM_E2E_URL": server.url,
-		"CRM_E2E_USER": user.name,
-		"CRM_E2E_PASSWORD": password,
-		"CRM_E2E_CHROMIUM": CHROMIUM,
-	}
+	env = {"CRM_E2E_USER": user.name, "CRM_E2E_PASSWORD": password}
 	try:
-		result = subprocess.run(
-			[node, "--test", "--test-concurrency=1", "--test-reporter=spec", "journeys.test.mjs"],
-			cwd=E2E,
-			env=env,
-			capture_output=True,
-			text=True,
-			timeout=600,
-		)
+		result = run_journeys(node, "journeys.test.mjs", server.url, env)
 	finally:
 		delete_records_owned_by(user.name)
 		frappe.db.delete("Email Queue", {"sender": ["like", f"%{account.email_id}%"]})

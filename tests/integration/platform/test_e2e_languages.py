@@ -2,28 +2,17 @@
 (under the own-records rule, owning one lead) in the desk, a Bosnian portal user on /support. Everything
 made for them is deleted afterwards. Screenshots: tests/e2e/screenshots/i18n-*.png (copies in docs/)."""
 
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import frappe
 from frappe.utils.password import update_password
 
 from crm_suite.utils.i18n import compile_catalogues
 from tests.integration.factories import make_lead, make_ticket, make_user
-from tests.integration.platform.helpers import delete_records_owned_by
+from tests.integration.platform.helpers import E2E, delete_records_owned_by, e2e_node, run_journeys
 from tests.integration.service.helpers import make_portal_customer
-
-E2E = Path(__file__).resolve().parents[2] / "e2e"
-CHROMIUM = os.environ.get("CRM_E2E_CHROMIUM", "/usr/bin/chromium")
 
 
 def test_language_journeys(server, committed):
-	node = shutil.which("node")
-	assert node, "Node.js is needed for the browser tests (see docs/platform.md)"
-	assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-	assert (E2E / "node_modules" / "playwright-core").is_dir(), "run `npm ci` in tests/e2e first"
+	node = e2e_node()
 	compile_catalogues()
 
 	it_password, bs_password = frappe.generate_hash(length=20), frappe.generate_hash(length=20)
@@ -41,9 +30,6 @@ def test_language_journeys(server, committed):
 	frappe.db.commit()
 
 	env = {
-		**os.environ,
-		"CRM_E2E_URL": server.url,
-		"CRM_E2E_CHROMIUM": CHROMIUM,
 		"CRM_E2E_IT_USER": seller.name,
 		"CRM_E2E_IT_PASSWORD": it_password,
 		"CRM_E2E_IT_LEAD": lead.name,
@@ -52,14 +38,7 @@ def test_language_journeys(server, committed):
 		"CRM_E2E_BS_TICKET": ticket.name,
 	}
 	try:
-		result = subprocess.run(
-			[node, "--test", "--test-concurrency=1", "--test-reporter=spec", "languages.test.mjs"],
-			cwd=E2E,
-			env=env,
-			capture_output=True,
-			text=True,
-			timeout=600,
-		)
+		result = run_journeys(node, "languages.test.mjs", server.url, env)
 	finally:
 		delete_records_owned_by(seller.name)
 		delete_records_owned_by(party.user.name)

@@ -5,10 +5,6 @@ Frappe tables the demo writes: contacts, addresses, their links, naming series, 
 copied first and put back afterwards, and demo users the test made are deleted, so the site is left as
 found."""
 
-import os
-import shutil
-import subprocess
-
 import frappe
 from frappe.utils.password import update_password
 
@@ -16,17 +12,14 @@ from crm_suite.analytics import basket, rfm
 from crm_suite.sales import scoring
 from crm_suite.setup.demo import DEMO_USERS, make_demo
 from tests.integration.factories import make_user
-from tests.integration.platform.test_e2e import CHROMIUM, E2E
+from tests.integration.platform.helpers import E2E, e2e_node, run_journeys
 from tests.integration.platform.test_schemathesis import app_tables, restore, snapshot
 
 FRAPPE_TABLES = ["tabContact", "tabContact Email", "tabContact Phone", "tabAddress", "tabDynamic Link"]
 
 
 def test_workspace_journey_on_the_demo(server, committed):
-	node = shutil.which("node")
-	assert node, "Node.js is needed for the browser tests (see docs/platform.md)"
-	assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install -y chromium"
-	assert (E2E / "node_modules" / "playwright-core").is_dir(), "run `npm ci` in tests/e2e first"
+	node = e2e_node()
 
 	password = frappe.generate_hash(length=20)
 	user = committed(make_user("CRM Manager"))
@@ -45,20 +38,8 @@ def test_workspace_journey_on_the_demo(server, committed):
 		basket.compute_rules()
 		scoring.score_open_leads()
 		frappe.db.commit()
-		result = subprocess.run(
-			[node, "--test", "--test-concurrency=1", "--test-reporter=spec", "workspace.test.mjs"],
-			cwd=E2E,
-			env={
-				**os.environ,
-				"CRM_E2E_URL": server.url,
-				"CRM_E2E_USER": user.name,
-				"CRM_E2E_PASSWORD": password,
-				"CRM_E2E_CHROMIUM": CHROMIUM,
-			},
-			capture_output=True,
-			text=True,
-			timeout=900,
-		)
+		env = {"CRM_E2E_USER": user.name, "CRM_E2E_PASSWORD": password}
+		result = run_journeys(node, "workspace.test.mjs", server.url, env, timeout=900)
 	finally:
 		frappe.db.rollback()
 		frappe.db.set_single_value("System Settings", "setup_complete", setup_complete)

@@ -40,6 +40,14 @@ def receive(account, sender, subject, body, message_id, in_reply_to=None):
 	return InboundMail(raw, account).process()
 
 
+def mail_on_ticket(ticket: str, subject: str, sender: str, recipients: str, text: str) -> None:
+	"""An e-mail from the desk on the ticket (a Communication, not sent), as a reply from the form makes."""
+	unsent_email = {"doctype": "Ticket", "send_email": False, "communication_medium": "Email"}
+	make_communication(
+		**unsent_email, name=ticket, content=text, subject=subject, sender=sender, recipients=recipients
+	)
+
+
 def test_mail_creates_a_ticket_and_replies_thread_onto_it(account):
 	make_sla(default=True)
 	sender = f"{unique('cust-')}@example.com"
@@ -72,30 +80,14 @@ def test_the_first_agent_reply_is_the_first_response_and_a_customer_reply_reopen
 
 	agent = make_agent()
 	frappe.set_user(agent.name)
-	make_communication(
-		doctype="Ticket",
-		name=ticket_name,
-		content="Try resetting your password.",
-		subject="Re: Cannot log in",
-		sender=agent.name,
-		recipients=sender,
-		send_email=False,
-		communication_medium="Email",
-	)
+
+	reply = lambda text: mail_on_ticket(ticket_name, "Re: Cannot log in", agent.name, sender, text)  # noqa: E731
+	reply("Try resetting your password.")
 	first = frappe.db.get_value(
 		"Ticket", ticket_name, ["first_responded_on", "agreement_status"], as_dict=True
 	)
 	assert first.first_responded_on and first.agreement_status == "Resolution Due"
-	make_communication(
-		doctype="Ticket",
-		name=ticket_name,
-		content="Any luck?",
-		subject="Re: Cannot log in",
-		sender=agent.name,
-		recipients=sender,
-		send_email=False,
-		communication_medium="Email",
-	)
+	reply("Any luck?")
 	assert frappe.db.get_value("Ticket", ticket_name, "first_responded_on") == first.first_responded_on
 
 	ticket = frappe.get_doc("Ticket", ticket_name)
@@ -140,17 +132,7 @@ def test_mail_the_system_sends_on_a_ticket_is_no_first_response(account):
 	).reference_name
 	frappe.set_user("Administrator")
 
-	def send(text: str):
-		make_communication(
-			doctype="Ticket",
-			name=ticket_name,
-			content=text,
-			subject="Re: Lost parcel",
-			sender=account.email_id,
-			recipients=sender,
-			send_email=False,
-			communication_medium="Email",
-		)
+	send = lambda text: mail_on_ticket(ticket_name, "Re: Lost parcel", account.email_id, sender, text)  # noqa: E731
 
 	send("We received your request.")
 	assert not frappe.db.get_value("Ticket", ticket_name, "first_responded_on")

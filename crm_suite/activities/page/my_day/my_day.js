@@ -68,6 +68,16 @@ class CrmMyDay {
 			`<button class="btn btn-xs btn-default" data-action="${action}" ${Object.entries(attrs)
 				.map(([k, v]) => `data-${k}="${esc(v == null ? "" : String(v))}"`)
 				.join(" ")}>${esc(label)}</button>`;
+		// a record's actions: plan a call to it, or open it
+		const call_or_open = (doctype, name, title) => [
+			btn(__("Plan Call"), "plan", {
+				doctype,
+				name,
+				type: "Call",
+				subject: __("Call {0}", [title]),
+			}),
+			btn(__("Open"), "open", { doctype, name }),
+		];
 		const row = (cells, actions) =>
 			`<div class="crm-my-day-row" style="display:flex;gap:8px;align-items:center;padding:6px 0;border-bottom:1px solid var(--border-color)">
 				${cells.join(" ")}<span style="margin-left:auto;display:flex;gap:4px">${actions.join("")}</span>
@@ -137,15 +147,7 @@ class CrmMyDay {
 								link("Lead", l.name, l.lead_name),
 								`<span class="text-muted small">${esc(l.company_name || "")} · ${esc(__(l.status))}</span>`,
 							],
-							[
-								btn(__("Plan Call"), "plan", {
-									doctype: "Lead",
-									name: l.name,
-									type: "Call",
-									subject: __("Call {0}", [l.lead_name]),
-								}),
-								btn(__("Open"), "open", { doctype: "Lead", name: l.name }),
-							]
+							call_or_open("Lead", l.name, l.lead_name)
 						),
 					__("No hot lead is waiting.")
 				),
@@ -166,15 +168,7 @@ class CrmMyDay {
 									  )}</span>`
 									: `<span class="text-muted small">${__("nothing planned")}</span>`,
 							],
-							[
-								btn(__("Plan Call"), "plan", {
-									doctype: "Customer",
-									name: c.name,
-									type: "Call",
-									subject: __("Call {0}", [c.customer_name]),
-								}),
-								btn(__("Open"), "open", { doctype: "Customer", name: c.name }),
-							]
+							call_or_open("Customer", c.name, c.customer_name)
 						),
 					__("None of your customers is at risk.")
 				),

@@ -3,9 +3,11 @@ reply through Frappe's SMS Settings (a fake gateway on loopback) to its delivery
 tokens and malformed payloads refused with nothing stored; STOP honoured; who may send."""
 
 import frappe
+import pytest
 import requests
 
 from tests.integration.channels.conftest import SMS_TOKEN, italian_mobile
+from tests.integration.channels.conftest import interactions as channel_interactions
 from tests.integration.factories import make_lead, make_user, unique
 
 
@@ -19,24 +21,7 @@ def post(server, method: str, payload: dict, token: str | None = SMS_TOKEN):
 
 
 def interactions(number: str) -> list:
-	frappe.db.rollback()  # a fresh snapshot: the server committed
-	return frappe.get_all(
-		"Interaction",
-		filters={"normalised_phone": number},
-		fields=[
-			"name",
-			"direction",
-			"channel",
-			"reference_doctype",
-			"reference_name",
-			"delivery_status",
-			"conversation",
-			"message_id",
-			"agent",
-			"notes",
-		],
-		order_by="creation",
-	)
+	return channel_interactions(number, "conversation", "agent", "notes")
 
 
 def test_an_sms_conversation_from_first_message_to_delivery_report(channels, server, api_as):
@@ -149,12 +134,8 @@ def test_a_gateway_failure_is_a_clear_error_and_logs_nothing(channels):
 	try:
 		from crm_suite.crm.messaging import send_message
 
-		try:
+		with pytest.raises(frappe.ValidationError, match="refused"):  # a failing gateway must raise
 			send_message("Lead", lead.name, "SMS", "Hello")
-		except frappe.ValidationError as e:
-			assert "refused" in str(e)
-		else:
-			raise AssertionError("a failing gateway must raise")
 	finally:
 		channels.gateway.fail = False
 	assert not frappe.db.exists("Interaction", {"reference_name": lead.name, "direction": "Outbound"})

@@ -85,8 +85,7 @@ def reserve_names(series: str, count: int, digits: int = 5) -> list[str]:
 	inserted one by one would."""
 	prefix = series.replace(".YYYY.", str(datetime.now().year)).rstrip(".#")
 	table = frappe.qb.DocType("Series")
-	# INSERT IGNORE: create the series row if it is missing (frappe.qb has no portable form of it)
-	frappe.db.sql("INSERT IGNORE INTO `tabSeries` (`name`, `current`) VALUES (%s, 0)", (prefix,))
+	frappe.qb.into(table).columns(table.name, table.current).insert(prefix, 0).ignore().run()
 	current = (
 		frappe.qb.from_(table).select(table.current).where(table.name == prefix).for_update().run()[0][0]
 	)

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from crm_suite.sales import conversion, duplicates, import_pass, scoring
+from crm_suite.setup import indexes
 from crm_suite.utils.contact_details import full_name, normalise_email
 
 
@@ -100,7 +101,5 @@ class Lead(Document):
 
 
 def on_doctype_update():
-	"""The report indexes (crm_suite/sales/indexes.py), also on a new site."""
-	from crm_suite.sales.indexes import add_indexes_for
-
-	add_indexes_for("Lead")
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Lead")

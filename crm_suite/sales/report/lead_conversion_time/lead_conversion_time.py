@@ -2,7 +2,7 @@
 # For license information, please see license.txt
 """Lead Conversion Time: mean and median days from lead to opportunity, opportunity to won and lead to
 won, by the lead's source. One set-based query over opportunities joined to their leads (covering
-indexes on both sides, `crm_suite/sales/indexes.py`); medians from ROW_NUMBER()/COUNT() windows."""
+indexes on both sides, `crm_suite/setup/indexes.py`); medians from ROW_NUMBER()/COUNT() windows."""
 
 import frappe
 from frappe import _

@@ -127,6 +127,7 @@ OBSOLETE: dict[str, list[str]] = {
 def indexes_on_site(doctype: str) -> dict[str, Index]:
 	"""The table's indexes as they are (SHOW INDEX reads this site's table, not another site's)."""
 	found: dict[str, Index] = {}
+	# raw SQL: SHOW INDEX and ALTER TABLE are statements frappe.qb doesn't build
 	for row in frappe.db.sql(f"show index from `tab{doctype}`", as_dict=True):
 		current = found.get(row.Key_name)
 		columns = (*current.columns, row.Column_name) if current else (row.Column_name,)

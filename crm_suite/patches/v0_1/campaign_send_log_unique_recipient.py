@@ -10,7 +10,7 @@ def execute():
 	if not frappe.db.table_exists("Campaign Send Log"):
 		return
 	indexes.apply("Campaign Send Log")  # skips an index this site's table has
-	# (read the live schema: has_column answers from a cache)
+	# (raw SQL: SHOW COLUMNS reads the live schema; has_column answers from a cache)
 	if frappe.db.sql("show columns from `tabCampaign Send Log` like 'send_key'"):
 		frappe.db.sql_ddl("alter table `tabCampaign Send Log` drop column `send_key`")
 		frappe.clear_cache(doctype="Campaign Send Log")

@@ -19,6 +19,7 @@ def execute():
 		("tabContact Phone", (("phone", "phone_digits"),)),
 	):
 		for source, target in pairs:
+			# raw SQL: one bulk UPDATE per column with REGEXP_REPLACE
 			frappe.db.sql(
 				f"""update `{table}` set `{target}` = {digits.format(source)}
 				where not (`{target}` <=> {digits.format(source)})"""

@@ -31,37 +31,12 @@ def criterion(
 	date_column: str = "creation",
 	owner_column: str = "lead_owner",
 	date_is_datetime: bool = True,
+	readable: bool = True,
 ) -> Criterion:
-	"""The report's filters (`chosen`) and only the records the user may read (crm_suite/utils/permissions.py:
-	role permissions, User Permissions, the CRM Settings own-records rule, every permission query condition),
-	so a report shows them only the leads or opportunities they may open."""
-	condition = chosen(filters, table, date_column, owner_column, date_is_datetime)
-	if doctype := OWNER_DOCTYPE.get(owner_column):
-		condition &= readable_criterion(doctype, table.name)
-	return condition
-
-
-def where(filters: dict | None, alias: str, *args, **kwargs) -> Where:
-	"""`criterion` on the table alias `alias`, as SQL with parameters (%(param1)s, …)."""
-	return as_sql(criterion(filters, Table(alias), *args, **kwargs))
-
-
-def as_sql(condition: Criterion) -> Where:
-	if isinstance(condition, EmptyCriterion):  # no filter
-		return Where("1 = 1", {})
-	params = NamedParameterWrapper()
-	sql = condition.get_sql(param_wrapper=params, with_namespace=True, quote_char="`")
-	return Where(sql, params.get_parameters())
-
-
-def chosen(
-	filters: dict | None,
-	table: Table,
-	date_column: str = "creation",
-	owner_column: str = "lead_owner",
-	date_is_datetime: bool = True,
-) -> Criterion:
-	"""What the user chose: `date_column` in [from_date, to_date], `owner_column` = owner, source, campaign.
+	"""What the user chose: `date_column` in [from_date, to_date], `owner_column` = owner, source, campaign;
+	and (`readable`) only the records the user may read (crm_suite/utils/permissions.py: role permissions,
+	User Permissions, the CRM Settings own-records rule, every permission query condition), so a report shows
+	them only the leads or opportunities they may open.
 
 	Datetime columns are compared as a half-open range (>= from, < to + 1 day) so their indexes are used.
 	"""
@@ -80,7 +55,22 @@ def chosen(
 	for key, column in (("owner", owner_column), ("source", "source"), ("campaign", "campaign")):
 		if filters.get(key):
 			parts.append(table[column] == filters.get(key))
+	if readable and (doctype := OWNER_DOCTYPE.get(owner_column)):
+		parts.append(readable_criterion(doctype, table.name))
 	return Criterion.all(parts)
+
+
+def where(filters: dict | None, alias: str, *args, **kwargs) -> Where:
+	"""`criterion` on the table alias `alias`, as SQL with parameters (%(param1)s, …)."""
+	return as_sql(criterion(filters, Table(alias), *args, **kwargs))
+
+
+def as_sql(condition: Criterion) -> Where:
+	if isinstance(condition, EmptyCriterion):  # no filter
+		return Where("1 = 1", {})
+	params = NamedParameterWrapper()
+	sql = condition.get_sql(param_wrapper=params, with_namespace=True, quote_char="`")
+	return Where(sql, params.get_parameters())
 
 
 def percent(part: float, whole: float) -> float:

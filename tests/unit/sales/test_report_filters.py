@@ -5,17 +5,17 @@ import datetime
 
 from pypika import Table
 
-from crm_suite.sales.report_filters import as_sql, chosen, percent
+from crm_suite.sales.report_filters import as_sql, criterion, percent
 
 
 def test_no_filters_is_always_true():
-	w = as_sql(chosen({}, Table("l")))
+	w = as_sql(criterion({}, Table("l"), readable=False))
 	assert (w.sql, w.params) == ("1 = 1", {})
 
 
 def test_datetime_range_is_half_open_and_values_are_parameters():
 	w = as_sql(
-		chosen(
+		criterion(
 			{
 				"from_date": "2026-01-01",
 				"to_date": "2026-01-31",
@@ -24,6 +24,7 @@ def test_datetime_range_is_half_open_and_values_are_parameters():
 				"campaign": "X",
 			},
 			Table("l"),
+			readable=False,
 		)
 	)
 	assert "`l`.`creation`>='2026-01-01'" in w.sql and "`l`.`creation`<'2026-02-01'" in w.sql
@@ -33,8 +34,13 @@ def test_datetime_range_is_half_open_and_values_are_parameters():
 
 def test_date_columns_use_an_inclusive_end():
 	w = as_sql(
-		chosen(
-			{"to_date": "2026-01-31"}, Table("o"), "closed_on", "opportunity_owner", date_is_datetime=False
+		criterion(
+			{"to_date": "2026-01-31"},
+			Table("o"),
+			"closed_on",
+			"opportunity_owner",
+			date_is_datetime=False,
+			readable=False,
 		)
 	)
 	assert w.sql == "`o`.`closed_on`<='2026-01-31'"

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count, IfNull, Sum
 from frappe.utils import cint, getdate
 
-from crm_suite.utils.permissions import readable_condition, readable_criterion
+from crm_suite.utils.permissions import readable_condition
 
 MAX_MONTHS = 60
 
@@ -39,7 +38,6 @@ def cohort_counts(from_date=None, to_date=None, months: int = 12) -> list[tuple[
 	readable = (
 		f"{readable_condition('Customer', 'c.`name`')} AND {readable_condition('Sales Order', 'so.`name`')}"
 	)
-	# raw SQL: month arithmetic (EXTRACT YEAR_MONTH, PERIOD_DIFF, LAST_DAY + INTERVAL) frappe.qb writes poorly
 	return frappe.db.sql(
 		f"""SELECT EXTRACT(YEAR_MONTH FROM c.first_order_date) AS cohort_ym,
 			PERIOD_DIFF(EXTRACT(YEAR_MONTH FROM so.transaction_date), EXTRACT(YEAR_MONTH FROM c.first_order_date))
@@ -81,11 +79,9 @@ def cohort_matrix(from_date=None, to_date=None, months: int = 12) -> list[dict]:
 
 def repeat_purchase_rate() -> float:
 	"""Share (percent) of customers with an order who ordered at least twice (from the nightly job's counts)."""
-	customer = frappe.qb.DocType("Customer")
-	buyers, repeat = (
-		frappe.qb.from_(customer)
-		.select(Count("*"), IfNull(Sum(customer.is_repeat_customer), 0))
-		.where((customer.order_count > 0) & readable_criterion("Customer", customer.name))
-		.run()[0]
-	)
+	readable = readable_condition("Customer", "`tabCustomer`.`name`", params=False)
+	buyers, repeat = frappe.db.sql(
+		"SELECT COUNT(*), IFNULL(SUM(is_repeat_customer), 0) FROM `tabCustomer` WHERE order_count > 0"
+		f" AND {readable}"
+	)[0]
 	return round(100.0 * repeat / buyers, 2) if buyers else 0.0

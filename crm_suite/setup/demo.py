@@ -208,7 +208,7 @@ def _ensure_demo_sla() -> str:
 def reserve_names(prefix: str, count: int, digits: int = 5) -> list[str]:
 	"""Take `count` consecutive names from a naming series, exactly as documents inserted one by one would."""
 	series = frappe.qb.DocType("Series")
-	frappe.qb.into(series).columns(series.name, series.current).insert(prefix, 0).ignore().run()
+	frappe.db.sql("INSERT IGNORE INTO `tabSeries` (`name`, `current`) VALUES (%s, 0)", (prefix,))
 	current = (
 		frappe.qb.from_(series).select(series.current).where(series.name == prefix).for_update().run()[0][0]
 	)

@@ -20,7 +20,7 @@ import statistics
 import time
 from contextlib import ExitStack
 
-from crm_suite.devserver import connect, give_api_key, make_user, serve
+from crm_suite.devserver import connect, give_api_key, make_user, serve, timed
 
 PREFIX = "BENCHMKT"
 CUSTOMERS = 5_000
@@ -196,16 +196,6 @@ def restricted_user(frappe) -> str:
 	).insert(ignore_permissions=True)
 	frappe.db.commit()
 	return RESTRICTED_USER
-
-
-def timed(fn, repeat: int) -> tuple[float, float]:
-	times = []
-	for _ in range(repeat):
-		t = time.perf_counter()
-		fn()
-		times.append((time.perf_counter() - t) * 1000)
-	times.sort()
-	return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
 def bench_timeline(frappe, customer: str, url: str | None, site: str) -> None:

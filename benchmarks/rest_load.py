@@ -20,14 +20,12 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
-import subprocess
 import threading
 import time
 from collections import Counter, defaultdict
-from contextlib import closing
-from pathlib import Path
+
+from crm_suite.devserver import connect, serve
 
 MIX = {
 	"lead": 30,
@@ -40,12 +38,6 @@ MIX = {
 }
 CREATES = ("lead", "ticket", "web_lead", "call_event", "portal_reply")
 TOKEN = "rest-load-token"
-
-
-def free_port() -> int:
-	with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-		s.bind(("127.0.0.1", 0))
-		return s.getsockname()[1]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -382,122 +374,88 @@ def main() -> None:
 	)
 	args = parser.parse_args()
 
-	import frappe
 	import requests
 
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-
-	frappe.init(site=args.site, sites_path=str(bench / "sites"))
-	frappe.connect()
+	frappe = connect(args.site)
 	run = frappe.generate_hash(length=6).lower()
 	fixture = Fixture(frappe, run)
 	fx: dict = {}
-	server = None
-	log = open(bench / "logs" / f"rest-load-{run}.log", "w")
 	try:
 		fx = fixture.build()
-		port = free_port()
-		server = subprocess.Popen(
-			[
-				str(bench / "env" / "bin" / "gunicorn"),
-				"-b",
-				f"127.0.0.1:{port}",
-				"-w",
-				str(args.workers),
-				"-t",
-				"120",
-				"frappe.app:application",
-				"--preload",
-			],
-			cwd=bench / "sites",
-			stdout=log,
-			stderr=subprocess.STDOUT,
-		)
-		url = f"http://127.0.0.1:{port}"
-		deadline = time.time() + 90
-		while time.time() < deadline:
-			try:
-				if requests.get(f"{url}/api/method/ping", headers={"Host": args.site}, timeout=2).ok:
-					break
-			except requests.ConnectionError:
-				time.sleep(0.3)
-		else:
-			raise RuntimeError(f"gunicorn did not start, see {log.name}")
-		for _ in range(2):  # warm both workers' code paths once
-			requests.get(
-				f"{url}/api/resource/Lead", headers={"Host": args.site, "Authorization": fx["manager"]}
-			)
-
-		if args.lead_median:
-			sequential_leads(url, args.site, fx, run, args.lead_median)
-		load_before = os.getloadavg()
-		results: list = []
-		until = time.time() + args.seconds
-		clients = [Client(i, url, args.site, fx, run, until, results) for i in range(args.clients)]
-		started = time.perf_counter()
-		for c in clients:
-			c.start()
-		for c in clients:
-			c.join()
-		elapsed = time.perf_counter() - started
-		load_after = os.getloadavg()
-
-		counts = stored_counts(frappe, run)
-		by_op: dict[str, list] = defaultdict(list)
-		for row in results:
-			by_op[row[0]].append(row)
-		fivexx = [r for r in results if r[2] >= 500]
-		lost, doubled, half = [], [], []
-		for op in CREATES:
-			for _op, marker, status, _ms, _err in by_op.get(op, []):
-				stored = counts[op].get(marker if op != "portal_reply" else marker, 0)
-				if status == 200 and stored == 0:
-					lost.append((op, marker))
-				elif stored > 1:
-					doubled.append((op, marker, stored))
-				elif status != 200 and stored:
-					half.append((op, marker, status))
-
-		print(
-			f"\n{args.clients} clients, {args.seconds} s, gunicorn {args.workers} workers: {len(results)} requests"
-			f" in {elapsed:.0f} s = {len(results) / elapsed:.1f} req/s;"
-			f" load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
-		)
-		print(f"{'operation':<18}{'requests':>9}{'2xx':>7}{'4xx':>6}{'5xx':>6}{'p50 ms':>9}{'p99 ms':>9}")
-		for op in MIX:
-			rows = by_op.get(op, [])
-			ms = [r[3] for r in rows]
-			st = Counter(r[2] // 100 for r in rows)
-			print(
-				f"{op:<18}{len(rows):>9}{st[2]:>7}{st[4]:>6}{st[5]:>6}"
-				f"{percentile(ms, 50):>9.0f}{percentile(ms, 99):>9.0f}"
-			)
-		all_ms = [r[3] for r in results]
-		print(
-			f"{'all':<18}{len(results):>9}{'':>7}{'':>6}{len(fivexx):>6}{percentile(all_ms, 50):>9.0f}{percentile(all_ms, 99):>9.0f}"
-		)
-		creates_ok = sum(1 for op in CREATES for r in by_op.get(op, []) if r[2] == 200)
-		print(
-			f"creates answered 200: {creates_ok}; answered 200 but not stored: {len(lost)};"
-			f" stored twice: {len(doubled)}; refused but stored: {len(half)}"
-		)
-		for r in fivexx[:5]:
-			print("  5xx:", r[0], r[2], r[4][:200])
-		for r in (lost + doubled + half)[:5]:
-			print("  mismatch:", r)
-		refused = Counter((r[0], r[2]) for r in results if 400 <= r[2] < 500)
-		if refused:
-			print("  4xx:", dict(refused))
-		ok = not fivexx and not lost and not doubled and not half
-		print("RESULT:", "OK" if ok else "FAILED")
+		with serve(args.site, workers=args.workers, log_name=f"rest-load-{run}", timeout=90) as url:
+			measure(args, frappe, requests, url, fx, run)
 	finally:
-		if server:
-			server.terminate()
-			server.wait(timeout=60)
-		log.close()
 		fixture.cleanup(fx.get("opportunities", []), fx.get("portal_tickets", []))
 		frappe.destroy()
+
+
+def measure(args, frappe, requests, url: str, fx: dict, run: str) -> None:
+	"""The load run against the started server, and its report."""
+	for _ in range(2):  # warm both workers' code paths once
+		requests.get(f"{url}/api/resource/Lead", headers={"Host": args.site, "Authorization": fx["manager"]})
+
+	if args.lead_median:
+		sequential_leads(url, args.site, fx, run, args.lead_median)
+	load_before = os.getloadavg()
+	results: list = []
+	until = time.time() + args.seconds
+	clients = [Client(i, url, args.site, fx, run, until, results) for i in range(args.clients)]
+	started = time.perf_counter()
+	for c in clients:
+		c.start()
+	for c in clients:
+		c.join()
+	elapsed = time.perf_counter() - started
+	load_after = os.getloadavg()
+
+	counts = stored_counts(frappe, run)
+	by_op: dict[str, list] = defaultdict(list)
+	for row in results:
+		by_op[row[0]].append(row)
+	fivexx = [r for r in results if r[2] >= 500]
+	lost, doubled, half = [], [], []
+	for op in CREATES:
+		for _op, marker, status, _ms, _err in by_op.get(op, []):
+			stored = counts[op].get(marker if op != "portal_reply" else marker, 0)
+			if status == 200 and stored == 0:
+				lost.append((op, marker))
+			elif stored > 1:
+				doubled.append((op, marker, stored))
+			elif status != 200 and stored:
+				half.append((op, marker, status))
+
+	print(
+		f"\n{args.clients} clients, {args.seconds} s, gunicorn {args.workers} workers: {len(results)} requests"
+		f" in {elapsed:.0f} s = {len(results) / elapsed:.1f} req/s;"
+		f" load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+	)
+	print(f"{'operation':<18}{'requests':>9}{'2xx':>7}{'4xx':>6}{'5xx':>6}{'p50 ms':>9}{'p99 ms':>9}")
+	for op in MIX:
+		rows = by_op.get(op, [])
+		ms = [r[3] for r in rows]
+		st = Counter(r[2] // 100 for r in rows)
+		print(
+			f"{op:<18}{len(rows):>9}{st[2]:>7}{st[4]:>6}{st[5]:>6}"
+			f"{percentile(ms, 50):>9.0f}{percentile(ms, 99):>9.0f}"
+		)
+	all_ms = [r[3] for r in results]
+	print(
+		f"{'all':<18}{len(results):>9}{'':>7}{'':>6}{len(fivexx):>6}{percentile(all_ms, 50):>9.0f}{percentile(all_ms, 99):>9.0f}"
+	)
+	creates_ok = sum(1 for op in CREATES for r in by_op.get(op, []) if r[2] == 200)
+	print(
+		f"creates answered 200: {creates_ok}; answered 200 but not stored: {len(lost)};"
+		f" stored twice: {len(doubled)}; refused but stored: {len(half)}"
+	)
+	for r in fivexx[:5]:
+		print("  5xx:", r[0], r[2], r[4][:200])
+	for r in (lost + doubled + half)[:5]:
+		print("  mismatch:", r)
+	refused = Counter((r[0], r[2]) for r in results if 400 <= r[2] < 500)
+	if refused:
+		print("  4xx:", dict(refused))
+	ok = not fivexx and not lost and not doubled and not half
+	print("RESULT:", "OK" if ok else "FAILED")
 
 
 if __name__ == "__main__":

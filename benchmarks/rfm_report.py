@@ -17,20 +17,10 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
+
+from crm_suite.devserver import connect
 
 PREFIX = "BENCHRFM"
-
-
-def connect(site: str):
-	import frappe
-
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
-	return frappe
 
 
 def generate(frappe, customers: int) -> None:

@@ -22,13 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import frappe  # noqa: E402
 
+from crm_suite.devserver import connect  # noqa: E402
 from tests.mail_in_run import cleanup, load_average, pull_batch  # noqa: E402
 from tests.mailserver import MailServer  # noqa: E402
 
 
 def main(site: str, n: int, large: int) -> int:
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
+	connect(site)
 	frappe.flags.mute_emails = True  # notifications are queued, never sent to the made-up customers
 	tag = f"bench{int(time.time())}"
 	account = f"Mail In Run {tag}"

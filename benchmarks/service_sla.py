@@ -19,6 +19,8 @@ from datetime import datetime
 
 import frappe
 
+from crm_suite.devserver import connect
+
 PREFIX = "BENCH-TKT-"
 SLA = "Benchmark SLA (service_sla.py)"
 HOLIDAYS = "Benchmark Holidays (service_sla.py)"
@@ -85,8 +87,7 @@ def generate(n: int) -> None:
 
 
 def main(site: str, n: int) -> None:
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
+	connect(site)
 	from crm_suite.service.business_time import Steps
 	from crm_suite.service.sla import get_targets, recompute_open_tickets, refresh_agreement_status
 

@@ -6,7 +6,9 @@ Never imported by the app at run time.
 
 from __future__ import annotations
 
+import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -24,8 +26,6 @@ def bench_folder() -> Path:
 
 def connect(site: str):
 	"""Connect this process to the site as Administrator (the working directory becomes `sites`)."""
-	import os
-
 	import frappe
 
 	os.chdir(bench_folder() / "sites")
@@ -59,9 +59,11 @@ def server_command(site: str, port: int, workers: int = 0) -> list[str]:
 
 
 @contextmanager
-def serve(site: str, *, workers: int = 0, log_name: str = "crm-suite-server") -> Iterator[str]:
-	"""Start a server for the site, wait until it answers `ping`, yield its URL, stop it afterwards.
-	Its output goes to `logs/<log_name>-<port>.log` of the bench."""
+def serve(
+	site: str, *, workers: int = 0, log_name: str = "crm-suite-server", timeout: float = 60
+) -> Iterator[str]:
+	"""Start a server for the site, wait (up to `timeout` seconds) until it answers `ping`, yield its URL,
+	stop it afterwards. Its output goes to `logs/<log_name>-<port>.log` of the bench."""
 	import requests
 
 	bench = bench_folder()
@@ -76,7 +78,7 @@ def serve(site: str, *, workers: int = 0, log_name: str = "crm-suite-server") ->
 		)
 		url = f"http://127.0.0.1:{port}"
 		try:
-			deadline = time.time() + 60
+			deadline = time.time() + timeout
 			while True:
 				try:
 					if requests.get(f"{url}/api/method/ping", headers={"Host": site}, timeout=2).ok:
@@ -120,3 +122,39 @@ def give_api_key(user) -> str:
 	user.api_key, user.api_secret = frappe.generate_hash(length=15), secret
 	user.save(ignore_permissions=True)
 	return f"{user.api_key}:{secret}"
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+	"""Call `fn` `repeat` times: the median and the 95th percentile of its wall time, in milliseconds."""
+	samples = []
+	for _ in range(repeat):
+		start = time.perf_counter()
+		fn()
+		samples.append((time.perf_counter() - start) * 1000)
+	samples.sort()
+	return statistics.median(samples), samples[max(int(len(samples) * 0.95) - 1, 0)]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+	"""User + system CPU seconds these processes have used so far (from /proc/PID/stat; a process that is
+	gone counts 0): the difference over a run is its cost at any load."""
+	total = 0
+	for pid in pids:
+		try:
+			fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+		except OSError:
+			continue
+		total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+	return total / os.sysconf("SC_CLK_TCK")
+
+
+def database_pids() -> list[int]:
+	"""The MariaDB server's processes, when it runs on this machine (else none)."""
+	pids = []
+	for comm in Path("/proc").glob("[0-9]*/comm"):
+		try:
+			if comm.read_text().strip() in ("mariadbd", "mysqld"):
+				pids.append(int(comm.parent.name))
+		except OSError:
+			continue
+	return pids

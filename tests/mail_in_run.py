@@ -14,17 +14,19 @@ from tests.mail_samples import Batch, mixed_batch, text_mail, verify
 from tests.mailserver import MailServer
 
 
-def make_account(server: MailServer, folder: str, tag: str):
+def imap_account(server: MailServer, folder: str, name: str, email_id: str, **kw):
+	"""A new IMAP folder on the server and an incoming Email Account (not committed) that reads it into
+	Tickets."""
 	imap = server.connect()
 	try:
-		imap.create(folder)
+		assert imap.create(folder)[0] == "OK"
 	finally:
 		imap.logout()
-	account = frappe.get_doc(
+	return frappe.get_doc(
 		{
 			"doctype": "Email Account",
-			"email_account_name": f"Mail In Run {tag}",
-			"email_id": f"support-{tag}@example.com",
+			"email_account_name": name,
+			"email_id": email_id,
 			"login_id_is_different": 1,
 			"login_id": server.user,
 			"password": server.password,
@@ -35,8 +37,13 @@ def make_account(server: MailServer, folder: str, tag: str):
 			"email_sync_option": "UNSEEN",
 			"append_to": "Ticket",
 			"imap_folder": [{"folder_name": folder, "append_to": "Ticket"}],
+			**kw,
 		}
 	).insert(ignore_permissions=True)
+
+
+def make_account(server: MailServer, folder: str, tag: str):
+	account = imap_account(server, folder, f"Mail In Run {tag}", f"support-{tag}@example.com")
 	frappe.db.commit()
 	return account
 

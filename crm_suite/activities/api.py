@@ -69,21 +69,16 @@ def get_record_activities(reference_doctype: str, reference_name: str) -> dict:
 		"invitation_sent_on",
 	]
 	on = [["reference_doctype", "=", reference_doctype], ["reference_name", "=", reference_name]]
+
+	def activities(status: list, order_by: str, limit: int) -> list:
+		filters = [*on, ["status", *status]]
+		return frappe.get_list(
+			"CRM Activity", filters=filters, fields=fields, order_by=order_by, limit_page_length=limit
+		)
+
 	return {
-		"open": frappe.get_list(
-			"CRM Activity",
-			filters=[*on, ["status", "=", rules.OPEN]],
-			fields=fields,
-			order_by="due_on asc",
-			limit_page_length=100,
-		),
-		"closed": frappe.get_list(
-			"CRM Activity",
-			filters=[*on, ["status", "!=", rules.OPEN]],
-			fields=fields,
-			order_by="closed_on desc",
-			limit_page_length=10,
-		),
+		"open": activities(["=", rules.OPEN], "due_on asc", 100),
+		"closed": activities(["!=", rules.OPEN], "closed_on desc", 10),
 		"can_create": bool(frappe.has_permission("CRM Activity", "create")),
 	}
 

@@ -185,6 +185,14 @@ def link_contact(contact: str, customer: str) -> None:
 		doc.save()
 
 
+def _from_lead(lead, doctype: str, postprocess, no_map: list[str], field_map: dict | None = None):
+	"""A new `doctype` mapped from the lead by Frappe's mapper; `no_map`: the Lead fields not copied."""
+	table = {"doctype": doctype, "field_no_map": no_map}
+	if field_map:
+		table["field_map"] = field_map
+	return get_mapped_doc("Lead", lead.name, {"Lead": table}, postprocess=postprocess)
+
+
 def make_customer(lead):
 	def postprocess(source, target):
 		target.customer_name = source.company_name or source.lead_name
@@ -194,18 +202,7 @@ def make_customer(lead):
 			target.customer_group = group
 		target.account_manager = source.lead_owner if valid_user(source.lead_owner) else None
 
-	customer = get_mapped_doc(
-		"Lead",
-		lead.name,
-		{
-			"Lead": {
-				"doctype": "Customer",
-				"field_map": {"name": "lead"},
-				"field_no_map": ["naming_series", "image"],
-			}
-		},
-		postprocess=postprocess,
-	)
+	customer = _from_lead(lead, "Customer", postprocess, ["naming_series", "image"], {"name": "lead"})
 	customer.insert()
 	return customer
 
@@ -222,25 +219,12 @@ def make_contact(lead, customer: str):
 		target.append("links", {"link_doctype": "Customer", "link_name": customer})
 		target.append("links", {"link_doctype": "Lead", "link_name": source.name})
 
-	contact = get_mapped_doc(
-		"Lead",
-		lead.name,
-		{
-			"Lead": {
-				"doctype": "Contact",
-				"field_map": {"job_title": "designation"},
-				"field_no_map": [
-					"status",
-					"email_id",
-					"phone",
-					"mobile_no",
-					"image",
-					"naming_series",
-					"notes",
-				],
-			}
-		},
-		postprocess=postprocess,
+	contact = _from_lead(
+		lead,
+		"Contact",
+		postprocess,
+		["status", "email_id", "phone", "mobile_no", "image", "naming_series", "notes"],
+		{"job_title": "designation"},
 	)
 	contact.insert()
 	return contact
@@ -275,16 +259,8 @@ def make_address(lead, customer: str) -> str | None:
 		target.email_id = source.email_id
 		target.append("links", {"link_doctype": "Customer", "link_name": customer})
 
-	address = get_mapped_doc(
-		"Lead",
-		lead.name,
-		{
-			"Lead": {
-				"doctype": "Address",
-				"field_no_map": ["status", "image", "naming_series", "notes", "email_id"],
-			}
-		},
-		postprocess=postprocess,
+	address = _from_lead(
+		lead, "Address", postprocess, ["status", "image", "naming_series", "notes", "email_id"]
 	)
 	if not address.country:
 		return None
@@ -300,17 +276,8 @@ def make_opportunity(lead, customer: str):
 		first_stage = frappe.db.get_value("Sales Stage", {}, "name", order_by="stage_order asc")
 		target.sales_stage = first_stage
 
-	opportunity = get_mapped_doc(
-		"Lead",
-		lead.name,
-		{
-			"Lead": {
-				"doctype": "Opportunity",
-				"field_map": {"name": "lead"},
-				"field_no_map": ["status", "naming_series", "notes", "image"],
-			}
-		},
-		postprocess=postprocess,
+	opportunity = _from_lead(
+		lead, "Opportunity", postprocess, ["status", "naming_series", "notes", "image"], {"name": "lead"}
 	)
 	opportunity.insert()
 	return opportunity

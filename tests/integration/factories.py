@@ -13,10 +13,45 @@ def make_user(*roles: str, email: str | None = None):
 	return new_user(email or f"{unique('user-')}@example.com", *roles)
 
 
+def make_website_user(email: str | None = None):
+	"""A portal user (Website User with the Support Customer role), no welcome mail, no password."""
+	return frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": email or f"{unique('portal-')}@example.com",
+			"first_name": "Portal",
+			"send_welcome_email": 0,
+			"user_type": "Website User",
+			"roles": [{"role": "Support Customer"}],
+		}
+	).insert(ignore_permissions=True)
+
+
 def make_customer(**kw):
 	return frappe.get_doc(
 		{"doctype": "Customer", "customer_name": unique("Customer "), "customer_group": "Commercial", **kw}
 	).insert()
+
+
+def make_contact(
+	customer: str | None,
+	first_name: str = "Ada",
+	email: str | None = None,
+	phone: str | None = None,
+	ignore_permissions: bool = False,
+	**kw,
+):
+	"""A Contact with a primary e-mail and/or phone, linked to `customer` (Frappe's Dynamic Link) if given."""
+	return frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": first_name,
+			"email_ids": [{"email_id": email, "is_primary": 1}] if email else [],
+			"phone_nos": [{"phone": phone, "is_primary_phone": 1}] if phone else [],
+			"links": [{"link_doctype": "Customer", "link_name": customer}] if customer else [],
+			**kw,
+		}
+	).insert(ignore_permissions=ignore_permissions)
 
 
 def make_lead(**kw):
@@ -50,3 +85,27 @@ def make_ticket(**kw):
 
 def make_campaign(**kw):
 	return frappe.get_doc({"doctype": "Campaign", "campaign_name": unique("Campaign "), **kw}).insert()
+
+
+def make_outgoing_account(name: str, email: str, **kw):
+	"""A default outgoing Email Account on an unroutable server: Frappe builds and queues mail with it, the
+	SMTP server is never contacted."""
+	return frappe.get_doc(
+		{
+			"doctype": "Email Account",
+			"email_account_name": name,
+			"email_id": email,
+			"enable_outgoing": 1,
+			"default_outgoing": 1,
+			"no_smtp_authentication": 1,
+			"smtp_server": "smtp.example.invalid",
+			**kw,
+		}
+	).insert(ignore_permissions=True)
+
+
+def ensure_outgoing_account(name: str, email: str):
+	"""A new default outgoing account (`make_outgoing_account`) unless the site has one: then None."""
+	if frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
+		return None
+	return make_outgoing_account(name, email)

@@ -7,7 +7,19 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class SmtpServer:
+class _Served:
+	"""Serves `self.server` (a socketserver server) in a daemon thread while the `with` block runs."""
+
+	def __enter__(self):
+		threading.Thread(target=self.server.serve_forever, daemon=True).start()
+		return self
+
+	def __exit__(self, *exc):
+		self.server.shutdown()
+		self.server.server_close()
+
+
+class SmtpServer(_Served):
 	"""A minimal SMTP server (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) on 127.0.0.1; `messages` holds
 	(mail_from, [rcpt_to], raw message text) as received."""
 
@@ -55,27 +67,11 @@ class SmtpServer:
 		self.server.daemon_threads = True
 		self.port = self.server.server_address[1]
 
-	def __enter__(self):
-		threading.Thread(target=self.server.serve_forever, daemon=True).start()
-		return self
 
-	def __exit__(self, *exc):
-		self.server.shutdown()
-		self.server.server_close()
-
-
-class HttpServer:
+class HttpServer(_Served):
 	"""A threaded HTTP server on 127.0.0.1 with the given BaseHTTPRequestHandler subclass; `url` is its base."""
 
 	def __init__(self, handler: type[BaseHTTPRequestHandler]):
 		self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
 		self.server.daemon_threads = True
 		self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-	def __enter__(self):
-		threading.Thread(target=self.server.serve_forever, daemon=True).start()
-		return self
-
-	def __exit__(self, *exc):
-		self.server.shutdown()
-		self.server.server_close()

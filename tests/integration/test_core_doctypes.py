@@ -6,6 +6,7 @@ from frappe.utils import nowdate
 
 from tests.integration.factories import (
 	make_campaign,
+	make_contact,
 	make_customer,
 	make_lead,
 	make_opportunity,
@@ -131,14 +132,7 @@ def test_ticket_without_subject_is_refused():
 def test_ticket_finds_contact_and_customer_from_the_sender_and_records_resolution():
 	customer = make_customer()
 	email = f"{unique()}@example.com"
-	contact = frappe.get_doc(
-		{
-			"doctype": "Contact",
-			"first_name": "Linus",
-			"email_ids": [{"email_id": email, "is_primary": 1}],
-			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
-		}
-	).insert()
+	contact = make_contact(customer.name, "Linus", email=email)
 	ticket = make_ticket(raised_by=email.upper())
 	assert (ticket.raised_by, ticket.contact, ticket.customer) == (email, contact.name, customer.name)
 	assert ticket.opening_date and not ticket.resolution_date
@@ -156,13 +150,7 @@ def test_campaign_end_before_start_and_negative_budget_are_refused():
 
 def test_deleting_a_customer_with_opportunities_is_refused_and_keeps_its_contacts():
 	customer = make_customer()
-	contact = frappe.get_doc(
-		{
-			"doctype": "Contact",
-			"first_name": "Kept",
-			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
-		}
-	).insert()
+	contact = make_contact(customer.name, "Kept")
 	make_opportunity(customer=customer.name)
 	with pytest.raises(frappe.LinkExistsError):
 		frappe.delete_doc("Customer", customer.name)
@@ -171,13 +159,7 @@ def test_deleting_a_customer_with_opportunities_is_refused_and_keeps_its_contact
 
 def test_deleting_a_customer_without_links_removes_its_own_contact():
 	customer = make_customer()
-	contact = frappe.get_doc(
-		{
-			"doctype": "Contact",
-			"first_name": "Gone",
-			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
-		}
-	).insert()
+	contact = make_contact(customer.name, "Gone")
 	frappe.delete_doc("Customer", customer.name)
 	assert not frappe.db.exists("Contact", contact.name)
 

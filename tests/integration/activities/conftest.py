@@ -7,6 +7,7 @@ two-session tests) are left to Frappe's own mail handling, so no account is comm
 import frappe
 import pytest
 
+from tests.integration.factories import ensure_outgoing_account
 from tests.integration.service.conftest import clear_email_account_cache
 
 TEST_SENDER = "activity-tests@example.com"
@@ -19,18 +20,7 @@ def outgoing_mail(rollback_after_test, request):
 		return
 	muted, frappe.flags.mute_emails = frappe.flags.mute_emails, True
 	clear_email_account_cache()
-	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
-		frappe.get_doc(
-			{
-				"doctype": "Email Account",
-				"email_account_name": "Activity Tests Outgoing",
-				"email_id": TEST_SENDER,
-				"enable_outgoing": 1,
-				"default_outgoing": 1,
-				"no_smtp_authentication": 1,
-				"smtp_server": "smtp.example.invalid",
-			}
-		).insert(ignore_permissions=True)
+	ensure_outgoing_account("Activity Tests Outgoing", TEST_SENDER)
 	yield
 	frappe.flags.mute_emails = muted
 	clear_email_account_cache()

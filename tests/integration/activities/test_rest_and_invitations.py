@@ -10,7 +10,8 @@ from frappe.utils import add_to_date, now_datetime
 
 from crm_suite.activities import api
 from tests.integration.activities.helpers import make_activity, make_plan, next_activity
-from tests.integration.factories import make_customer, make_lead, make_user, unique
+from tests.integration.factories import make_contact, make_customer, make_lead, make_user, unique
+from tests.integration.sessions import run_together
 
 METHODS = (
 	"get_my_day",
@@ -90,38 +91,6 @@ def test_rest_as_each_caller(api_as, guest_api, committed):
 	)
 
 
-def _in_own_session(site, sites_path, work, barrier, results):
-	frappe.init(site=site, sites_path=sites_path)
-	try:
-		frappe.connect()
-		frappe.set_user("Administrator")
-		frappe.flags.in_test = True
-		barrier.wait()
-		results.append(work())
-		frappe.db.commit()
-	except Exception as e:
-		frappe.db.rollback()
-		results.append(e)
-	finally:
-		frappe.destroy()
-
-
-def run_together(site, works):
-	sites_path = frappe.local.sites_path
-	barrier = threading.Barrier(len(works), timeout=30)
-	results = []
-	threads = [
-		threading.Thread(target=_in_own_session, args=(site, sites_path, w, barrier, results)) for w in works
-	]
-	for t in threads:
-		t.start()
-	for t in threads:
-		t.join(timeout=90)
-	assert not any(t.is_alive() for t in threads)
-	frappe.db.rollback()
-	return results
-
-
 @pytest.mark.commits
 def test_concurrent_activities_on_one_record_keep_the_right_next_activity(site):
 	lead = make_lead()
@@ -163,14 +132,9 @@ def test_a_plan_applied_twice_at_once_is_applied_once(site):
 
 def test_a_meeting_invitation_carries_an_ics_request():
 	customer = make_customer()
-	contact = frappe.get_doc(
-		{
-			"doctype": "Contact",
-			"first_name": "Grace",
-			"email_ids": [{"email_id": f"{unique('grace-')}@example.com", "is_primary": 1}],
-			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
-		}
-	).insert(ignore_permissions=True)
+	contact = make_contact(
+		customer.name, "Grace", email=f"{unique('grace-')}@example.com", ignore_permissions=True
+	)
 	meeting = make_activity(customer, activity_type="Meeting", subject="Kick-off", location="Room 4")
 	assert meeting.contact == contact.name and meeting.invitee_email == contact.email_id
 	result = api.send_meeting_invitation(meeting.name)

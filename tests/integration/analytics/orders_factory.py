@@ -29,3 +29,14 @@ def customers(n: int) -> list[str]:
 
 def products(n: int) -> list[str]:
 	return [make_product().name for _ in range(n)]
+
+
+def delete_orders_of(customer: str) -> None:
+	"""Roll back, then delete the customer's Sales Orders (with their items) and its Customer Order Summary
+	row: for tests whose other sessions committed them."""
+	frappe.db.rollback()
+	orders = frappe.get_all("Sales Order", {"customer": customer}, pluck="name")
+	if orders:
+		frappe.db.delete("Sales Order Item", {"parent": ("in", orders)})
+		frappe.db.delete("Sales Order", {"name": ("in", orders)})
+	frappe.db.delete("Customer Order Summary", {"name": customer})

@@ -7,7 +7,8 @@ import frappe
 import pytest
 
 from crm_suite.analytics import order_summary, rfm
-from tests.integration.analytics.orders_factory import customers, make_sales_order, products
+from tests.integration.analytics.orders_factory import customers, delete_orders_of, make_sales_order, products
+from tests.integration.sessions import run_in_threads
 
 AS_OF = "2026-06-30"
 SETTINGS = rfm.RfmSettings(window_days=365)
@@ -160,33 +161,11 @@ def test_renaming_or_merging_a_customer_moves_its_totals(merge):
 		assert summary(new) == ("2026-01-10", "2026-01-10", 1, 10)
 
 
-def _submit_in_own_session(site, sites_path, customer, product, date, rate, barrier, results):
-	"""A second (third) database session: its own frappe context and connection in this thread."""
-	frappe.init(site=site, sites_path=sites_path)
-	try:
-		frappe.connect()
-		frappe.set_user("Administrator")
-		frappe.flags.in_test = True
-		doc = make_sales_order(customer, date, [(product, 1, rate)], submit=False)
-		frappe.db.commit()  # the draft (and its naming series row) first, as a user saves before submitting
-		barrier.wait()  # both drafts saved: the submits start together
-		doc.submit()
-		frappe.db.commit()
-		results.append(doc.name)
-	except Exception as e:
-		frappe.db.rollback()
-		barrier.abort()
-		results.append(e)
-	finally:
-		frappe.destroy()
-
-
 def test_concurrent_submits_for_one_customer_do_not_deadlock(site, monkeypatch):
 	"""Two sessions submit orders for the same customer at once, each holding its own order's row lock
 	when the summary is updated (a barrier lines them up there): both commit, and the row equals the
 	orders' own grouping. The old INSERT ... SELECT read the customer's orders with shared locks, so each
 	session waited for the other's order row: a deadlock."""
-	sites_path = frappe.local.sites_path
 	(customer,) = customers(1)
 	(product,) = products(1)
 	make_sales_order(customer, "2026-01-10", [(product, 1, 10)])  # the summary row exists
@@ -200,22 +179,25 @@ def test_concurrent_submits_for_one_customer_do_not_deadlock(site, monkeypatch):
 		return real(doc, method)
 
 	monkeypatch.setattr(order_summary, "on_sales_order_change", lined_up)
-	results = []
-	threads = [
-		threading.Thread(
-			target=_submit_in_own_session,
-			args=(site, sites_path, customer, product, date, rate, barrier, results),
-		)
-		for date, rate in (("2026-03-01", 20), ("2025-12-01", 30))
-	]
+
+	def submit(date, rate):
+		def work():
+			try:
+				doc = make_sales_order(customer, date, [(product, 1, rate)], submit=False)
+				frappe.db.commit()  # the draft (and its naming series row) first, as a user saves first
+				barrier.wait()  # both drafts saved: the submits start together
+				doc.submit()
+			except Exception:
+				barrier.abort()  # the other session must not wait for this one
+				raise
+			return doc.name
+
+		return work
+
 	try:
-		for t in threads:
-			t.start()
-		for t in threads:
-			t.join(timeout=60)
-		assert not any(t.is_alive() for t in threads)
+		works = [submit(date, rate) for date, rate in (("2026-03-01", 20), ("2025-12-01", 30))]
+		results = run_in_threads(site, works, timeout=60)  # a fresh snapshot sees the sessions' commits
 		assert len(results) == 2 and all(isinstance(r, str) for r in results), results
-		frappe.db.rollback()  # a fresh snapshot sees the other sessions' commits
 		expected = frappe.db.sql(
 			"""SELECT MIN(IF(is_return = 0, transaction_date, NULL)), MAX(IF(is_return = 0, transaction_date, NULL)),
 				SUM(is_return = 0), SUM(base_grand_total)
@@ -225,12 +207,7 @@ def test_concurrent_submits_for_one_customer_do_not_deadlock(site, monkeypatch):
 		assert summary(customer) == ("2025-12-01", "2026-03-01", 3, 60)
 		assert summary(customer) == (str(expected[0]), str(expected[1]), expected[2], expected[3])
 	finally:
-		frappe.db.rollback()
-		orders = frappe.get_all("Sales Order", {"customer": customer}, pluck="name")
-		if orders:
-			frappe.db.sql("DELETE FROM `tabSales Order Item` WHERE parent IN %s", [orders])
-			frappe.db.sql("DELETE FROM `tabSales Order` WHERE name IN %s", [orders])
-		frappe.db.sql("DELETE FROM `tabCustomer Order Summary` WHERE name = %s", customer)
+		delete_orders_of(customer)
 		frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
 		frappe.delete_doc("Product", product, force=True, ignore_permissions=True)
 		frappe.db.commit()

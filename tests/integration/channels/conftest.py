@@ -40,6 +40,26 @@ PASSWORDS = {
 }
 
 
+def interactions(number: str, *fields: str) -> list:
+	"""The number's Interactions, oldest first, in a fresh snapshot (the server committed them)."""
+	frappe.db.rollback()
+	return frappe.get_all(
+		"Interaction",
+		filters={"normalised_phone": number},
+		fields=[
+			"name",
+			"direction",
+			"channel",
+			"reference_doctype",
+			"reference_name",
+			"delivery_status",
+			"message_id",
+			*fields,
+		],
+		order_by="creation",
+	)
+
+
 def italian_mobile() -> str:
 	return f"+39333{random.randint(1000000, 9999999)}"
 

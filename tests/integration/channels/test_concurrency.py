@@ -6,9 +6,9 @@ import frappe
 import pytest
 
 from crm_suite.crm.messaging import record_inbound
-from tests.integration.activities.test_rest_and_invitations import run_together
 from tests.integration.channels.conftest import italian_mobile
 from tests.integration.factories import unique
+from tests.integration.sessions import run_together
 
 
 @pytest.mark.commits

@@ -9,30 +9,13 @@ import frappe
 import pytest
 
 from crm_suite.crm import money
-from tests.integration.analytics.orders_factory import make_sales_order
+from tests.integration.analytics.orders_factory import delete_orders_of, make_sales_order
 from tests.integration.factories import make_customer, make_product
+from tests.integration.sessions import run_in_threads
 
 pytestmark = pytest.mark.commits
 
 OLD, NEW, ORDER_DAY = date(1991, 1, 1), date(1991, 6, 1), date(1991, 7, 1)
-
-
-def _own_session(site, sites_path, barrier, results, work):
-	"""Another database session: its own frappe context and connection in this thread."""
-	frappe.init(site=site, sites_path=sites_path)
-	try:
-		frappe.connect()
-		frappe.set_user("Administrator")
-		frappe.flags.in_test = True
-		barrier.wait(timeout=60)
-		name = work()
-		frappe.db.commit()
-		results.append(name)
-	except Exception as e:
-		frappe.db.rollback()
-		results.append(e)
-	finally:
-		frappe.destroy()
 
 
 def _rate(currency, to, day, value):
@@ -42,15 +25,12 @@ def _rate(currency, to, day, value):
 
 
 def test_the_same_rate_added_by_many_while_orders_are_submitted(site):
-	sites_path = frappe.local.sites_path
 	to = money.reporting_currency()
 	currency = "BAM" if to != "BAM" else "EUR"
 	frappe.db.set_value("Currency", currency, "enabled", 1)
 	customer, product = make_customer().name, make_product().name
 	old = _rate(currency, to, OLD, 0.5).name
 	frappe.db.commit()
-	results: list = []
-	barrier = threading.Barrier(6)
 
 	def add_rate():
 		return _rate(currency, to, NEW, 0.4).name
@@ -58,16 +38,9 @@ def test_the_same_rate_added_by_many_while_orders_are_submitted(site):
 	def submit_order():
 		return make_sales_order(customer, ORDER_DAY, [(product, 1, 100)], currency=currency).name
 
-	threads = [
-		threading.Thread(target=_own_session, args=(site, sites_path, barrier, results, work))
-		for work in (add_rate, submit_order) * 3
-	]
 	try:
-		for t in threads:
-			t.start()
-		for t in threads:
-			t.join(timeout=120)
-		assert not any(t.is_alive() for t in threads)
+		works = [add_rate, submit_order] * 3
+		results = run_in_threads(site, works, barrier=threading.Barrier(6, timeout=60), timeout=120)
 		errors = [r for r in results if isinstance(r, Exception)]
 		assert len(errors) == 2 and all(isinstance(e, frappe.DuplicateEntryError) for e in errors), errors
 		frappe.db.rollback()  # a fresh snapshot sees the other sessions' commits
@@ -88,12 +61,7 @@ def test_the_same_rate_added_by_many_while_orders_are_submitted(site):
 		assert totals == [40.0, 40.0, 40.0]
 		assert frappe.db.get_value("Customer Order Summary", customer, "lifetime_value") == 120.0
 	finally:
-		frappe.db.rollback()
-		names = frappe.get_all("Sales Order", {"customer": customer}, pluck="name")
-		if names:
-			frappe.db.sql("DELETE FROM `tabSales Order Item` WHERE parent IN %s", [names])
-			frappe.db.sql("DELETE FROM `tabSales Order` WHERE name IN %s", [names])
-		frappe.db.sql("DELETE FROM `tabCustomer Order Summary` WHERE name = %s", customer)
+		delete_orders_of(customer)
 		frappe.db.sql(
 			"DELETE FROM `tabExchange Rate` WHERE from_currency = %s AND to_currency = %s AND date IN %s",
 			(currency, to, (OLD, NEW)),

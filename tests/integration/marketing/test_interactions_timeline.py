@@ -5,7 +5,14 @@ import pytest
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from crm_suite.crm.timeline import get_customer_timeline
-from tests.integration.factories import make_customer, make_lead, make_opportunity, make_ticket, make_user
+from tests.integration.factories import (
+	make_contact,
+	make_customer,
+	make_lead,
+	make_opportunity,
+	make_ticket,
+	make_user,
+)
 
 
 def interaction(**kw):
@@ -296,14 +303,12 @@ def test_an_email_from_the_customers_contact_on_a_hidden_ticket_is_left_out(monk
 	so an email on a ticket the user may not read also reaches the customer through Communication Link."""
 	customer, records, entries, own = restricted_history()
 	tickets = [r for r in records if r.doctype == "Ticket"]
-	contact = frappe.get_doc(
-		{
-			"doctype": "Contact",
-			"first_name": "Timeline",
-			"email_ids": [{"email_id": f"{frappe.generate_hash(length=8)}@example.com", "is_primary": 1}],
-			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
-		}
-	).insert(ignore_permissions=True)
+	contact = make_contact(
+		customer.name,
+		"Timeline",
+		email=f"{frappe.generate_hash(length=8)}@example.com",
+		ignore_permissions=True,
+	)
 	email = frappe.get_doc(
 		{
 			"doctype": "Communication",

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from crm_suite.marketing import outreach, unsubscribe
-from tests.integration.factories import unique
+from tests.integration.factories import make_outgoing_account, unique
 from tests.integration.loopback import SmtpServer
 from tests.integration.marketing.test_outreach import sent_campaigns, setup_campaign  # noqa: F401
 
@@ -23,18 +23,12 @@ ONE_CLICK = {"List-Unsubscribe": "One-Click"}  # the body RFC 8058 mailbox provi
 def smtp(sent_campaigns):  # noqa: F811
 	"""A default outgoing Email Account pointing at an SMTP server on loopback."""
 	with SmtpServer() as server:
-		account = frappe.get_doc(
-			{
-				"doctype": "Email Account",
-				"email_account_name": unique("Campaigns "),
-				"email_id": f"{unique('campaigns-')}@example.com",
-				"enable_outgoing": 1,
-				"default_outgoing": 1,
-				"smtp_server": "127.0.0.1",
-				"smtp_port": server.port,
-				"no_smtp_authentication": 1,
-			}
-		).insert(ignore_permissions=True)
+		account = make_outgoing_account(
+			unique("Campaigns "),
+			f"{unique('campaigns-')}@example.com",
+			smtp_server="127.0.0.1",
+			smtp_port=server.port,
+		)
 		frappe.db.commit()
 		frappe.local.outgoing_email_account = {}
 		server.campaigns = sent_campaigns

@@ -5,7 +5,7 @@ import frappe
 import pytest
 
 from crm_suite.marketing import outreach
-from tests.integration.factories import make_customer, unique
+from tests.integration.factories import make_customer, make_outgoing_account, unique
 from tests.integration.marketing.helpers import make_active_campaign, make_email_template, make_segment
 
 
@@ -37,17 +37,9 @@ def sent_campaigns():
 def outbox(sent_campaigns):
 	"""Emails go to Frappe's Email Queue through a default outgoing account (never sent: nothing runs the
 	queue); the account is removed afterwards, the rest by `sent_campaigns`."""
-	account = frappe.get_doc(
-		{
-			"doctype": "Email Account",
-			"email_account_name": unique("Campaigns "),
-			"email_id": f"{unique('campaigns-')}@example.com",
-			"enable_outgoing": 1,
-			"default_outgoing": 1,
-			"smtp_server": "localhost",
-			"no_smtp_authentication": 1,
-		}
-	).insert(ignore_permissions=True)
+	account = make_outgoing_account(
+		unique("Campaigns "), f"{unique('campaigns-')}@example.com", smtp_server="localhost"
+	)
 	frappe.db.commit()
 	frappe.local.outgoing_email_account = {}
 	yield sent_campaigns

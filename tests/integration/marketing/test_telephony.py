@@ -6,7 +6,7 @@ import frappe
 import pytest
 
 from crm_suite.crm.telephony import CallEventError, handle_call_event, next_callback_agent
-from tests.integration.factories import make_customer, make_lead, make_user, unique
+from tests.integration.factories import make_contact, make_customer, make_lead, make_user, unique
 
 TOKEN = "s3cret-pbx-token"
 
@@ -57,14 +57,7 @@ def test_caller_is_matched_to_a_customer_whatever_the_format(settings):
 def test_caller_is_matched_to_a_contact_and_its_customer(settings):
 	local, e164 = berlin_number()
 	customer = make_customer()
-	contact = frappe.get_doc(
-		{
-			"doctype": "Contact",
-			"first_name": "Grace",
-			"phone_nos": [{"phone": local, "is_primary_phone": 1}],
-			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
-		}
-	).insert()
+	contact = make_contact(customer.name, "Grace", phone=local)
 	result = event(number=e164)
 	assert (result["contact"], result["customer"]) == (contact.name, customer.name)
 

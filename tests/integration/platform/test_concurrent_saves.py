@@ -15,24 +15,9 @@ import pytest
 from frappe.workflow.doctype.workflow_action import workflow_action
 
 from tests.integration.factories import make_customer, make_user, unique
+from tests.integration.sessions import run_in_threads
 
 WAIT = 3  # seconds the first session waits at the barrier for a second one that (now) cannot come
-
-
-def _insert_in_own_session(site, sites_path, user, doc, results):
-	frappe.init(site=site, sites_path=sites_path)
-	try:
-		frappe.connect()
-		frappe.flags.in_test = True
-		frappe.set_user(user)
-		saved = frappe.get_doc(doc).insert()
-		frappe.db.commit()
-		results.append(saved.name)
-	except Exception as e:
-		frappe.db.rollback()
-		results.append(e)
-	finally:
-		frappe.destroy()
 
 
 @pytest.fixture
@@ -73,20 +58,9 @@ def test_a_lead_and_a_ticket_saved_at_once_both_get_their_workflow_action(site, 
 	marker = unique("concurrent-")
 	lead = {"doctype": "Lead", "first_name": "Both", "last_name": marker, "email_id": f"{marker}@example.com"}
 	ticket = {"doctype": "Ticket", "subject": marker, "customer": people.customer}
-	results: list = []
-	threads = [
-		threading.Thread(
-			target=_insert_in_own_session,
-			args=(site, frappe.local.sites_path, user, doc, results),
-		)
-		for user, doc in ((people.manager, lead), (people.agent, ticket))
-	]
-	for t in threads:
-		t.start()
-	for t in threads:
-		t.join(timeout=120)
-	assert not any(t.is_alive() for t in threads)
-	frappe.db.rollback()  # a fresh snapshot sees both sessions' commits
+	works = [lambda doc=doc: frappe.get_doc(doc).insert().name for doc in (lead, ticket)]
+	# a fresh snapshot afterwards sees both sessions' commits
+	results = run_in_threads(site, works, timeout=120, users=[people.manager, people.agent])
 	people.made.extend(
 		[("Lead", n) for n in frappe.get_all("Lead", {"last_name": marker}, pluck="name")]
 		+ [("Ticket", n) for n in frappe.get_all("Ticket", {"subject": marker}, pluck="name")]

@@ -23,7 +23,8 @@ from crm_suite.utils.i18n import (
 	untranslated,
 	user_language,
 )
-from tests.integration.factories import make_lead, make_ticket, make_user, unique
+from tests.integration.factories import ensure_outgoing_account, make_lead, make_ticket, make_user, unique
+from tests.integration.service.conftest import clear_email_account_cache
 from tests.integration.service.helpers import make_portal_customer, queued_mail
 
 SENDER = "i18n-tests@example.com"
@@ -135,21 +136,8 @@ def outgoing_mail():
 	"""Mail is built in the test's transaction and never sent (Frappe's mute_emails, as the service
 	tests do; see tests/integration/service/conftest.py)."""
 	muted, frappe.flags.mute_emails = frappe.flags.mute_emails, True
-	for cache in ("outgoing_email_account", "_outgoing_email_account"):
-		if hasattr(frappe.local, cache):
-			delattr(frappe.local, cache)
-	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
-		frappe.get_doc(
-			{
-				"doctype": "Email Account",
-				"email_account_name": unique("i18n tests "),
-				"email_id": SENDER,
-				"enable_outgoing": 1,
-				"default_outgoing": 1,
-				"no_smtp_authentication": 1,
-				"smtp_server": "smtp.example.invalid",
-			}
-		).insert(ignore_permissions=True)
+	clear_email_account_cache()
+	ensure_outgoing_account(unique("i18n tests "), SENDER)
 	yield
 	frappe.flags.mute_emails = muted
 

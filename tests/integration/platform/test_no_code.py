@@ -11,7 +11,8 @@ import pytest
 
 from crm_suite.api.openapi import build_openapi
 from crm_suite.api.schema import has_value
-from tests.integration.factories import make_lead, make_ticket, make_user, unique
+from tests.integration.factories import make_lead, make_outgoing_account, make_ticket, make_user, unique
+from tests.integration.service.conftest import clear_email_account_cache
 
 
 # ------------------------------------------------------------------ Customize Form
@@ -341,22 +342,9 @@ def outgoing_email_account(committed):
 	contacted: the queue is what we check). With one, Frappe e-mails assignment alerts at once and that
 	send commits, so everything the test makes is cleaned up explicitly."""
 	account = committed(
-		frappe.get_doc(
-			{
-				"doctype": "Email Account",
-				"email_account_name": unique("CRM Outgoing "),
-				"email_id": f"{unique('crm-')}@example.com",
-				"enable_outgoing": 1,
-				"default_outgoing": 1,
-				"smtp_server": "smtp.example.invalid",
-				"no_smtp_authentication": 1,
-				"awaiting_password": 0,
-			}
-		).insert(ignore_permissions=True)
+		make_outgoing_account(unique("CRM Outgoing "), f"{unique('crm-')}@example.com", awaiting_password=0)
 	)
-	for cache in ("outgoing_email_account", "_outgoing_email_account"):
-		if hasattr(frappe.local, cache):
-			delattr(frappe.local, cache)
+	clear_email_account_cache()
 	yield account
 	for cache in ("outgoing_email_account", "_outgoing_email_account"):
 		if hasattr(frappe.local, cache):

@@ -212,9 +212,9 @@ def decrypted_email_password(account: str) -> str:
 
 def default_sla() -> str:
 	"""A default Service Level Agreement (Monday–Friday 9–17), as a site with a service desk has."""
-	from crm_suite.setup.demo import _ensure_demo_sla
+	from crm_suite.setup.demo.tickets import ensure_demo_sla
 
-	return _ensure_demo_sla()
+	return ensure_demo_sla()
 
 
 def lead_round_robin_only(user: str) -> list[str]:

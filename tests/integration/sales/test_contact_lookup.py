@@ -10,6 +10,7 @@ from crm_suite.crm.telephony import match_number
 from crm_suite.patches.v0_1 import phone_digits as backfill
 from crm_suite.sales import contact_lookup
 from crm_suite.sales.contact_lookup import records_with_phones
+from tests.integration.factories import make_contact as new_contact
 from tests.integration.factories import make_customer, make_lead
 
 
@@ -20,14 +21,7 @@ def number() -> tuple[str, str]:
 
 
 def make_contact(phone: str, customer: str | None = None):
-	return frappe.get_doc(
-		{
-			"doctype": "Contact",
-			"first_name": "Grace",
-			"phone_nos": [{"phone": phone, "is_primary_phone": 1}],
-			"links": [{"link_doctype": "Customer", "link_name": customer}] if customer else [],
-		}
-	).insert()
+	return new_contact(customer, "Grace", phone=phone)
 
 
 def test_digits_are_stored_and_follow_changes():

@@ -6,7 +6,7 @@ import pytest
 from frappe.model.workflow import WorkflowPermissionError
 
 from crm_suite.sales.conversion import convert_lead
-from tests.integration.factories import make_customer, make_lead, make_user, unique
+from tests.integration.factories import make_contact, make_customer, make_lead, make_user, unique
 
 
 def lead_with_address(**kw):
@@ -75,14 +75,7 @@ def test_existing_customer_with_the_email_is_reused():
 def test_existing_contact_links_the_lead_to_its_customer():
 	customer = make_customer()
 	email = f"{unique()}@example.com"
-	contact = frappe.get_doc(
-		{
-			"doctype": "Contact",
-			"first_name": "Known",
-			"email_ids": [{"email_id": email, "is_primary": 1}],
-			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
-		}
-	).insert()
+	contact = make_contact(customer.name, "Known", email=email)
 	lead = make_lead(email_id=email)
 	result = convert_lead(lead.name)
 	assert (result["customer"], result["contact"]) == (customer.name, contact.name)

@@ -15,8 +15,15 @@ from crm_suite.api.dashboards import sla_breaches_today
 from crm_suite.crm import money, web_to_lead
 from crm_suite.marketing.segments import preview_count
 from crm_suite.service import portal
-from tests.integration.factories import make_lead, make_opportunity, make_ticket, make_user, unique
-from tests.integration.security.world import http_request, link_contact, make_website_user, make_world
+from tests.integration.factories import (
+	make_lead,
+	make_opportunity,
+	make_ticket,
+	make_user,
+	make_website_user,
+	unique,
+)
+from tests.integration.security.world import http_request, link_contact, make_world
 
 
 def unassign(doctype: str, name: str) -> None:

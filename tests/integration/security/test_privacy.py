@@ -10,8 +10,13 @@ from frappe.website.doctype.personal_data_download_request.personal_data_downloa
 	get_user_data,
 )
 
-from tests.integration.factories import make_customer, make_opportunity, make_ticket, unique
-from tests.integration.security.world import make_website_user
+from tests.integration.factories import (
+	make_customer,
+	make_opportunity,
+	make_ticket,
+	make_website_user,
+	unique,
+)
 
 
 def test_personal_data_is_downloaded_and_a_deletion_anonymises_but_keeps_the_totals():

@@ -14,7 +14,7 @@ from frappe.utils import add_days, add_months, now_datetime, nowdate
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from tests.integration.factories import make_customer, make_product, make_user, unique
+from tests.integration.factories import make_customer, make_product, make_user, make_website_user, unique
 
 GUEST = "Guest"
 
@@ -23,20 +23,6 @@ def own_records_only(on: bool = True) -> None:
 	settings = frappe.get_single("CRM Settings")
 	settings.sales_users_see_own_records = 1 if on else 0
 	settings.save()
-
-
-def make_website_user(email: str | None = None):
-	email = email or f"{unique('portal-')}@example.com"
-	return frappe.get_doc(
-		{
-			"doctype": "User",
-			"email": email,
-			"first_name": "Portal",
-			"send_welcome_email": 0,
-			"user_type": "Website User",
-			"roles": [{"role": "Support Customer"}],
-		}
-	).insert(ignore_permissions=True)
 
 
 def link_contact(user, customer: str):

@@ -18,6 +18,7 @@ import pytest
 from frappe.utils import now_datetime
 
 from crm_suite.service.routing import RULE
+from tests.integration.factories import ensure_outgoing_account
 
 EMAIL_ACCOUNT_CACHES = ("outgoing_email_account", "_outgoing_email_account")
 
@@ -38,19 +39,7 @@ def isolate_service_test(rollback_after_test, request):
 	muted, frappe.flags.mute_emails = frappe.flags.mute_emails, True
 	clear_email_account_cache()
 	started = now_datetime()
-	account = None
-	if not frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
-		account = frappe.get_doc(
-			{
-				"doctype": "Email Account",
-				"email_account_name": "Service Tests Outgoing",
-				"email_id": TEST_SENDER,
-				"enable_outgoing": 1,
-				"default_outgoing": 1,
-				"no_smtp_authentication": 1,
-				"smtp_server": "smtp.example.invalid",
-			}
-		).insert(ignore_permissions=True)
+	account = ensure_outgoing_account("Service Tests Outgoing", TEST_SENDER)
 	# A test that commits (`committed`) commits the account and the mail queued through it too:
 	# `committed` deletes the account, the mail is deleted below.
 	commits = "committed" in request.fixturenames

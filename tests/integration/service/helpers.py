@@ -6,7 +6,7 @@ from email.header import decode_header, make_header
 
 import frappe
 
-from tests.integration.factories import make_customer, make_user, unique
+from tests.integration.factories import make_contact, make_customer, make_user, make_website_user, unique
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 HOUR = 3600
@@ -75,26 +75,10 @@ def make_portal_customer():
 	"""A customer with a contact who logs in to the portal as a website user."""
 	customer = make_customer()
 	email = f"{unique('contact-')}@example.com"
-	user = frappe.get_doc(
-		{
-			"doctype": "User",
-			"email": email,
-			"first_name": "Portal",
-			"send_welcome_email": 0,
-			"user_type": "Website User",
-			"roles": [{"role": "Support Customer"}],
-		}
-	).insert(ignore_permissions=True)
-	contact = frappe.get_doc(
-		{
-			"doctype": "Contact",
-			"first_name": "Portal",
-			"last_name": unique(),
-			"user": user.name,
-			"email_ids": [{"email_id": email, "is_primary": 1}],
-			"links": [{"link_doctype": "Customer", "link_name": customer.name}],
-		}
-	).insert(ignore_permissions=True)
+	user = make_website_user(email)
+	contact = make_contact(
+		customer.name, "Portal", email=email, last_name=unique(), user=user.name, ignore_permissions=True
+	)
 	return frappe._dict(customer=customer, user=user, contact=contact, email=email)
 
 

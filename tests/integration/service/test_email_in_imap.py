@@ -10,7 +10,7 @@ import pytest
 from tests.integration.factories import unique
 from tests.integration.service.conftest import clear_email_account_cache
 from tests.integration.service.helpers import make_agent, make_sla
-from tests.mail_in_run import cleanup, make_account, pull_batch
+from tests.mail_in_run import cleanup, imap_account, make_account, pull_batch
 from tests.mail_samples import (
 	PDF,
 	attachment_mail,
@@ -34,30 +34,8 @@ def mailserver():
 @pytest.fixture
 def account(mailserver):
 	folder = unique("Support-")
-	imap = mailserver.connect()
-	try:
-		assert imap.create(folder)[0] == "OK"
-	finally:
-		imap.logout()
-	account = frappe.get_doc(
-		{
-			"doctype": "Email Account",
-			"email_account_name": unique("Support IMAP "),
-			"email_id": f"{unique('support-')}@example.com",
-			"login_id_is_different": 1,
-			"login_id": mailserver.user,
-			"password": mailserver.password,
-			"enable_incoming": 1,
-			"use_imap": 1,
-			"use_ssl": 0,
-			"use_starttls": 0,
-			"email_server": "127.0.0.1",
-			"incoming_port": mailserver.port,
-			"email_sync_option": "UNSEEN",
-			"append_to": "Ticket",
-			"imap_folder": [{"folder_name": folder, "append_to": "Ticket"}],
-		}
-	).insert(ignore_permissions=True)
+	email_id = f"{unique('support-')}@example.com"
+	account = imap_account(mailserver, folder, unique("Support IMAP "), email_id, use_ssl=0, use_starttls=0)
 	account.folder = folder
 	yield account
 	# attachments are files on disk, which the rollback leaves behind

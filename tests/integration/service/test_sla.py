@@ -22,6 +22,13 @@ def ticket_at(opening, **kw):
 		return make_ticket(opening_date=opening, **kw)
 
 
+def save_at(ticket, when, **values):
+	"""Change the ticket and save it at `when` (the service desk's clock)."""
+	with clock(when):
+		ticket.update(values)
+		ticket.save()
+
+
 def count(doctype):
 	return frappe.db.count(doctype)
 
@@ -101,18 +108,12 @@ def test_a_priority_change_mid_ticket_recomputes_the_deadlines(sla):
 def test_waiting_on_the_customer_over_a_weekend_moves_the_deadline(sla):
 	ticket = ticket_at(dt(2027, 1, 8, 10, 0))  # Friday 10:00
 	assert ticket.resolution_by == dt(2027, 1, 12, 10, 0)  # Fri 7 h + Mon 8 h + Tue 1 h
-	with clock(dt(2027, 1, 8, 11, 0)):
-		ticket.first_responded_on = dt(2027, 1, 8, 11, 0)
-		ticket.status = "In Progress"
-		ticket.save()
-	with clock(dt(2027, 1, 8, 15, 0)):
-		ticket.status = "Waiting on Customer"
-		ticket.save()
+	save_at(ticket, dt(2027, 1, 8, 11, 0), first_responded_on=dt(2027, 1, 8, 11, 0), status="In Progress")
+	save_at(ticket, dt(2027, 1, 8, 15, 0), status="Waiting on Customer")
 	assert ticket.agreement_status == "Paused"
 	assert ticket.paused_since == dt(2027, 1, 8, 15, 0)
-	with clock(dt(2027, 1, 11, 11, 0)):  # Monday 11:00: paused Fri 15–17 + Mon 9–11 = 240 business minutes
-		ticket.status = "In Progress"
-		ticket.save()
+	# Monday 11:00: paused Fri 15–17 + Mon 9–11 = 240 business minutes
+	save_at(ticket, dt(2027, 1, 11, 11, 0), status="In Progress")
 	assert ticket.paused_minutes == 240
 	assert ticket.paused_since is None
 	assert ticket.resolution_by == dt(2027, 1, 12, 14, 0)
@@ -122,20 +123,12 @@ def test_waiting_on_the_customer_over_a_weekend_moves_the_deadline(sla):
 
 def test_a_closed_ticket_reopened_adds_its_resolved_and_closed_time_to_the_pause(sla):
 	ticket = ticket_at(dt(2027, 1, 8, 10, 0))  # Friday 10:00; resolution by Tuesday 10:00
-	with clock(dt(2027, 1, 8, 11, 0)):
-		ticket.first_responded_on = dt(2027, 1, 8, 11, 0)
-		ticket.status = "In Progress"
-		ticket.save()
-	with clock(dt(2027, 1, 8, 15, 0)):
-		ticket.status = "Resolved"
-		ticket.save()
-	with clock(dt(2027, 1, 11, 10, 0)):
-		ticket.status = "Closed"
-		ticket.save()
+	save_at(ticket, dt(2027, 1, 8, 11, 0), first_responded_on=dt(2027, 1, 8, 11, 0), status="In Progress")
+	save_at(ticket, dt(2027, 1, 8, 15, 0), status="Resolved")
+	save_at(ticket, dt(2027, 1, 11, 10, 0), status="Closed")
 	assert ticket.paused_since == dt(2027, 1, 8, 15, 0)  # the clock stays stopped
-	with clock(dt(2027, 1, 11, 11, 0)):  # a manager reopens: Fri 15–17 + Mon 9–11 = 240 business minutes
-		ticket.status = "Open"
-		ticket.save()
+	# a manager reopens: Fri 15–17 + Mon 9–11 = 240 business minutes
+	save_at(ticket, dt(2027, 1, 11, 11, 0), status="Open")
 	assert (ticket.paused_minutes, ticket.paused_since) == (240, None)
 	assert ticket.resolution_by == dt(2027, 1, 12, 14, 0)
 	assert ticket.agreement_status == "Resolution Due"
@@ -166,16 +159,10 @@ def test_service_hours_in_another_time_zone():
 
 def test_resolving_in_time_fulfils_and_late_fails(sla):
 	on_time = ticket_at(MON)
-	with clock(dt(2027, 1, 5, 10, 0)):
-		on_time.status = "Resolved"
-		on_time.resolution_date = dt(2027, 1, 5, 10, 0)
-		on_time.save()
+	save_at(on_time, dt(2027, 1, 5, 10, 0), status="Resolved", resolution_date=dt(2027, 1, 5, 10, 0))
 	assert on_time.agreement_status == "Fulfilled"
 	late = ticket_at(MON)
-	with clock(dt(2027, 1, 8, 10, 0)):
-		late.status = "Resolved"
-		late.resolution_date = dt(2027, 1, 8, 10, 0)
-		late.save()
+	save_at(late, dt(2027, 1, 8, 10, 0), status="Resolved", resolution_date=dt(2027, 1, 8, 10, 0))
 	assert late.agreement_status == "Failed"
 
 

@@ -1,10 +1,10 @@
-"""The demo's locale tables (crm_suite/setup/demo_locales.py): no site needed."""
+"""The demo's locale tables (crm_suite/setup/demo/locales.py): no site needed."""
 
 import random
 from datetime import date
 
 from crm_suite.crm.money import rate_on
-from crm_suite.setup.demo_locales import BS, EN, IT, LOCALES, ascii_fold, demo_rates
+from crm_suite.setup.demo.locales import BS, EN, IT, LOCALES, ascii_fold, demo_rates
 
 
 def test_ascii_fold_makes_mail_safe_names():

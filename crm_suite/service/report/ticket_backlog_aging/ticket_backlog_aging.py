@@ -2,6 +2,8 @@
 # For license information, please see license.txt
 """Ticket Backlog Aging: open tickets (not Resolved or Closed) by age since opening and priority."""
 
+import json
+
 import frappe
 from frappe import _, _lt
 from frappe.utils import now_datetime
@@ -17,6 +19,11 @@ BUCKETS = [
 	(30, None, _lt("> 30 days")),
 ]
 PRIORITIES = ["Urgent", "High", "Medium", "Low"]
+
+
+def like_literal(text: str) -> str:
+	"""`text` matched as itself inside a LIKE pattern (its wildcards and the escape character escaped)."""
+	return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def bucket_sql() -> str:
@@ -36,7 +43,7 @@ def execute(filters=None):
 	extra = " and " + readable_condition("Ticket", "t.`name`")  # only tickets the user may read
 	if filters.get("agent"):
 		extra += " and (t.agent = %(agent)s or t._assign like %(assign)s)"
-		values.update(agent=filters.agent, assign=f'%"{filters.agent}"%')
+		values.update(agent=filters.agent, assign=f"%{like_literal(json.dumps(filters.agent))}%")
 	rows = frappe.db.sql(
 		f"""select bucket, priority, count(*) as n from (
 			select {bucket_sql()} as bucket, priority from (

@@ -172,6 +172,8 @@ override_doctype_class = {
 	"Notification Log": "crm_suite.service.inbound_mail.notification_log.SupportNotificationLog",
 	# Under load: the time-critical jobs (hook crm_time_critical_jobs) go to the short queue
 	"Scheduled Job Type": "crm_suite.utils.scheduled_jobs.CRMScheduledJobType",
+	# Privacy: a personal-data deletion also redacts the person's phone numbers in call and message texts
+	"Personal Data Deletion Request": "crm_suite.crm.privacy.CRMPersonalDataDeletionRequest",
 }
 
 doc_events = {

@@ -9,7 +9,16 @@ from datetime import date, datetime, time, timedelta
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Cast
-from frappe.utils import cint, flt, get_datetime, get_system_timezone, get_time, getdate, now_datetime
+from frappe.utils import (
+	add_years,
+	cint,
+	flt,
+	get_datetime,
+	get_system_timezone,
+	get_time,
+	getdate,
+	now_datetime,
+)
 from pymysql.converters import escape_string
 
 from crm_suite.service.business_time import (
@@ -30,6 +39,10 @@ from crm_suite.service.sla_rules import (
 from crm_suite.utils.temp_tables import temp_table_sql
 
 SLA_FIELDS = ("service_level_agreement", "priority", "opening_date", "paused_minutes")
+# The deadlines are counted on a business-time timeline built day by day from the opening: an opening date
+# outside these bounds (a typo such as year 1 or 0202) would build centuries of days, or overflow.
+OPENING_YEARS_BACK = 30
+OPENING_YEARS_AHEAD = 1
 
 
 def current_time() -> datetime:
@@ -127,8 +140,40 @@ def choose_sla(customer: str | None, ticket_type: str | None) -> str | None:
 
 
 # --------------------------------------------------------------------------- applying to a ticket
+def opening_bounds() -> tuple[datetime, datetime]:
+	"""The earliest and latest opening date a ticket may have (from the real clock)."""
+	today = now_datetime()
+	return add_years(today, -OPENING_YEARS_BACK), add_years(today, OPENING_YEARS_AHEAD)
+
+
+def opening_in_bounds(opening: datetime, bounds: tuple[datetime, datetime] | None = None) -> bool:
+	earliest, latest = bounds or opening_bounds()
+	return earliest <= opening <= latest
+
+
+def validate_opening_date(ticket) -> None:
+	"""Refuse an opening date the deadlines cannot be counted from (nothing is saved)."""
+	if not ticket.opening_date:
+		return
+	try:
+		opening = get_datetime(ticket.opening_date)
+	except (ValueError, OverflowError):
+		opening = None
+	if opening is None or not opening_in_bounds(opening):
+		earliest, latest = opening_bounds()
+		frappe.throw(
+			_("Opening Date {0} is out of range: a ticket opens between {1} and {2}.").format(
+				frappe.bold(str(ticket.opening_date)),
+				frappe.format(earliest.date(), "Date"),
+				frappe.format(latest.date(), "Date"),
+			),
+			title=_("Invalid Opening Date"),
+		)
+
+
 def apply_sla(ticket, now: datetime | None = None) -> None:
 	"""Called from Ticket.validate: choose the agreement, track pauses, (re)compute deadlines and status."""
+	validate_opening_date(ticket)
 	now = now or current_time()
 	before = ticket.get_doc_before_save() if not ticket.is_new() else None
 	if not ticket.service_level_agreement or (
@@ -285,11 +330,12 @@ def recompute_open_tickets(
 	after = ""
 	done = 0
 	rules: dict = {}  # (agreement, priority) -> (targets, calendar), looked up once per run
+	bounds = opening_bounds()  # an opening outside them is left alone (validate_opening_date)
 	while True:
 		rows = query.where(condition & (ticket.name > after)).run()
 		if not rows:
 			return done
-		done += _bulk_update([u for row in rows if (u := _recomputed(row, now, steps, rules))])
+		done += _bulk_update([u for row in rows if (u := _recomputed(row, now, steps, rules, bounds))])
 		after = rows[-1][0]
 		if after_chunk:
 			after_chunk(after)
@@ -301,7 +347,9 @@ def _parse_datetime(value: str | None) -> datetime | None:
 	return datetime.fromisoformat(value) if value else None
 
 
-def _recomputed(row: tuple, now: datetime, steps: Steps | None, rules: dict) -> tuple | None:
+def _recomputed(
+	row: tuple, now: datetime, steps: Steps | None, rules: dict, bounds: tuple[datetime, datetime]
+) -> tuple | None:
 	"""(name, response_by, resolution_by, agreement_status) of one ticket row as read by
 	recompute_open_tickets (datetimes as text), or None to leave it (no times for its priority, no
 	service hours, or nothing changed)."""
@@ -326,6 +374,8 @@ def _recomputed(row: tuple, now: datetime, steps: Steps | None, rules: dict) -> 
 		return None
 	parse = _parse_datetime
 	opening, responded, resolved = parse(opening), parse(responded), parse(resolved)
+	if not opening_in_bounds(opening, bounds):
+		return None  # written around the model with an absurd date: left as it is (a save refuses it)
 	stored = (parse(response_by), parse(resolution_by), previous)
 	response_by, resolution_by = stored[0], stored[1]
 	try:

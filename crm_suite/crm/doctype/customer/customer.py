@@ -6,6 +6,7 @@ from frappe.contacts.address_and_contact import delete_contact_and_address, load
 from frappe.model.delete_doc import check_if_doc_is_linked
 from frappe.model.document import Document
 
+from crm_suite.crm import money
 from crm_suite.setup import indexes
 from crm_suite.utils.contact_details import normalise_email
 
@@ -68,6 +69,12 @@ class Customer(Document):
 		territory: DF.Link | None
 		website: DF.Data | None
 	# end: auto-generated types
+
+	@property
+	def reporting_currency(self) -> str:
+		"""The currency of monetary and clv_estimate (virtual field: the amounts are in CRM Settings'
+		reporting currency, not the site's default currency)."""
+		return money.reporting_currency()
 
 	def onload(self):
 		load_address_and_contact(self)

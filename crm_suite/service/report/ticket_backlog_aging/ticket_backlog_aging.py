@@ -2,6 +2,8 @@
 # For license information, please see license.txt
 """Ticket Backlog Aging: open tickets (not Resolved or Closed) by age since opening and priority."""
 
+import json
+
 import frappe
 from frappe import _, _lt
 from frappe.query_builder import Case
@@ -23,6 +25,11 @@ BUCKETS = [
 PRIORITIES = ["Urgent", "High", "Medium", "Low"]
 
 
+def like_literal(text: str) -> str:
+	"""`text` matched as itself inside a LIKE pattern (its wildcards and the escape character escaped)."""
+	return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def bucket(age):
 	"""The index in BUCKETS of an age in days, as a CASE."""
 	case = Case()
@@ -38,7 +45,8 @@ def execute(filters=None):
 	aged = bucket(seconds(ticket.opening_date, now_datetime()) / 86400)
 	condition = ticket.status.notin(["Resolved", "Closed"]) & readable_criterion("Ticket", ticket.name)
 	if filters.get("agent"):
-		condition &= (ticket.agent == filters.agent) | ticket._assign.like(f'%"{filters.agent}"%')
+		assigned = f"%{like_literal(json.dumps(filters.agent))}%"
+		condition &= (ticket.agent == filters.agent) | ticket._assign.like(assigned)
 	rows = (
 		frappe.qb.from_(ticket)
 		.select(aged.as_("bucket"), ticket.priority, Count("*").as_("n"))

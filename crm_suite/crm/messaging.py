@@ -237,19 +237,26 @@ def record_inbound(
 	timestamp=None,
 	message_type: str = "text",
 	fetch_media=None,
+	batch=None,
 ) -> dict:
 	"""Store one inbound message (once per message id). `fetch_media()` returns [(file name, bytes)] to
-	attach (WhatsApp media); it runs only for a message not stored before."""
+	attach (WhatsApp media); it runs only for a message not stored before. `batch` (the inbox job's, which
+	stores one message at a time, in order: crm_suite.crm.messaging_inbox.Batch) has matched the batch's
+	numbers, found their open tickets and its stored ids beforehand; no conversation lock is taken then
+	(the job runs alone), nor a commit."""
 	mid = f"{channel}:{message_id}"
-	if stored_message(mid):
+	if batch.is_stored(mid) if batch else stored_message(mid):
 		return {"status": "duplicate", "message_id": message_id}
 	s = settings()
 	e164 = normalise_phone(number, region(s))
 	conversation = conversation_key(channel, e164 or number)
-	hold_conversation_lock(conversation)
+	if batch is None:
+		hold_conversation_lock(conversation)
 	frappe.db.savepoint(SAVEPOINT)
 	try:
-		link = link_inbound(channel, e164, conversation, text, s)
+		link = batch and batch.link(e164, conversation)
+		if link is None:
+			link = link_inbound(channel, e164, conversation, text, s)
 		interaction = frappe.get_doc(
 			{
 				"doctype": "Interaction",
@@ -280,6 +287,8 @@ def record_inbound(
 	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
 		frappe.db.rollback(save_point=SAVEPOINT)  # a concurrent delivery of the same message stored it
 		return {"status": "duplicate", "message_id": message_id}
+	if batch:
+		batch.stored(mid, e164, conversation, link)
 	if interaction.reference_doctype == "Ticket" and not link.get("created"):
 		on_ticket_message(interaction.reference_name, number)
 	files = []

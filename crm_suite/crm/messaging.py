@@ -250,11 +250,16 @@ def record_inbound(
 	s = settings()
 	e164 = normalise_phone(number, region(s))
 	conversation = conversation_key(channel, e164 or number)
+	link = batch.link(e164, conversation) if batch else None
 	if batch is None:
 		hold_conversation_lock(conversation)
+	elif link is None or link["reference_doctype"] == "Ticket":
+		# The batch's transaction holds the Interaction series; a lead or ticket this message may make or
+		# change takes its own locks first (as the webhook does: lead, then Interaction): commit, so the two
+		# lock orders never meet (a deadlock).
+		frappe.db.commit()
 	frappe.db.savepoint(SAVEPOINT)
 	try:
-		link = batch and batch.link(e164, conversation)
 		if link is None:
 			link = link_inbound(channel, e164, conversation, text, s)
 		interaction = frappe.get_doc(

@@ -271,6 +271,7 @@ scheduler_events = {
 	"daily": [
 		"crm_suite.sales.follow_up.create_follow_up_todos",
 		"crm_suite.service.jobs.auto_close_resolved",  # Service: close tickets resolved N days ago
+		"crm_suite.crm.messaging_inbox.purge_inbox",  # CRM: inbound SMS stored 30+ days ago leave the inbox
 	],
 	# Analytics: RFM + loyalty and the association rules, nightly on the long queue.
 	"daily_long": [

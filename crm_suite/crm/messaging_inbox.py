@@ -28,6 +28,7 @@ QUEUED_KEY = "crm_suite:channel_inbox:queued"
 QUEUED_TTL = 120  # seconds: a key left by a job that was never queued expires (and the sweep queues one)
 BATCH = 200
 COMMIT_EVERY = 20
+KEEP_DAYS = 30  # Done rows kept this long (purge_inbox)
 
 
 def queue_inbound(
@@ -296,3 +297,22 @@ def sweep_inbox() -> None:
 	Inbox = DocType(INBOX)
 	if (frappe.qb.from_(Inbox).select(Inbox.name).where(Inbox.status == "Pending").limit(1)).run():
 		queue_job()
+
+
+def purge_inbox(days: int = KEEP_DAYS) -> None:
+	"""Daily: the rows stored more than `days` ago go (a replay of one later is queued again and found
+	stored: the Interaction's message id is unique). Failed rows stay, for someone to look at."""
+	Inbox = DocType(INBOX)
+	cutoff = frappe.utils.add_days(frappe.utils.now_datetime(), -days)
+	# one set-based delete (qb), in chunks so a large backlog doesn't hold locks long
+	while True:
+		(
+			frappe.qb.from_(Inbox)
+			.delete()
+			.where((Inbox.status == "Done") & (Inbox.modified < cutoff))
+			.limit(5000)
+		).run()
+		deleted = frappe.db._cursor.rowcount
+		frappe.db.commit()
+		if deleted < 5000:
+			break

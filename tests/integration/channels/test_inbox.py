@@ -15,7 +15,7 @@ import frappe
 import pytest
 import requests
 
-from crm_suite.crm.messaging_inbox import match_numbers, queue_inbound
+from crm_suite.crm.messaging_inbox import match_numbers, purge_inbox, queue_inbound
 from crm_suite.crm.telephony import match_number
 from tests.integration.activities.test_rest_and_invitations import run_together
 from tests.integration.channels.conftest import SMS_TOKEN, italian_mobile, store_inbox
@@ -201,3 +201,30 @@ def test_the_batch_matches_each_number_as_the_call_webhook_does(site):
 		assert unknown not in batch
 	finally:
 		frappe.db.rollback()
+
+
+@pytest.mark.commits
+def test_stored_messages_leave_the_inbox_after_30_days_and_a_late_replay_is_not_stored_again(channels):
+	number = italian_mobile()
+	channels.numbers.append(number)
+	old, failed, new = unique("gw-"), unique("gw-"), unique("gw-")
+	for message_id in (old, failed, new):
+		queue_as_guest(message_id, number, message_id)
+	frappe.db.commit()
+	store_inbox()
+	frappe.db.set_value("Channel Inbox", f"SMS:{failed}", "status", "Failed", update_modified=False)
+	long_ago = frappe.utils.add_days(frappe.utils.now_datetime(), -31)
+	for message_id in (old, failed):
+		frappe.db.set_value("Channel Inbox", f"SMS:{message_id}", "modified", long_ago, update_modified=False)
+	frappe.db.commit()
+	purge_inbox()
+	frappe.db.rollback()
+	assert not frappe.db.exists("Channel Inbox", f"SMS:{old}")
+	assert frappe.db.exists("Channel Inbox", f"SMS:{failed}")  # kept for someone to look at
+	assert frappe.db.exists("Channel Inbox", f"SMS:{new}")
+	assert queue_as_guest(old, number, "late replay")["status"] == "queued"
+	frappe.db.commit()
+	store_inbox()
+	rows = stored(number)
+	assert len(rows) == 3 and len({r.message_id for r in rows}) == 3
+	assert frappe.db.get_value("Channel Inbox", f"SMS:{old}", "status") == "Done"

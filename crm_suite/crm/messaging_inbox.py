@@ -15,6 +15,7 @@ stores them, each once (the Interaction's message id is unique, a stored one ans
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
+from rq.timeouts import BaseTimeoutException
 
 from crm_suite.crm import messaging
 from crm_suite.crm.messaging_rules import conversation_key
@@ -122,6 +123,8 @@ def store(row, batch) -> bool:
 		result = messaging.record_inbound(
 			row.channel, row.message_id, row.phone_number, row.text, row.received_on, batch=batch
 		)
+	except BaseTimeoutException:
+		raise  # the job's time is up (RQ): the row stays Pending for the next job
 	except Exception:
 		frappe.db.rollback()
 		frappe.log_error(title=_("Inbound {0} {1} not stored").format(_(row.channel), row.message_id))

@@ -2,7 +2,7 @@
 
 Generates (set-based, MariaDB's sequence engine) 5,000 customers with Italian mobile numbers; messages are
 90% from known customers (matched by number, stored on the customer), 10% from unknown numbers (each makes
-a Lead, routed by the Lead Round Robin rule). Then
+a Lead, routed by the Lead Round Robin rule; `--unknown-every N`: every Nth, 0 none). Then
 1. in-process, the two halves apart: the webhook's (crm_suite.crm.messaging_inbox.queue_inbound + commit
    per message) and the job's (process_inbox: every pending message matched and stored);
 2. end to end: the same mix posted over HTTP to the token webhook `crm_suite.crm.sms.inbound` on gunicorn
@@ -60,10 +60,14 @@ def generate(frappe) -> None:
 	frappe.db.commit()
 
 
+UNKNOWN_EVERY = 10  # every 10th message from an unknown number (--unknown-every; 0: none)
+
+
 def messages(n: int, run: str, offset: int = 0):
-	"""n inbound SMS; every 10th from an unknown number (a new one for each run: `offset`)."""
+	"""n inbound SMS; every UNKNOWN_EVERY-th from an unknown number (a new one for each run: `offset`)."""
 	for i in range(n):
-		number = f"+39347{offset + i:07d}" if i % 10 == 0 else f"+39333{BASE + 1 + i % CUSTOMERS}"
+		unknown = UNKNOWN_EVERY and i % UNKNOWN_EVERY == 0
+		number = f"+39347{offset + i:07d}" if unknown else f"+39333{BASE + 1 + i % CUSTOMERS}"
 		yield {"message_id": f"{PREFIX}-{run}-{i}", "from": number, "text": f"Message {i}"}
 
 
@@ -292,13 +296,16 @@ def cleanup(frappe, started_at) -> None:
 
 
 def main():
+	global UNKNOWN_EVERY
 	parser = argparse.ArgumentParser()
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--messages", type=int, default=500)
 	parser.add_argument("--workers", type=int, default=2)
 	parser.add_argument("--clients", type=int, default=8)
 	parser.add_argument("--no-http", action="store_true")
+	parser.add_argument("--unknown-every", type=int, default=UNKNOWN_EVERY)
 	args = parser.parse_args()
+	UNKNOWN_EVERY = args.unknown_every
 	frappe, bench = connect(args.site)
 	started_at = frappe.utils.now()
 	proc = worker = None

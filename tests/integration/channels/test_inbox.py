@@ -228,3 +228,50 @@ def test_stored_messages_leave_the_inbox_after_30_days_and_a_late_replay_is_not_
 	rows = stored(number)
 	assert len(rows) == 3 and len({r.message_id for r in rows}) == 3
 	assert frappe.db.get_value("Channel Inbox", f"SMS:{old}", "status") == "Done"
+
+
+@pytest.mark.commits
+def test_a_message_that_fails_is_marked_failed_and_the_rest_are_stored(channels, committed):
+	"""A message the site refuses (here a Server Script, the site's own rule, on Interaction) is rolled back
+	whole with the batch's uncommitted ones, its row Failed with the error and an Error Log; the job reads
+	the pending rows again and stores the others, in order."""
+	from frappe.utils.safe_exec import is_safe_exec_enabled
+
+	assert is_safe_exec_enabled(), "run `bench set-config -g server_script_enabled 1` (see docs/platform.md)"
+	marker = unique("refused ")
+	committed(
+		frappe.get_doc(
+			{
+				"doctype": "Server Script",
+				"name": unique("Refuse Interaction "),
+				"script_type": "DocType Event",
+				"reference_doctype": "Interaction",
+				"doctype_event": "Before Insert",
+				"script": f"if doc.notes == '{marker}':\n\tfrappe.throw('{marker}')\n",
+			}
+		).insert()
+	)
+	number = italian_mobile()
+	channels.numbers.append(number)
+	customer = committed(make_customer(mobile_no=number))  # known: the first message is not committed alone
+	frappe.db.commit()
+	ids = [unique("gw-") for _ in range(4)]
+	for message_id, text in zip(ids, ["first", marker, "third", "fourth"], strict=True):
+		queue_as_guest(message_id, number, text)
+	frappe.db.commit()
+	errors = frappe.db.count("Error Log")
+	store_inbox()
+	rows = stored(number)
+	assert [r.notes for r in rows] == ["first", "third", "fourth"]
+	assert {(r.reference_doctype, r.reference_name) for r in rows} == {("Customer", customer.name)}
+	failed = frappe.db.get_value(
+		"Channel Inbox", f"SMS:{ids[1]}", ["status", "interaction", "error"], as_dict=True
+	)
+	assert failed.status == "Failed" and not failed.interaction and marker in failed.error
+	assert frappe.db.count("Error Log") == errors + 1
+	assert [frappe.db.get_value("Channel Inbox", f"SMS:{i}", "status") for i in ids] == [
+		"Done",
+		"Failed",
+		"Done",
+		"Done",
+	]

@@ -253,6 +253,8 @@ scheduler_events = {
 	# Service: SLA breaches + escalation every 5 minutes.
 	# Activities: reminders of activities due soon (in-app + email), every 5 minutes.
 	"cron": {
+		# CRM: inbound SMS left pending (a lost job, a worker killed mid-batch) get a job again.
+		"* * * * *": ["crm_suite.crm.messaging_inbox.sweep_inbox"],
 		"*/5 * * * *": [
 			"crm_suite.service.jobs.check_sla",
 			"crm_suite.activities.reminders.send_due_reminders",
@@ -270,6 +272,7 @@ scheduler_events = {
 	"daily": [
 		"crm_suite.sales.follow_up.create_follow_up_todos",
 		"crm_suite.service.jobs.auto_close_resolved",  # Service: close tickets resolved N days ago
+		"crm_suite.crm.messaging_inbox.purge_inbox",  # CRM: inbound SMS stored 30+ days ago leave the inbox
 	],
 	# Analytics: RFM + loyalty and the association rules, nightly on the long queue.
 	"daily_long": [
@@ -338,6 +341,7 @@ user_data_fields = [
 	# no email column: the person's name and email are replaced wherever they appear in the texts
 	{"doctype": "Interaction", "strict": True},
 	{"doctype": "Call Event Log", "strict": True},
+	{"doctype": "Channel Inbox", "strict": True},
 ]
 # Platform: Frappe's generic counts answer only from readable records (crm_suite/api/generic.py,
 # docs/security.md). i18n: Group By dashboard charts show their labels (lead sources, statuses)

@@ -111,7 +111,13 @@ fixtures = [
 	# i18n: Contact-email_language, the language the app writes to a contact in (docs/i18n.md).
 	{
 		"dt": "Custom Field",
-		"filters": [["name", "in", ["Contact Phone-phone_digits", "Contact-email_language"]]],
+		"filters": [
+			[
+				"name",
+				"in",
+				["Contact Phone-phone_digits", "Contact-email_language", "Data Import-crm_bulk_insert"],
+			]
+		],
 	},
 ]
 
@@ -172,6 +178,8 @@ override_doctype_class = {
 	"Notification Log": "crm_suite.service.inbound_mail.notification_log.SupportNotificationLog",
 	# Under load: the time-critical jobs (hook crm_time_critical_jobs) go to the short queue
 	"Scheduled Job Type": "crm_suite.utils.scheduled_jobs.CRMScheduledJobType",
+	# Data Import: a Lead import with "Bulk Insert" runs the bulk path (crm_suite/sales/bulk_import.py)
+	"Data Import": "crm_suite.sales.bulk_import.BulkDataImport",
 }
 
 doc_events = {

@@ -73,6 +73,26 @@ class BulkDataImport(DataImport):
 				exc=frappe.ValidationError,
 			)
 
+	def get_importer(self):
+		"""Frappe's importer; for a bulk import, one per file and mapping (Frappe's save builds it twice)."""
+		if not wanted(self):
+			return super().get_importer()
+		key = (self.import_file, self.google_sheets_url, self.template_options)
+		if getattr(self, "_crm_importer_key", None) != key:
+			self._crm_importer = super().get_importer()
+			self._crm_importer_key = key
+		return self._crm_importer
+
+	def set_payload_count(self):
+		"""A file of leads only (no child table columns) has a document per row: counted without building
+		them (Frappe builds all 100,000 to count them)."""
+		if not (wanted(self) and self.import_file):
+			return super().set_payload_count()
+		import_file = self.get_importer().import_file
+		if len(import_file.header.doctypes) != 1:
+			return super().set_payload_count()
+		self.payload_count = len(import_file.data)
+
 	def on_trash(self):
 		frappe.db.delete(CHUNK_DOCTYPE, {"data_import": self.name})
 
@@ -133,7 +153,7 @@ def run(data_import, chunk: int = CHUNK) -> str:
 
 
 def _run(data_import, importer, chunk: int) -> str:
-	payloads = importer.import_file.get_payloads_for_import()
+	payloads = payloads_of(importer.import_file)
 	warnings = [w for w in importer.import_file.get_warnings() if w.get("type") != "info"]
 	if warnings:  # as Frappe's importer: nothing is imported while the file has such warnings
 		data_import.db_set("template_warnings", json.dumps(warnings))
@@ -183,6 +203,35 @@ def _run(data_import, importer, chunk: int) -> str:
 	data_import.db_set("status", status)  # on_change queues the pass (import_pass.on_data_import_change)
 	frappe.db.commit()
 	return status
+
+
+def payloads_of(import_file) -> list:
+	"""ImportFile.get_payloads_for_import for a file of leads only: each row checked and parsed by
+	Frappe's own Row methods (validate_value, parse_value) onto the new Lead's defaults, computed once
+	instead of a new document per row (half of the parse's time). Files with child table columns go
+	through Frappe's method."""
+	from frappe.core.doctype.data_import.importer import INVALID_VALUES
+	from frappe.model import child_table_fields, default_fields
+
+	header = import_file.header
+	if len(header.doctypes) != 1:
+		return import_file.get_payloads_for_import()
+	defaults = frappe.new_doc(DOCTYPE, as_dict=True)
+	for key in (*default_fields, *child_table_fields, "__islocal"):
+		defaults.pop(key, None)
+	indexes = header.get_column_indexes(DOCTYPE)
+	columns = header.get_columns(indexes)
+	payloads = []
+	for row in import_file.data:
+		doc = frappe._dict({k: list(v) if isinstance(v, list) else v for k, v in defaults.items()})
+		for col, value in zip(columns, row.get_values(indexes), strict=False):
+			if value in INVALID_VALUES:
+				continue
+			value = row.validate_value(value, col)
+			if value is not None:
+				doc[col.df.fieldname] = row.parse_value(value, col)
+		payloads.append(frappe._dict(doc=doc, rows=[row]))
+	return payloads
 
 
 def _rows(payload) -> list[int]:

@@ -111,7 +111,13 @@ fixtures = [
 	# i18n: Contact-email_language, the language the app writes to a contact in (docs/i18n.md).
 	{
 		"dt": "Custom Field",
-		"filters": [["name", "in", ["Contact Phone-phone_digits", "Contact-email_language"]]],
+		"filters": [
+			[
+				"name",
+				"in",
+				["Contact Phone-phone_digits", "Contact-email_language", "Data Import-crm_bulk_insert"],
+			]
+		],
 	},
 ]
 
@@ -174,6 +180,8 @@ override_doctype_class = {
 	"Scheduled Job Type": "crm_suite.utils.scheduled_jobs.CRMScheduledJobType",
 	# Privacy: a personal-data deletion also redacts the person's phone numbers in call and message texts
 	"Personal Data Deletion Request": "crm_suite.crm.privacy.CRMPersonalDataDeletionRequest",
+	# Data Import: a Lead import with "Bulk Insert" runs the bulk path (crm_suite/sales/bulk_import.py)
+	"Data Import": "crm_suite.sales.bulk_import.BulkDataImport",
 }
 
 doc_events = {

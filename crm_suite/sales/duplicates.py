@@ -71,7 +71,7 @@ def country_region(country: str | None) -> str | None:
 	country = country or frappe.db.get_default("country")
 	if not country:
 		return None
-	code = frappe.db.get_value("Country", country, "code")
+	code = frappe.db.get_value("Country", country, "code", cache=True)  # once per request/job
 	return code.upper() if code else None
 
 

@@ -38,7 +38,8 @@ def on_change(doc, method=None) -> None:
 	before = doc.get_doc_before_save()
 	if before is not None and current_stage(before) == current_stage(doc):
 		return
-	record_stage(doc.doctype, doc.name, current_stage(doc))
+	# a record just inserted has no stay to close or repeat
+	record_stage(doc.doctype, doc.name, current_stage(doc), new=bool(doc.flags.in_insert))
 
 
 def on_trash(doc, method=None) -> None:
@@ -47,17 +48,24 @@ def on_trash(doc, method=None) -> None:
 	frappe.db.delete(DOCTYPE, {"reference_doctype": doc.doctype, "reference_name": doc.name})
 
 
-def record_stage(doctype: str, name: str, stage: str | None, when: datetime | None = None) -> None:
-	"""Close the open stay if its stage differs from `stage` and open one for `stage`."""
+def record_stage(
+	doctype: str, name: str, stage: str | None, when: datetime | None = None, new: bool = False
+) -> None:
+	"""Close the open stay if its stage differs from `stage` and open one for `stage` (`new`: the record
+	was just inserted, so it has no stay yet)."""
 	if not stage:
 		return
 	when = when or now_datetime()
-	open_stays = frappe.db.sql(
-		"""select name, stage, entered_on from `tabStage History`
+	open_stays = (
+		[]
+		if new
+		else frappe.db.sql(
+			"""select name, stage, entered_on from `tabStage History`
 		where reference_doctype = %s and reference_name = %s and left_on is null
 		order by entered_on desc for update""",
-		(doctype, name),
-		as_dict=True,
+			(doctype, name),
+			as_dict=True,
+		)
 	)
 	if open_stays and open_stays[0].stage == stage:
 		return

@@ -9,9 +9,10 @@ from frappe.utils import nowdate
 from crm_suite.crm import money
 from crm_suite.sales import opportunity_value
 from crm_suite.utils.validation import validate_non_negative, validate_percent
+from crm_suite.utils.workflow_actions import DeferredAutomation
 
 
-class Opportunity(Document):
+class Opportunity(DeferredAutomation, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

@@ -9,9 +9,10 @@ from crm_suite.service.feedback import on_ticket_update
 from crm_suite.service.portal import restrict_portal_ticket
 from crm_suite.service.sla import apply_sla
 from crm_suite.utils.contact_details import normalise_email
+from crm_suite.utils.workflow_actions import DeferredAutomation
 
 
-class Ticket(Document):
+class Ticket(DeferredAutomation, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

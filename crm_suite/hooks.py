@@ -201,8 +201,9 @@ doc_events = {
 		"on_change": ["crm_suite.sales.stage_history.on_change"],
 		"on_trash": ["crm_suite.sales.stage_history.on_trash"],
 	},
-	# Under load: Frappe's Workflow Action writes of the workflow-governed doctypes one at a time, so
-	# concurrent saves don't deadlock (crm_suite/utils/workflow_actions.py; runs before Frappe's "*" handler).
+	# Under load: Frappe's Workflow Actions and Assignment Rules of these doctypes run in a job after the
+	# commit (crm_suite/utils/workflow_actions.py); a save that still runs them itself (an import, a test)
+	# takes the job's lock on the Workflow Action writes first, so concurrent saves don't deadlock.
 	("Lead", "Opportunity", "Ticket", "Campaign"): {
 		"on_update": ["crm_suite.utils.workflow_actions.lock_before_workflow_actions"]
 	},
@@ -256,17 +257,25 @@ after_migrate = [
 crm_time_critical_jobs = [
 	"crm_suite.service.jobs.check_sla",
 	"crm_suite.activities.reminders.send_due_reminders",
+	"crm_suite.utils.workflow_actions.sweep",
 ]
+# Under load: what must follow a deferred save's assignment runs in the same job, after it
+# (crm_suite/utils/workflow_actions.py): a plan's "Record Owner" steps go to the lead's new assignee.
+crm_after_deferred_assignment = {"Lead": ["crm_suite.activities.plans.on_lead_change"]}
 scheduler_events = {
 	# Service: SLA breaches + escalation every 5 minutes.
 	# Activities: reminders of activities due soon (in-app + email), every 5 minutes.
 	"cron": {
-		# CRM: inbound SMS left pending (a lost job, a worker killed mid-batch) get a job again.
-		"* * * * *": ["crm_suite.crm.messaging_inbox.sweep_inbox"],
+		"* * * * *": [
+			# CRM: inbound SMS left pending (a lost job, a worker killed mid-batch) get a job again.
+			"crm_suite.crm.messaging_inbox.sweep_inbox",
+			# Under load: saves whose Workflow Actions and assignment still wait get their job queued.
+			"crm_suite.utils.workflow_actions.sweep",
+		],
 		"*/5 * * * *": [
 			"crm_suite.service.jobs.check_sla",
 			"crm_suite.activities.reminders.send_due_reminders",
-		]
+		],
 	},
 	"hourly": [
 		# Marketing: campaign schedule steps that are due go out through the email queue, once per recipient.

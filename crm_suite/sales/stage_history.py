@@ -39,7 +39,8 @@ def on_change(doc, method=None) -> None:
 	before = doc.get_doc_before_save()
 	if before is not None and current_stage(before) == current_stage(doc):
 		return
-	record_stage(doc.doctype, doc.name, current_stage(doc))
+	# a record just inserted has no stay to close or repeat
+	record_stage(doc.doctype, doc.name, current_stage(doc), new=bool(doc.flags.in_insert))
 
 
 def on_trash(doc, method=None) -> None:
@@ -48,14 +49,19 @@ def on_trash(doc, method=None) -> None:
 	frappe.db.delete(DOCTYPE, {"reference_doctype": doc.doctype, "reference_name": doc.name})
 
 
-def record_stage(doctype: str, name: str, stage: str | None, when: datetime | None = None) -> None:
-	"""Close the open stay if its stage differs from `stage` and open one for `stage`."""
+def record_stage(
+	doctype: str, name: str, stage: str | None, when: datetime | None = None, new: bool = False
+) -> None:
+	"""Close the open stay if its stage differs from `stage` and open one for `stage` (`new`: the record
+	was just inserted, so it has no stay yet)."""
 	if not stage:
 		return
 	when = when or now_datetime()
 	stays = frappe.qb.DocType(DOCTYPE)
 	open_stays = (
-		frappe.qb.from_(stays)
+		[]
+		if new  # a record just inserted has no stay yet: no locking read
+		else frappe.qb.from_(stays)
 		.select(stays.name, stays.stage, stays.entered_on)
 		.where((stays.reference_doctype == doctype) & (stays.reference_name == name) & stays.left_on.isnull())
 		.orderby(stays.entered_on, order=frappe.qb.desc)

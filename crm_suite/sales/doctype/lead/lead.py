@@ -8,9 +8,10 @@ from frappe.model.document import Document
 from crm_suite.sales import conversion, duplicates, import_pass, scoring
 from crm_suite.setup import indexes
 from crm_suite.utils.contact_details import full_name, normalise_email
+from crm_suite.utils.workflow_actions import DeferredAutomation
 
 
-class Lead(Document):
+class Lead(DeferredAutomation, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

@@ -10,9 +10,10 @@ from crm_suite.crm import money
 from crm_suite.sales import opportunity_value
 from crm_suite.setup import indexes
 from crm_suite.utils.validation import validate_non_negative, validate_percent
+from crm_suite.utils.workflow_actions import DeferredAutomation
 
 
-class Opportunity(Document):
+class Opportunity(DeferredAutomation, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

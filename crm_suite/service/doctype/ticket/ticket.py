@@ -10,9 +10,10 @@ from crm_suite.service.portal import restrict_portal_ticket
 from crm_suite.service.sla import apply_sla
 from crm_suite.setup import indexes
 from crm_suite.utils.contact_details import normalise_email
+from crm_suite.utils.workflow_actions import DeferredAutomation
 
 
-class Ticket(Document):
+class Ticket(DeferredAutomation, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

@@ -236,7 +236,6 @@ after_migrate = [
 	"crm_suite.sales.indexes.add_indexes",  # Sales: composite indexes for the funnel reports
 	"crm_suite.service.routing.sync_support_agents",  # Service: the ticket round robin gets the Support Agents
 	"crm_suite.activities.indexes.add_indexes",  # Activities: My Day's indexes on tickets, customers, calls
-	"crm_suite.analytics.indexes.add_indexes",  # Analytics: the RFM Segmentation report's covering index
 	"crm_suite.setup.import_permissions.grant",  # Data Import for the importing roles (docs/import.md)
 	"crm_suite.utils.i18n.compile_catalogues",  # i18n: locale/*.po to the bench's .mo files (docs/i18n.md)
 ]

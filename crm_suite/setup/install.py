@@ -79,7 +79,6 @@ DEFAULT_SETTINGS: dict[str, dict[str, str]] = {
 
 def after_install() -> None:
 	from crm_suite.activities.indexes import add_indexes as add_activity_indexes
-	from crm_suite.analytics.indexes import add_indexes as add_analytics_indexes
 	from crm_suite.sales.indexes import add_indexes
 	from crm_suite.utils.i18n import compile_catalogues
 
@@ -88,7 +87,6 @@ def after_install() -> None:
 	# migrate): a new site has it from the start.
 	add_indexes()
 	add_activity_indexes()  # My Day's indexes on tickets, customers and calls (also after every migrate)
-	add_analytics_indexes()  # the RFM Segmentation report's covering index (also after every migrate)
 	create_default_masters()
 	ensure_default_address_template()
 	apply_default_settings()

@@ -28,9 +28,9 @@ def _filters(filters) -> list[list]:
 
 def segment_rows(filters) -> list[dict]:
 	# Frappe's own list query of Customer, grouped: the user's record rules (role permissions, User
-	# Permissions, permission query conditions, shares) are conditions on the same rows, and the
-	# `crm_rfm_report` index (crm_suite/setup/indexes.py) covers every column read, so the plan is
-	# one index-only scan in segment order (no temporary table, no join back to Customer).
+	# Permissions, permission query conditions, shares) are conditions on the very rows counted, so a
+	# restricted user's statement is one scan of Customer like an unrestricted one's (no join back to
+	# Customer, no IN subquery). docs/analytics.md: why no covering index.
 	rows = frappe.get_list(
 		"Customer",
 		fields=[

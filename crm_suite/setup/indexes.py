@@ -57,20 +57,6 @@ INDEXES: dict[str, list[Index]] = {
 	"Contact Email": [index("crm_contact_email_id", "email_id")],
 	"Customer": [
 		index("account_manager_disabled_index", "account_manager", "disabled"),  # My Day: a user's customers
-		# RFM Segmentation: the summary and drill-down as one index-only scan in segment order, for a manager and
-		# for a User Permission on Customer, Territory or Customer Group alike (docs/analytics.md)
-		index(
-			"crm_rfm_report",
-			"rfm_segment",
-			"monetary",
-			"recency_days",
-			"frequency",
-			"churn_risk",
-			"clv_estimate",
-			"loyalty_tier",
-			"territory",
-			"customer_group",
-		),
 	],
 	"Ticket": [
 		# check_sla's UPDATE and candidates, auto-close, backlog aging

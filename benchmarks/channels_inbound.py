@@ -1,12 +1,16 @@
 """Benchmark: inbound SMS matched and stored per second (goal: 50 per second on the 2-core machine).
 
-Generates (set-based, MariaDB's sequence engine) 5,000 customers with Italian mobile numbers; then
-1. stores messages in-process (crm_suite.crm.messaging.record_inbound + commit per message, as the webhook
-   does): 90% from known customers (matched by number, stored on the customer), 10% from unknown numbers
-   (each makes a Lead, routed by the Lead Round Robin rule);
-2. posts the same mix over HTTP to the token webhook `crm_suite.crm.sms.inbound` on gunicorn (the
-   production server; `--workers`, default 2 for 2 cores) from `--clients` concurrent clients (default 8);
-   every answer must be 200, and every message must be stored exactly once.
+Generates (set-based, MariaDB's sequence engine) 5,000 customers with Italian mobile numbers; messages are
+90% from known customers (matched by number, stored on the customer), 10% from unknown numbers (each makes
+a Lead, routed by the Lead Round Robin rule; `--unknown-every N`: every Nth, 0 none). Then
+1. in-process, the two halves apart: the webhook's (crm_suite.crm.messaging_inbox.queue_inbound + commit
+   per message) and the job's (process_inbox: every pending message matched and stored);
+2. end to end: the same mix posted over HTTP to the token webhook `crm_suite.crm.sms.inbound` on gunicorn
+   (the production server; `--workers`, default 2 for 2 cores) from `--clients` concurrent clients
+   (default 8), with an RQ worker on the `short` queue storing them (as `bench worker`); every answer must
+   be 200, and every message must be stored exactly once. The rate is from the first post to the last
+   message stored; the CPU time of gunicorn, the worker and MariaDB (from /proc) per message gives the rate
+   a quiet 2-core machine can reach, whatever the load while it ran.
 Everything generated is deleted afterwards and the SMS webhook token is put back. Run from the bench
 folder, on a developer site only:
 
@@ -56,10 +60,14 @@ def generate(frappe) -> None:
 	frappe.db.commit()
 
 
+UNKNOWN_EVERY = 10  # every 10th message from an unknown number (--unknown-every; 0: none)
+
+
 def messages(n: int, run: str, offset: int = 0):
-	"""n inbound SMS; every 10th from an unknown number (a new one for each run: `offset`)."""
+	"""n inbound SMS; every UNKNOWN_EVERY-th from an unknown number (a new one for each run: `offset`)."""
 	for i in range(n):
-		number = f"+39347{offset + i:07d}" if i % 10 == 0 else f"+39333{BASE + 1 + i % CUSTOMERS}"
+		unknown = UNKNOWN_EVERY and i % UNKNOWN_EVERY == 0
+		number = f"+39347{offset + i:07d}" if unknown else f"+39333{BASE + 1 + i % CUSTOMERS}"
 		yield {"message_id": f"{PREFIX}-{run}-{i}", "from": number, "text": f"Message {i}"}
 
 
@@ -90,20 +98,43 @@ def restore_token(frappe, saved: list) -> None:
 
 
 def bench_in_process(frappe, n: int) -> float:
-	from crm_suite.crm.messaging import record_inbound
+	"""The two halves in this process: the webhook's (queue_inbound + commit per message) and the job's
+	(process_inbox: match and store every pending message)."""
+	from crm_suite.crm.messaging_inbox import process_inbox, queue_inbound
 
 	run = frappe.generate_hash(length=6)
 	frappe.set_user("Guest")
-	start = time.perf_counter()
+	cpu, start = time.process_time(), time.perf_counter()
 	for p in messages(n, run):
-		result = record_inbound("SMS", p["message_id"], p["from"], p["text"])
-		assert result["status"] == "recorded", result
+		assert queue_inbound("SMS", p["message_id"], p["from"], p["text"])["status"] == "queued"
 		frappe.db.commit()
-	elapsed = time.perf_counter() - start
+	queued, queued_cpu = time.perf_counter() - start, time.process_time() - cpu
+	cpu, start = time.process_time(), time.perf_counter()
+	process_inbox()
+	elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
 	frappe.set_user("Administrator")
+	stored = frappe.db.count("Interaction", {"message_id": ("like", f"SMS:{PREFIX}-{run}-%")})
+	assert stored == n, f"stored {stored} of {n}"
 	rate = n / elapsed
-	print(f"inbound SMS, in-process             {n:6d} messages {elapsed:7.2f} s  {rate:8.1f} messages/s")
+	print(
+		f"webhook half, in-process           {n:6d} messages {queued:7.2f} s  {n / queued:8.1f} messages/s"
+		f"  (CPU {1000 * queued_cpu / n:.1f} ms/message)"
+	)
+	print(
+		f"job half (match+store), in-process {n:6d} messages {elapsed:7.2f} s  {rate:8.1f} messages/s"
+		f"  (CPU {1000 * cpu / n:.1f} ms/message)"
+	)
 	return rate
+
+
+def start_worker(bench: Path):
+	"""An RQ worker on the short queue, as `bench worker` runs it."""
+	return subprocess.Popen(
+		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "worker", "--queue", "short"],
+		cwd=bench / "sites",
+		stdout=subprocess.DEVNULL,
+		stderr=subprocess.DEVNULL,
+	)
 
 
 def start_gunicorn(bench: Path, workers: int):
@@ -141,7 +172,43 @@ def wait_ready(requests, url: str, site: str) -> None:
 	raise RuntimeError("gunicorn did not start")
 
 
-def bench_http(frappe, requests, url: str, site: str, n: int, clients: int) -> float:
+def cpu_seconds(pids: list[int]) -> float:
+	"""user+sys CPU seconds of these processes and all their descendants (from /proc/PID/stat: each live
+	process's own and its reaped children's), for a per-message cost that holds at any load: a quiet
+	machine's rate is about (cores x 1000) / (ms per message, server, worker and database together)."""
+	parents = {}
+	for stat in Path("/proc").glob("[0-9]*/stat"):
+		try:
+			fields = stat.read_text().rsplit(")", 1)[1].split()
+		except OSError:
+			continue
+		parents[int(stat.parent.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
+	tree, total = set(pids), 0
+	for pid in sorted(parents):  # children have higher pids than their parents (no pid wrap here)
+		if parents[pid][0] in tree:
+			tree.add(pid)
+	for pid in tree:
+		total += parents.get(pid, (0, 0))[1]
+	return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(proc) -> list[int]:
+	return [proc.pid]
+
+
+def mariadb_pids() -> list[int]:
+	return [
+		int(p.parent.name)
+		for p in Path("/proc").glob("[0-9]*/comm")
+		if p.read_text().strip() in ("mariadbd", "mysqld")
+	]
+
+
+def bench_http(
+	frappe, requests, url: str, site: str, n: int, clients: int, proc, worker, idle: float = 10
+) -> float:
+	"""Posts n messages from `clients` concurrent clients; end to end is from the first post to the last
+	message matched and stored by the worker's job."""
 	run = frappe.generate_hash(length=6)
 	payloads = list(messages(n, run, offset=1_000_000))
 	headers = {"Host": site, "X-Webhook-Token": TOKEN}
@@ -154,21 +221,52 @@ def bench_http(frappe, requests, url: str, site: str, n: int, clients: int) -> f
 		r = session.post(f"{url}/api/method/crm_suite.crm.sms.inbound", json=p, headers=headers, timeout=60)
 		return r.status_code, r.text[:200]
 
+	pids, worker_pids, db_pids = server_pids(proc), [worker.pid], mariadb_pids()
+	# MariaDB serves every site on the machine: its CPU while nothing of ours runs, to subtract
+	idle_cpu, idle_start = cpu_seconds(db_pids), time.perf_counter()
+	time.sleep(idle)
+	db_idle_rate = (cpu_seconds(db_pids) - idle_cpu) / (time.perf_counter() - idle_start)
+	cpu, worker_cpu, db_cpu = cpu_seconds(pids), cpu_seconds(worker_pids), cpu_seconds(db_pids)
 	start = time.perf_counter()
 	with ThreadPoolExecutor(clients) as pool:
 		answers = list(pool.map(post, payloads))
-	elapsed = time.perf_counter() - start
+	answered = time.perf_counter() - start
 	bad = [a for a in answers if a[0] != 200]
 	assert not bad, bad[:5]
-	frappe.db.rollback()
+	like = f"SMS:{PREFIX}-{run}-%"
+	while True:
+		frappe.db.rollback()
+		left = frappe.db.sql(
+			"select count(*) from `tabChannel Inbox` where name like %s and status = 'Pending'", like
+		)[0][0]
+		if not left:
+			break
+		assert time.perf_counter() - start < 1800, f"{left} messages still pending"
+		time.sleep(0.05)
+	elapsed = time.perf_counter() - start
+	cpu, worker_cpu = cpu_seconds(pids) - cpu, cpu_seconds(worker_pids) - worker_cpu
+	db_cpu = cpu_seconds(db_pids) - db_cpu
 	stored = frappe.db.sql(
-		"select count(*), count(distinct message_id) from `tabInteraction` where message_id like %s",
-		f"SMS:{PREFIX}-{run}-%",
+		"select count(*), count(distinct message_id) from `tabInteraction` where message_id like %s", like
 	)[0]
 	assert stored == (n, n), f"stored {stored}, sent {n}"
+	failed = frappe.db.count("Channel Inbox", {"name": ("like", like), "status": "Failed"})
+	assert not failed, f"{failed} failed"
 	rate = n / elapsed
 	print(
-		f"inbound SMS, HTTP ({clients} clients)      {n:6d} messages {elapsed:7.2f} s  {rate:8.1f} messages/s"
+		f"webhook over HTTP ({clients} clients)   {n:6d} messages {answered:7.2f} s  {n / answered:8.1f} answered/s"
+	)
+	print(f"end to end (posted -> stored)      {n:6d} messages {elapsed:7.2f} s  {rate:8.1f} messages/s")
+	total = cpu + worker_cpu
+	ours = max(db_cpu - db_idle_rate * elapsed, 0)
+	print(
+		f"  CPU per message: gunicorn {1000 * cpu / n:.1f} ms + worker {1000 * worker_cpu / n:.1f} ms"
+		f" = {1000 * total / n:.1f} ms; MariaDB {1000 * db_cpu / n:.1f} ms, {1000 * ours / n:.1f} ms without"
+		f" the {db_idle_rate:.2f} CPU-s/s it used for other sites in the {idle:.0f} s before"
+	)
+	print(
+		f"  two idle cores give that CPU (server + worker + MariaDB's share) about {2 * n / (total + ours):.0f}"
+		f" messages/s ({2 * n / (total + db_cpu):.0f} with all of MariaDB's); the clients not counted"
 	)
 	return rate
 
@@ -181,6 +279,7 @@ def cleanup(frappe, started_at) -> None:
 		pluck=True,
 	) or [""]
 	sql(f"delete from `tabInteraction` where message_id like 'SMS:{PREFIX}-%%'")
+	sql(f"delete from `tabChannel Inbox` where name like 'SMS:{PREFIX}-%%'")
 	for table, column in (("ToDo", "reference_type"), ("Comment", "reference_doctype")):
 		name_col = "reference_name"
 		sql(f"delete from `tab{table}` where {column} = 'Lead' and {name_col} in %(l)s", {"l": leads})
@@ -197,16 +296,19 @@ def cleanup(frappe, started_at) -> None:
 
 
 def main():
+	global UNKNOWN_EVERY
 	parser = argparse.ArgumentParser()
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--messages", type=int, default=500)
 	parser.add_argument("--workers", type=int, default=2)
 	parser.add_argument("--clients", type=int, default=8)
 	parser.add_argument("--no-http", action="store_true")
+	parser.add_argument("--unknown-every", type=int, default=UNKNOWN_EVERY)
 	args = parser.parse_args()
+	UNKNOWN_EVERY = args.unknown_every
 	frappe, bench = connect(args.site)
 	started_at = frappe.utils.now()
-	proc = None
+	proc = worker = None
 	saved = set_token(frappe)
 	try:
 		t = time.perf_counter()
@@ -214,14 +316,16 @@ def main():
 		print(f"generated {CUSTOMERS} customers in {time.perf_counter() - t:.1f} s; load {os.getloadavg()}")
 		bench_in_process(frappe, args.messages)
 		if not args.no_http:
+			worker = start_worker(bench)
 			proc, url, requests = start_gunicorn(bench, args.workers)
 			wait_ready(requests, url, args.site)
-			bench_http(frappe, requests, url, args.site, args.messages, args.clients)
+			bench_http(frappe, requests, url, args.site, args.messages, args.clients, proc, worker)
 		print(f"load average afterwards {os.getloadavg()}")
 	finally:
-		if proc:
-			proc.terminate()
-			proc.wait(timeout=30)
+		for p in (proc, worker):
+			if p:
+				p.terminate()
+				p.wait(timeout=30)
 		frappe.db.rollback()
 		cleanup(frappe, started_at)
 		restore_token(frappe, saved)

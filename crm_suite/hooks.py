@@ -111,7 +111,13 @@ fixtures = [
 	# i18n: Contact-email_language, the language the app writes to a contact in (docs/i18n.md).
 	{
 		"dt": "Custom Field",
-		"filters": [["name", "in", ["Contact Phone-phone_digits", "Contact-email_language"]]],
+		"filters": [
+			[
+				"name",
+				"in",
+				["Contact Phone-phone_digits", "Contact-email_language", "Data Import-crm_bulk_insert"],
+			]
+		],
 	},
 ]
 
@@ -172,6 +178,10 @@ override_doctype_class = {
 	"Notification Log": "crm_suite.service.inbound_mail.notification_log.SupportNotificationLog",
 	# Under load: the time-critical jobs (hook crm_time_critical_jobs) go to the short queue
 	"Scheduled Job Type": "crm_suite.utils.scheduled_jobs.CRMScheduledJobType",
+	# Privacy: a personal-data deletion also redacts the person's phone numbers in call and message texts
+	"Personal Data Deletion Request": "crm_suite.crm.privacy.CRMPersonalDataDeletionRequest",
+	# Data Import: a Lead import with "Bulk Insert" runs the bulk path (crm_suite/sales/bulk_import.py)
+	"Data Import": "crm_suite.sales.bulk_import.BulkDataImport",
 }
 
 doc_events = {
@@ -191,8 +201,9 @@ doc_events = {
 		"on_change": ["crm_suite.sales.stage_history.on_change"],
 		"on_trash": ["crm_suite.sales.stage_history.on_trash"],
 	},
-	# Under load: Frappe's Workflow Action writes of the workflow-governed doctypes one at a time, so
-	# concurrent saves don't deadlock (crm_suite/utils/workflow_actions.py; runs before Frappe's "*" handler).
+	# Under load: Frappe's Workflow Actions and Assignment Rules of these doctypes run in a job after the
+	# commit (crm_suite/utils/workflow_actions.py); a save that still runs them itself (an import, a test)
+	# takes the job's lock on the Workflow Action writes first, so concurrent saves don't deadlock.
 	("Lead", "Opportunity", "Ticket", "Campaign"): {
 		"on_update": ["crm_suite.utils.workflow_actions.lock_before_workflow_actions"]
 	},
@@ -233,9 +244,8 @@ doc_events = {
 # Sales: after the fixtures are synced, the lead round robin gets the site's Sales Users.
 after_migrate = [
 	"crm_suite.sales.routing.sync_round_robin_users",
-	"crm_suite.sales.indexes.add_indexes",  # Sales: composite indexes for the funnel reports
+	"crm_suite.setup.indexes.apply",  # the composite and unique indexes of every DocType (crm_suite/setup/indexes.py)
 	"crm_suite.service.routing.sync_support_agents",  # Service: the ticket round robin gets the Support Agents
-	"crm_suite.activities.indexes.add_indexes",  # Activities: My Day's indexes on tickets, customers, calls
 	"crm_suite.setup.import_permissions.grant",  # Data Import for the importing roles (docs/import.md)
 	"crm_suite.utils.i18n.compile_catalogues",  # i18n: locale/*.po to the bench's .mo files (docs/i18n.md)
 ]
@@ -247,15 +257,25 @@ after_migrate = [
 crm_time_critical_jobs = [
 	"crm_suite.service.jobs.check_sla",
 	"crm_suite.activities.reminders.send_due_reminders",
+	"crm_suite.utils.workflow_actions.sweep",
 ]
+# Under load: what must follow a deferred save's assignment runs in the same job, after it
+# (crm_suite/utils/workflow_actions.py): a plan's "Record Owner" steps go to the lead's new assignee.
+crm_after_deferred_assignment = {"Lead": ["crm_suite.activities.plans.on_lead_change"]}
 scheduler_events = {
 	# Service: SLA breaches + escalation every 5 minutes.
 	# Activities: reminders of activities due soon (in-app + email), every 5 minutes.
 	"cron": {
+		"* * * * *": [
+			# CRM: inbound SMS left pending (a lost job, a worker killed mid-batch) get a job again.
+			"crm_suite.crm.messaging_inbox.sweep_inbox",
+			# Under load: saves whose Workflow Actions and assignment still wait get their job queued.
+			"crm_suite.utils.workflow_actions.sweep",
+		],
 		"*/5 * * * *": [
 			"crm_suite.service.jobs.check_sla",
 			"crm_suite.activities.reminders.send_due_reminders",
-		]
+		],
 	},
 	"hourly": [
 		# Marketing: campaign schedule steps that are due go out through the email queue, once per recipient.
@@ -269,6 +289,7 @@ scheduler_events = {
 	"daily": [
 		"crm_suite.sales.follow_up.create_follow_up_todos",
 		"crm_suite.service.jobs.auto_close_resolved",  # Service: close tickets resolved N days ago
+		"crm_suite.crm.messaging_inbox.purge_inbox",  # CRM: inbound SMS stored 30+ days ago leave the inbox
 	],
 	# Analytics: RFM + loyalty and the association rules, nightly on the long queue.
 	"daily_long": [
@@ -337,6 +358,7 @@ user_data_fields = [
 	# no email column: the person's name and email are replaced wherever they appear in the texts
 	{"doctype": "Interaction", "strict": True},
 	{"doctype": "Call Event Log", "strict": True},
+	{"doctype": "Channel Inbox", "strict": True},
 ]
 # Platform: Frappe's generic counts answer only from readable records (crm_suite/api/generic.py,
 # docs/security.md). i18n: Group By dashboard charts show their labels (lead sources, statuses)

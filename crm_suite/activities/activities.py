@@ -145,12 +145,14 @@ def records_of(doc) -> list[tuple[str, str]]:
 def lock_records(keys: list[tuple[str, str]]) -> None:
 	"""Row locks on the records (in a fixed order, so two sessions never wait on each other crosswise)."""
 	for doctype, name in sorted(keys):
-		frappe.db.sql(f"select name from `tab{doctype}` where name = %s for update", name)
+		table = frappe.qb.DocType(doctype)
+		frappe.qb.from_(table).select(table.name).where(table.name == name).for_update().run()
 
 
 def refresh_next_activity(doctype: str, name: str) -> None:
 	"""The record's next open activity (earliest due) into its next_activity_on / next_activity, without
 	touching `modified`. A locking read: it sees every committed activity, not this transaction's snapshot."""
+	# raw SQL: LOCK IN SHARE MODE, which frappe.qb can't express
 	row = frappe.db.sql(
 		"""select due_on, subject from `tabCRM Activity`
 		where reference_doctype = %s and reference_name = %s and status = 'Open'

@@ -67,6 +67,7 @@ def applied(plan: str, doctype: str, name: str) -> bool:
 	lock it sees what the session that held it committed (a plain read would see this transaction's older
 	snapshot, and two clicks at once would both apply the plan)."""
 	return bool(
+		# raw SQL: LOCK IN SHARE MODE, which frappe.qb can't express
 		frappe.db.sql(
 			"""select name from `tabCRM Activity`
 			where reference_doctype = %s and reference_name = %s and status = 'Open' and activity_plan = %s

@@ -110,12 +110,25 @@ def isolated(fn, doctype: str, name: str, title: str) -> bool:
 def remind(name: str, window: tuple[datetime, datetime], settings) -> bool:
 	"""Claim the reminder (row lock, re-checked on the latest row) and send it. False when another run
 	got there first or the activity changed; raises (to be undone and logged) when sending fails."""
-	row = frappe.db.sql(
-		"""select name, subject, activity_type, due_on, assigned_to, reference_doctype, reference_name,
-			reference_title, status, all_day, reminder_sent_for
-		from `tabCRM Activity` where name = %s for update""",
-		name,
-		as_dict=True,
+	activity = frappe.qb.DocType("CRM Activity")
+	row = (
+		frappe.qb.from_(activity)
+		.select(
+			activity.name,
+			activity.subject,
+			activity.activity_type,
+			activity.due_on,
+			activity.assigned_to,
+			activity.reference_doctype,
+			activity.reference_name,
+			activity.reference_title,
+			activity.status,
+			activity.all_day,
+			activity.reminder_sent_for,
+		)
+		.where(activity.name == name)
+		.for_update()
+		.run(as_dict=True)
 	)
 	if not row:
 		return False

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Count
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 
 from crm_suite.analytics.rfm import MEMORY_LIMIT, require_manager, temp_tables_in_memory
@@ -129,8 +130,17 @@ def compute_rules(
 	baskets_where = f"""so.docstatus = 1 AND so.is_return = 0
 		AND so.transaction_date > %(start)s AND so.transaction_date <= %(as_of)s {scope}"""
 
-	frappe.db.sql("DELETE FROM `tabAssociation Rule`")
-	baskets = frappe.db.sql(f"SELECT COUNT(*) FROM `tabSales Order` so WHERE {baskets_where}", values)[0][0]
+	rule, order = frappe.qb.DocType("Association Rule"), frappe.qb.DocType("Sales Order")
+	frappe.qb.from_(rule).delete().run()
+	in_window = (
+		(order.docstatus == 1)
+		& (order.is_return == 0)
+		& (order.transaction_date > values["start"])
+		& (order.transaction_date <= as_of)
+	)
+	if customers is not None:
+		in_window &= order.customer.isin(values["customers"])
+	baskets = frappe.qb.from_(order).select(Count("*")).where(in_window).run()[0][0]
 	if not baskets:
 		return {"baskets": 0, "rules": 0}
 	values["baskets"] = baskets
@@ -143,12 +153,13 @@ def compute_rules(
 			_count_rules(values, baskets_where, orders_engine, scoped=customers is not None)
 		finally:
 			_drop_temp_tables()
-	rules = frappe.db.sql("SELECT COUNT(*) FROM `tabAssociation Rule`")[0][0]
+	rules = frappe.qb.from_(rule).select(Count("*")).run()[0][0]
 	return {"baskets": baskets, "rules": rules}
 
 
 def _count_rules(values: dict, baskets_where: str, orders_engine: str, scoped: bool) -> None:
-	"""Fill the temporary tables and insert the rules (see compute_rules); the caller drops the tables."""
+	"""Fill the temporary tables and insert the rules (see compute_rules); the caller drops the tables.
+	Raw SQL: temporary tables, INSERT … SELECT with STRAIGHT_JOIN and FORCE INDEX, byte collations."""
 	# Products and baskets as integers: the pair join and grouping then compare 4-byte keys, not
 	# collated strings, and every temporary table stays narrow enough to live in memory.
 	# The two name lookups per order line compare bytes (utf8mb4_bin): hashing a name under
@@ -271,6 +282,7 @@ def get_cross_sell(doctype: str, name: str, limit: int = 5) -> list[dict]:
 	doc.check_permission("read")
 	customer = doc.name if doctype == "Customer" else (doc.customer or "")
 	owned = _owned_products_sql(doctype)
+	# raw SQL: GROUP_CONCAT … ORDER BY … SEPARATOR cut by SUBSTRING_INDEX, and a UNION subquery
 	return frappe.db.sql(
 		f"""SELECT r.consequent AS product, p.item_name, MAX(r.confidence) AS confidence, MAX(r.lift) AS lift,
 			SUBSTRING_INDEX(
@@ -298,26 +310,37 @@ def stored_rules(
 	"""The stored rules passing the filters, strongest lift first (the Frequently Bought Together report)."""
 	if cint(limit) < 1:
 		frappe.throw(_("Rows must be at least 1."), title=_("Invalid Rows"))
-	values = {
-		"min_support": validate_min_support(min_support),
-		"min_confidence": validate_min_confidence(min_confidence),
-		"min_lift": flt(min_lift),
-		"limit": cint(limit),
-	}
-	product_condition = ""
+	rule = frappe.qb.DocType("Association Rule")
+	antecedent, consequent = frappe.qb.DocType("Product").as_("pa"), frappe.qb.DocType("Product").as_("pc")
+	condition = (
+		(rule.support >= validate_min_support(min_support))
+		& (rule.confidence >= validate_min_confidence(min_confidence))
+		& (rule.lift >= flt(min_lift))
+	)
 	if product:
-		values["product"] = product
-		product_condition = "AND (r.antecedent = %(product)s OR r.consequent = %(product)s)"
-	return frappe.db.sql(
-		f"""SELECT r.antecedent, pa.item_name AS antecedent_name, r.consequent, pc.item_name AS consequent_name,
-			r.pair_count, r.support, r.confidence, r.lift, r.conviction
-		FROM `tabAssociation Rule` r
-		LEFT JOIN `tabProduct` pa ON pa.name = r.antecedent
-		LEFT JOIN `tabProduct` pc ON pc.name = r.consequent
-		WHERE r.support >= %(min_support)s AND r.confidence >= %(min_confidence)s AND r.lift >= %(min_lift)s
-			{product_condition}
-		ORDER BY r.lift DESC, r.confidence DESC, r.antecedent, r.consequent
-		LIMIT %(limit)s""",
-		values,
-		as_dict=True,
+		condition &= (rule.antecedent == product) | (rule.consequent == product)
+	return (
+		frappe.qb.from_(rule)
+		.left_join(antecedent)
+		.on(antecedent.name == rule.antecedent)
+		.left_join(consequent)
+		.on(consequent.name == rule.consequent)
+		.select(
+			rule.antecedent,
+			antecedent.item_name.as_("antecedent_name"),
+			rule.consequent,
+			consequent.item_name.as_("consequent_name"),
+			rule.pair_count,
+			rule.support,
+			rule.confidence,
+			rule.lift,
+			rule.conviction,
+		)
+		.where(condition)
+		.orderby(rule.lift, order=frappe.qb.desc)
+		.orderby(rule.confidence, order=frappe.qb.desc)
+		.orderby(rule.antecedent)
+		.orderby(rule.consequent)
+		.limit(cint(limit))
+		.run(as_dict=True)
 	)

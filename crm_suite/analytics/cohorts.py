@@ -25,9 +25,9 @@ def cohort_counts(from_date=None, to_date=None, months: int = 12) -> list[tuple[
 	"""(cohort YYYYMM, months after the first order, customers ordering that month) for customers whose
 	first order lies between from_date and to_date. Submitted, non-return orders only.
 
-	The first order date comes from Customer.first_order_date, kept by the nightly RFM job (grouping every
-	order by customer and month on the fly took 4.7 s on the benchmark, this 0.5 s); customers whose first
-	order came after the last run join their cohort at the next one."""
+	The first order date comes from Customer Order Summary, kept current on every submit and cancel
+	(crm_suite/analytics/order_summary.py; grouping every order by customer and month on the fly took 4.7 s
+	on the benchmark, a stored first date 0.5 s), so a customer's first order counts at once."""
 	months = validate_filters(from_date, to_date, months)
 	values = {
 		"from_date": getdate(from_date) if from_date else "1900-01-01",
@@ -39,16 +39,17 @@ def cohort_counts(from_date=None, to_date=None, months: int = 12) -> list[tuple[
 		f"{readable_condition('Customer', 'c.`name`')} AND {readable_condition('Sales Order', 'so.`name`')}"
 	)
 	return frappe.db.sql(
-		f"""SELECT EXTRACT(YEAR_MONTH FROM c.first_order_date) AS cohort_ym,
-			PERIOD_DIFF(EXTRACT(YEAR_MONTH FROM so.transaction_date), EXTRACT(YEAR_MONTH FROM c.first_order_date))
+		f"""SELECT EXTRACT(YEAR_MONTH FROM cs.first_order_date) AS cohort_ym,
+			PERIOD_DIFF(EXTRACT(YEAR_MONTH FROM so.transaction_date), EXTRACT(YEAR_MONTH FROM cs.first_order_date))
 				AS month_no,
 			COUNT(DISTINCT so.customer) AS customers
-		FROM `tabCustomer` c
+		FROM `tabCustomer Order Summary` cs
+		JOIN `tabCustomer` c ON c.name = cs.name
 		JOIN `tabSales Order` so ON so.customer = c.name
-		WHERE c.first_order_date >= %(from_date)s AND c.first_order_date <= %(to_date)s
+		WHERE cs.first_order_date >= %(from_date)s AND cs.first_order_date <= %(to_date)s
 			AND so.docstatus = 1 AND so.is_return = 0
-			AND so.transaction_date >= c.first_order_date
-			AND so.transaction_date < DATE_ADD(LAST_DAY(c.first_order_date), INTERVAL %(months)s MONTH) + INTERVAL 1 DAY
+			AND so.transaction_date >= cs.first_order_date
+			AND so.transaction_date < DATE_ADD(LAST_DAY(cs.first_order_date), INTERVAL %(months)s MONTH) + INTERVAL 1 DAY
 			AND {readable}
 		GROUP BY cohort_ym, month_no
 		ORDER BY cohort_ym, month_no""",
@@ -78,10 +79,11 @@ def cohort_matrix(from_date=None, to_date=None, months: int = 12) -> list[dict]:
 
 
 def repeat_purchase_rate() -> float:
-	"""Share (percent) of customers with an order who ordered at least twice (from the nightly job's counts)."""
-	readable = readable_condition("Customer", "`tabCustomer`.`name`", params=False)
+	"""Share (percent) of customers with an order who ordered at least twice (Customer Order Summary's
+	current counts; returns are not orders)."""
+	readable = readable_condition("Customer", "c.`name`", params=False)
 	buyers, repeat = frappe.db.sql(
-		"SELECT COUNT(*), IFNULL(SUM(is_repeat_customer), 0) FROM `tabCustomer` WHERE order_count > 0"
-		f" AND {readable}"
+		"SELECT COUNT(*), IFNULL(SUM(cs.order_count >= 2), 0) FROM `tabCustomer Order Summary` cs"
+		f" JOIN `tabCustomer` c ON c.name = cs.name WHERE cs.order_count > 0 AND {readable}"
 	)[0]
 	return round(100.0 * repeat / buyers, 2) if buyers else 0.0

@@ -24,12 +24,15 @@ Orders written around the document model (raw SQL, like the benchmark's generato
 from __future__ import annotations
 
 import frappe
+from frappe.query_builder.functions import Count
 from frappe.utils import flt, getdate, now_datetime
 
-TABLE = "`tabCustomer Order Summary`"
+DOCTYPE = "Customer Order Summary"
+TABLE = f"`tab{DOCTYPE}`"
 
 
 def _insert_sql(condition: str) -> str:
+	# raw SQL: a bulk INSERT … SELECT with FORCE INDEX
 	return f"""INSERT INTO {TABLE}
 			(name, creation, modified, owner, modified_by, docstatus, idx,
 			customer, first_order_date, last_order_date, order_count, lifetime_value)
@@ -49,7 +52,10 @@ def refresh_order_summaries(customers: list[str] | tuple[str, ...]) -> None:
 	if not customers:
 		return
 	values = {"customers": customers, "now": now_datetime(), "user": frappe.session.user}
-	frappe.db.sql(f"DELETE FROM {TABLE} WHERE name IN %(customers)s OR customer IN %(customers)s", values)
+	summary = frappe.qb.DocType(DOCTYPE)
+	frappe.qb.from_(summary).delete().where(
+		summary.name.isin(customers) | summary.customer.isin(customers)
+	).run()
 	frappe.db.sql(_insert_sql("AND so.customer IN %(customers)s"), values)
 
 
@@ -57,9 +63,10 @@ def rebuild_order_summaries() -> int:
 	"""Recompute every row from the submitted orders (backfill, or repair after writes around the document
 	model). Does not commit; returns the number of rows."""
 	values = {"now": now_datetime(), "user": frappe.session.user}
-	frappe.db.sql(f"DELETE FROM {TABLE}")
+	summary = frappe.qb.DocType(DOCTYPE)
+	frappe.qb.from_(summary).delete().run()
 	frappe.db.sql(_insert_sql(""), values)
-	return frappe.db.sql(f"SELECT COUNT(*) FROM {TABLE}")[0][0]
+	return frappe.qb.from_(summary).select(Count("*")).run()[0][0]
 
 
 def run_weekly_rebuild() -> None:
@@ -68,6 +75,7 @@ def run_weekly_rebuild() -> None:
 	frappe.db.commit()
 
 
+# raw SQL: INSERT … ON DUPLICATE KEY UPDATE with expressions over the stored row
 _UPSERT_SQL = f"""INSERT INTO {TABLE}
 		(name, creation, modified, owner, modified_by, docstatus, idx,
 		customer, first_order_date, last_order_date, order_count, lifetime_value)
@@ -107,20 +115,26 @@ def on_sales_order_cancel(doc, method=None) -> None:
 	if not doc.customer:
 		return
 	values = _order_delta(doc)
-	row = frappe.db.sql(
-		f"SELECT first_order_date, last_order_date, order_count FROM {TABLE} WHERE name = %(customer)s"
-		" FOR UPDATE",
-		values,
+	summary = frappe.qb.DocType(DOCTYPE)
+	row = (
+		frappe.qb.from_(summary)
+		.select(summary.first_order_date, summary.last_order_date, summary.order_count)
+		.where(summary.name == doc.customer)
+		.for_update()
+		.run()
 	)
 	date = getdate(values["date"]) if values["date"] else None
 	if not row or (date and date in (row[0][0], row[0][1])) or row[0][2] - values["count"] <= 0:
 		refresh_order_summaries([doc.customer])
 		return
-	frappe.db.sql(
-		f"""UPDATE {TABLE} SET order_count = order_count - %(count)s,
-			lifetime_value = lifetime_value - %(total)s, modified = %(now)s, modified_by = %(user)s
-		WHERE name = %(customer)s""",
-		values,
+	(
+		frappe.qb.update(summary)
+		.set(summary.order_count, summary.order_count - values["count"])
+		.set(summary.lifetime_value, summary.lifetime_value - values["total"])
+		.set(summary.modified, values["now"])
+		.set(summary.modified_by, values["user"])
+		.where(summary.name == doc.customer)
+		.run()
 	)
 
 

@@ -217,6 +217,18 @@ def link_inbound(channel: str, e164: str | None, conversation: str | None, text:
 	return {}
 
 
+def stored_message(mid: str) -> bool:
+	"""Whether this message id is stored (the unique message_id index)."""
+	Interaction = DocType("Interaction")
+	return bool(
+		frappe.qb.from_(Interaction)
+		.select(Interaction.name)
+		.where(Interaction.message_id == mid)
+		.limit(1)
+		.run()
+	)
+
+
 def record_inbound(
 	channel: str,
 	message_id: str,
@@ -225,19 +237,31 @@ def record_inbound(
 	timestamp=None,
 	message_type: str = "text",
 	fetch_media=None,
+	batch=None,
 ) -> dict:
 	"""Store one inbound message (once per message id). `fetch_media()` returns [(file name, bytes)] to
-	attach (WhatsApp media); it runs only for a message not stored before."""
+	attach (WhatsApp media); it runs only for a message not stored before. `batch` (the inbox job's, which
+	stores one message at a time, in order: crm_suite.crm.messaging_inbox.Batch) has matched the batch's
+	numbers, found their open tickets and its stored ids beforehand; no conversation lock is taken then
+	(the job runs alone), nor a commit."""
 	mid = f"{channel}:{message_id}"
-	if frappe.db.exists("Interaction", {"message_id": mid}):
+	if batch.is_stored(mid) if batch else stored_message(mid):
 		return {"status": "duplicate", "message_id": message_id}
 	s = settings()
 	e164 = normalise_phone(number, region(s))
 	conversation = conversation_key(channel, e164 or number)
-	hold_conversation_lock(conversation)
+	link = batch.link(e164, conversation) if batch else None
+	if batch is None:
+		hold_conversation_lock(conversation)
+	elif link is None or link["reference_doctype"] == "Ticket":
+		# The batch's transaction holds the Interaction series; a lead or ticket this message may make or
+		# change takes its own locks first (as the webhook does: lead, then Interaction): commit, so the two
+		# lock orders never meet (a deadlock).
+		frappe.db.commit()
 	frappe.db.savepoint(SAVEPOINT)
 	try:
-		link = link_inbound(channel, e164, conversation, text, s)
+		if link is None:
+			link = link_inbound(channel, e164, conversation, text, s)
 		interaction = frappe.get_doc(
 			{
 				"doctype": "Interaction",
@@ -261,10 +285,15 @@ def record_inbound(
 				"agent": "",
 			}
 		)
-		interaction.insert(ignore_permissions=True)
+		# The links are the records just matched or made, and an inserted message has no history: Frappe's
+		# link check (a query per link field) and its Version (none for an insert) would write nothing.
+		interaction.flags.ignore_version = True
+		interaction.insert(ignore_permissions=True, ignore_links=True)
 	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
 		frappe.db.rollback(save_point=SAVEPOINT)  # a concurrent delivery of the same message stored it
 		return {"status": "duplicate", "message_id": message_id}
+	if batch:
+		batch.stored(mid, e164, conversation, link)
 	if interaction.reference_doctype == "Ticket" and not link.get("created"):
 		on_ticket_message(interaction.reference_name, number)
 	files = []

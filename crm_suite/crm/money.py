@@ -27,6 +27,8 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate
 
+from crm_suite.utils.singles import fresh_single_value
+
 RATE_PRECISION = 9
 SUMMARY_REFRESH_LIMIT = 5_000  # more customers touched by a re-conversion: rebuild the whole table
 FALLBACK_CURRENCY = "USD"
@@ -88,20 +90,21 @@ def default_currency() -> str:
 def reporting_currency() -> str:
 	"""CRM Settings' reporting currency (read afresh: it may change in this transaction), else the site's
 	default currency."""
-	value = frappe.db.sql(
-		"select value from `tabSingles` where doctype = 'CRM Settings' and field = 'reporting_currency'"
-	)
-	return (value and value[0][0]) or default_currency()
+	return fresh_single_value("CRM Settings", "reporting_currency") or default_currency()
 
 
 # ------------------------------------------------------------------------------------------ one rate
 
 
 def _latest(from_currency: str, to_currency: str, on: datetime.date) -> float | None:
-	row = frappe.db.sql(
-		"""select rate from `tabExchange Rate` where from_currency = %s and to_currency = %s and date <= %s
-		order by date desc limit 1""",
-		(from_currency, to_currency, on),
+	rate = frappe.qb.DocType("Exchange Rate")
+	row = (
+		frappe.qb.from_(rate)
+		.select(rate.rate)
+		.where((rate.from_currency == from_currency) & (rate.to_currency == to_currency) & (rate.date <= on))
+		.orderby(rate.date, order=frappe.qb.desc)
+		.limit(1)
+		.run()
 	)
 	return row[0][0] if row else None
 
@@ -232,6 +235,7 @@ def reconvert(
 	if strict:
 		missing = []
 		for doctype, spec in SPECS.items():
+			# raw SQL, like the UPDATE below: the per-row rate subquery is built from SPECS' SQL expressions
 			missing += frappe.db.sql(
 				f"""select %(doctype)s, {currency_sql}, min({spec.date_sql}), count(*) from `tab{doctype}` t
 				where {_scope(spec, currencies, since)} and {rate.format(date=spec.date_sql)} is null
@@ -253,13 +257,15 @@ def reconvert(
 	changed = {}
 	customers = None  # whose Customer Order Summary to refresh (None: rebuild every row)
 	if currencies is not None:
+		# raw SQL: the scope condition is the SQL the UPDATE below uses
 		customers = frappe.db.sql_list(
 			f"""select distinct t.customer from `tabSales Order` t
 			where t.docstatus = 1 and {_scope(SPECS["Sales Order"], currencies, since)}""",
 			values,
 		)
 	for doctype, spec in SPECS.items():
-		# MariaDB assigns left to right, so the amounts use the rate just set
+		# raw SQL: a bulk UPDATE of every document in scope with a per-row rate subquery; MariaDB assigns
+		# left to right, so the amounts use the rate just set
 		assignments = ", ".join(
 			f"t.{base} = round(t.{amount} * t.conversion_rate, {_precision(doctype, base)})"
 			for base, amount in spec.amounts.items()

@@ -8,7 +8,8 @@ gateway's delivery reports can name it.
 In: POST /api/method/crm_suite.crm.sms.inbound with header X-Webhook-Token (Contact Center Settings ›
 SMS Webhook Token) and JSON or form fields
     {"message_id": "gw-123", "from": "+39 333 1234567", "text": "Hello", "timestamp": "2026-12-05 10:00:00"}
-→ {"status": "recorded"|"duplicate", "interaction": …}; delivery reports:
+→ {"status": "queued"|"duplicate", "message_id": …}: the message is stored in the Channel Inbox and a
+`short`-queue job matches it and stores its Interaction (crm_suite.crm.messaging_inbox); delivery reports:
 POST /api/method/crm_suite.crm.sms.status {"message_id": "<our id>", "status": "delivered", "error": ""}.
 No token → 401, a wrong one → 403, a malformed payload → 400; nothing is stored in any of these cases.
 """
@@ -21,6 +22,7 @@ from frappe.core.doctype.sms_settings.sms_settings import get_headers, send_requ
 from frappe.utils import get_datetime
 
 from crm_suite.crm import messaging
+from crm_suite.crm.messaging_inbox import queue_inbound
 from crm_suite.crm.messaging_rules import SMS_STATUS_WORDS
 
 FIELD_LENGTH = 140
@@ -107,7 +109,7 @@ def _payload() -> dict:
 def inbound(**kwargs) -> dict:
 	check_token()
 	p = parse_inbound(_payload())
-	return messaging.record_inbound("SMS", p.message_id, p.number, p.text, p.timestamp)
+	return queue_inbound("SMS", p.message_id, p.number, p.text, p.timestamp)
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])

@@ -189,7 +189,8 @@ def lock_interaction_series() -> None:
 	series = frappe.get_meta("Interaction").get_field("naming_series")
 	prefix = parse_naming_series((series.default or series.options or "").split("\n")[0])
 	if prefix:
-		frappe.db.sql("select `current` from `tabSeries` where `name` = %s for update", prefix)
+		series = DocType("Series")
+		frappe.qb.from_(series).select(series.current).where(series.name == prefix).for_update().run()
 
 
 def handle_call_event(payload: dict) -> dict:

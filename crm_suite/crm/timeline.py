@@ -155,7 +155,7 @@ def get_customer_timeline(customer: str, start: int = 0, page_length: int = 20) 
 	if reach <= TOP_N_REACH:
 		parts = [f"({sql}\n\t\t\torder by 3 desc, 2 desc limit {reach})" for sql in parts]
 	union = "\nunion all\n".join(parts)
-	# No query parameters: the values are escaped literals, as in frappe.get_list, so a `%` in a
+	# Raw SQL: a UNION ALL of frappe.get_list queries, paged as one. No query parameters: the values are escaped literals, as in frappe.get_list, so a `%` in a
 	# permission condition stays as Frappe wrote it.
 	rows = frappe.db.sql(
 		f"""select * from ({union}) as timeline

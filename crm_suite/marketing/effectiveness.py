@@ -8,9 +8,12 @@ reporting currency: the stored `base_amount` and `base_actual_cost` (crm_suite/c
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Coalesce, Count, Date
 from frappe.utils import flt, getdate
+from pypika.terms import Criterion
 
-from crm_suite.utils.permissions import readable_condition
+from crm_suite.utils.permissions import readable_criterion
+from crm_suite.utils.reports import count_if
 
 
 def cost_per_lead(cost: float, leads: int) -> float | None:
@@ -27,47 +30,69 @@ def get_rows(filters: dict) -> list[dict]:
 	to_date = getdate(filters.to_date) if filters.to_date else None
 	if from_date and to_date and to_date < from_date:
 		frappe.throw(_("To Date cannot be before From Date."), title=_("Invalid Dates"))
-	values = {"from_date": from_date, "to_date": to_date}
-	lead_dates = opp_dates = ""
-	if from_date:
-		lead_dates += " and date(l.creation) >= %(from_date)s"
-		opp_dates += " and date(o.creation) >= %(from_date)s"
-	if to_date:
-		lead_dates += " and date(l.creation) <= %(to_date)s"
-		opp_dates += " and date(o.creation) <= %(to_date)s"
-	# only the leads and opportunities the user may read count (crm_suite/utils/permissions.py)
-	lead_dates += " and " + readable_condition("Lead", "l.`name`")
-	opp_dates += " and " + readable_condition("Opportunity", "o.`name`")
-	where = []
-	for key in ("campaign", "channel", "status"):
-		if filters.get(key):
-			where.append(f"c.{'name' if key == 'campaign' else key} = %({key})s")
-			values[key] = filters[key]
-	rows = frappe.db.sql(
-		f"""
-		select c.name as campaign, c.campaign_name, c.channel, c.status,
-			coalesce(c.base_actual_cost, 0) as cost,
-			coalesce(l.leads, 0) as leads,
-			coalesce(o.opportunities, 0) as opportunities,
-			coalesce(o.won, 0) as won,
-			coalesce(o.won_revenue, 0) as won_revenue
-		from `tabCampaign` c
-		left join (
-			select l.campaign, count(*) as leads from `tabLead` l
-			where l.campaign is not null {lead_dates} group by l.campaign
-		) l on l.campaign = c.name
-		left join (
-			select coalesce(o.campaign, ld.campaign) as campaign, count(*) as opportunities,
-				sum(o.status = 'Won') as won,
-				sum(case when o.status = 'Won' then o.base_amount else 0 end) as won_revenue
-			from `tabOpportunity` o left join `tabLead` ld on ld.name = o.lead
-			where coalesce(o.campaign, ld.campaign) is not null {opp_dates}
-			group by coalesce(o.campaign, ld.campaign)
-		) o on o.campaign = c.name
-		{"where " + " and ".join(where) if where else ""}
-		order by won_revenue desc, leads desc, c.name""",
-		values,
-		as_dict=True,
+	lead, opp = frappe.qb.DocType("Lead"), frappe.qb.DocType("Opportunity")
+	opp_lead, campaign = frappe.qb.DocType("Lead").as_("ld"), frappe.qb.DocType("Campaign")
+
+	def created_in_range(table, doctype: str):
+		# only the leads and opportunities the user may read count (crm_suite/utils/permissions.py)
+		condition = readable_criterion(doctype, table.name)
+		if from_date:
+			condition &= Date(table.creation) >= from_date
+		if to_date:
+			condition &= Date(table.creation) <= to_date
+		return condition
+
+	leads = (
+		frappe.qb.from_(lead)
+		.select(lead.campaign, Count("*").as_("leads"))
+		.where(lead.campaign.notnull() & created_in_range(lead, "Lead"))
+		.groupby(lead.campaign)
+	).as_("l")
+	opp_campaign = Coalesce(opp.campaign, opp_lead.campaign)
+	won = opp.status == "Won"
+	opportunities = (
+		frappe.qb.from_(opp)
+		.left_join(opp_lead)
+		.on(opp_lead.name == opp.lead)
+		.select(
+			opp_campaign.as_("campaign"),
+			Count("*").as_("opportunities"),
+			count_if(won).as_("won"),
+			count_if(won, opp.base_amount).as_("won_revenue"),
+		)
+		.where(opp_campaign.notnull() & created_in_range(opp, "Opportunity"))
+		.groupby(opp_campaign)
+	).as_("o")
+	condition = Criterion.all(
+		[
+			campaign[key if key != "campaign" else "name"] == filters[key]
+			for key in ("campaign", "channel", "status")
+			if filters.get(key)
+		]
+	)
+	won_revenue, lead_count = Coalesce(opportunities.won_revenue, 0), Coalesce(leads.leads, 0)
+	rows = (
+		frappe.qb.from_(campaign)
+		.left_join(leads)
+		.on(leads.campaign == campaign.name)
+		.left_join(opportunities)
+		.on(opportunities.campaign == campaign.name)
+		.select(
+			campaign.name.as_("campaign"),
+			campaign.campaign_name,
+			campaign.channel,
+			campaign.status,
+			Coalesce(campaign.base_actual_cost, 0).as_("cost"),
+			lead_count.as_("leads"),
+			Coalesce(opportunities.opportunities, 0).as_("opportunities"),
+			Coalesce(opportunities.won, 0).as_("won"),
+			won_revenue.as_("won_revenue"),
+		)
+		.where(condition)
+		.orderby(won_revenue, order=frappe.qb.desc)
+		.orderby(lead_count, order=frappe.qb.desc)
+		.orderby(campaign.name)
+		.run(as_dict=True)
 	)
 	for r in rows:
 		r.cost_per_lead = cost_per_lead(r.cost, r.leads)

@@ -18,20 +18,58 @@ NOT_DIGITS = re.compile(r"[^0-9]")
 
 
 # The lookups (parameters: `phones`, E.164 numbers; `d`, their digit forms). Each is an IN on indexed columns.
-LEADS = """select name, lead_name as title, customer, status from `tabLead`
-	where (phone_e164 in %(phones)s or mobile_e164 in %(phones)s or phone_digits in %(d)s
-		or mobile_digits in %(d)s) and merged_into is null
-	order by creation"""
-CUSTOMERS = """select name, customer_name as title, disabled from `tabCustomer`
-	where phone_digits in %(d)s or mobile_digits in %(d)s
-	order by creation"""
-CONTACTS = """select c.name, c.full_name as title,
-		(select dl.link_name from `tabDynamic Link` dl where dl.parenttype = 'Contact'
-			and dl.parent = c.name and dl.link_doctype = 'Customer' order by dl.idx limit 1) as customer
-	from `tabContact` c
-	where c.name in (select p.parent from `tabContact Phone` p
-		where p.phone_digits in %(d)s and p.parenttype = 'Contact')
-	order by c.creation"""
+def leads_query(phones: list[str], digits: list[str]):
+	lead = frappe.qb.DocType("Lead")
+	return (
+		frappe.qb.from_(lead)
+		.select(lead.name, lead.lead_name.as_("title"), lead.customer, lead.status)
+		.where(
+			(
+				lead.phone_e164.isin(phones)
+				| lead.mobile_e164.isin(phones)
+				| lead.phone_digits.isin(digits)
+				| lead.mobile_digits.isin(digits)
+			)
+			& lead.merged_into.isnull()
+		)
+		.orderby(lead.creation)
+	)
+
+
+def customers_query(digits: list[str]):
+	customer = frappe.qb.DocType("Customer")
+	return (
+		frappe.qb.from_(customer)
+		.select(customer.name, customer.customer_name.as_("title"), customer.disabled)
+		.where(customer.phone_digits.isin(digits) | customer.mobile_digits.isin(digits))
+		.orderby(customer.creation)
+	)
+
+
+def contacts_query(digits: list[str]):
+	"""Contacts with one of the digits, each with the first Customer it links to."""
+	contact, phone = frappe.qb.DocType("Contact").as_("c"), frappe.qb.DocType("Contact Phone").as_("p")
+	link = frappe.qb.DocType("Dynamic Link").as_("dl")
+	customer = (
+		frappe.qb.from_(link)
+		.select(link.link_name)
+		.where(
+			(link.parenttype == "Contact") & (link.parent == contact.name) & (link.link_doctype == "Customer")
+		)
+		.orderby(link.idx)
+		.limit(1)
+	)
+	with_digits = (
+		frappe.qb.from_(phone)
+		.select(phone.parent)
+		.where(phone.phone_digits.isin(digits) & (phone.parenttype == "Contact"))
+	)
+	return (
+		frappe.qb.from_(contact)
+		.select(contact.name, contact.full_name.as_("title"), customer.as_("customer"))
+		.where(contact.name.isin(with_digits))
+		.orderby(contact.creation)
+	)
 
 
 def phone_digits(phone: str | None) -> str | None:
@@ -107,7 +145,7 @@ def records_with_phones(phones: list[str]) -> dict[str, list[frappe._dict]]:
 	digits = sorted({d for p in phones for d in phone_digit_forms(p)})
 	if not frappe.get_meta("Lead").has_field("phone_digits"):
 		return found  # code newer than the site: `bench migrate` adds the columns (and fills them)
-	found["Lead"] = frappe.db.sql(LEADS, {"phones": phones, "d": digits}, as_dict=True)
-	found["Customer"] = frappe.db.sql(CUSTOMERS, {"d": digits}, as_dict=True)
-	found["Contact"] = frappe.db.sql(CONTACTS, {"d": digits}, as_dict=True)
+	found["Lead"] = leads_query(phones, digits).run(as_dict=True)
+	found["Customer"] = customers_query(digits).run(as_dict=True)
+	found["Contact"] = contacts_query(digits).run(as_dict=True)
 	return found

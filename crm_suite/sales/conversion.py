@@ -154,10 +154,14 @@ def existing_contact(email: str | None) -> str | None:
 	email = normalise_email(email)
 	if not email:
 		return None
-	rows = frappe.db.sql(
-		"""select e.parent from `tabContact Email` e
-		where e.parenttype = 'Contact' and e.email_id = %s order by e.creation limit 1""",
-		email,
+	contact_email = frappe.qb.DocType("Contact Email")
+	rows = (
+		frappe.qb.from_(contact_email)
+		.select(contact_email.parent)
+		.where((contact_email.parenttype == "Contact") & (contact_email.email_id == email))
+		.orderby(contact_email.creation)
+		.limit(1)
+		.run()
 	)
 	return rows[0][0] if rows else None
 
@@ -230,11 +234,20 @@ def make_address(lead, customer: str) -> str | None:
 	"""An address when the lead has a street and city and the customer has no address with that street."""
 	if not (lead.address_line1 and lead.city):
 		return None
-	existing = frappe.db.sql(
-		"""select a.name from `tabAddress` a join `tabDynamic Link` l on l.parent = a.name
-		and l.parenttype = 'Address' and l.link_doctype = 'Customer' and l.link_name = %s
-		where a.address_line1 = %s limit 1""",
-		(customer, lead.address_line1),
+	address, link = frappe.qb.DocType("Address"), frappe.qb.DocType("Dynamic Link")
+	existing = (
+		frappe.qb.from_(address)
+		.join(link)
+		.on(
+			(link.parent == address.name)
+			& (link.parenttype == "Address")
+			& (link.link_doctype == "Customer")
+			& (link.link_name == customer)
+		)
+		.select(address.name)
+		.where(address.address_line1 == lead.address_line1)
+		.limit(1)
+		.run()
 	)
 	if existing:
 		return existing[0][0]

@@ -71,7 +71,7 @@ def country_region(country: str | None) -> str | None:
 	country = country or frappe.db.get_default("country")
 	if not country:
 		return None
-	code = frappe.db.get_value("Country", country, "code")
+	code = frappe.db.get_value("Country", country, "code", cache=True)  # once per request/job
 	return code.upper() if code else None
 
 
@@ -97,30 +97,25 @@ def find_matches(email: str | None, phones: list[str], exclude_lead: str | None 
 
 	exclude = exclude_lead or ""
 	if email:
-		add(
-			"Lead",
-			frappe.db.sql(
-				"""select name, lead_name from `tabLead`
-				where email_id = %s and name != %s and merged_into is null""",
-				(email, exclude),
-			),
-			"Email",
+		lead, customer = frappe.qb.DocType("Lead"), frappe.qb.DocType("Customer")
+		contact, contact_email = frappe.qb.DocType("Contact"), frappe.qb.DocType("Contact Email")
+		leads = (
+			frappe.qb.from_(lead)
+			.select(lead.name, lead.lead_name)
+			.where((lead.email_id == email) & (lead.name != exclude) & lead.merged_into.isnull())
 		)
-		add(
-			"Customer",
-			frappe.db.sql("select name, customer_name from `tabCustomer` where email_id = %s", email),
-			"Email",
+		add("Lead", leads.run(), "Email")
+		customers = frappe.qb.from_(customer).select(customer.name, customer.customer_name)
+		add("Customer", customers.where(customer.email_id == email).run(), "Email")
+		contacts = (
+			frappe.qb.from_(contact)
+			.join(contact_email)
+			.on((contact_email.parent == contact.name) & (contact_email.parenttype == "Contact"))
+			.select(contact.name, contact.full_name)
+			.distinct()
+			.where(contact_email.email_id == email)
 		)
-		add(
-			"Contact",
-			frappe.db.sql(
-				"""select distinct c.name, c.full_name from `tabContact` c
-				join `tabContact Email` e on e.parent = c.name and e.parenttype = 'Contact'
-				where e.email_id = %s""",
-				email,
-			),
-			"Email",
-		)
+		add("Contact", contacts.run(), "Email")
 	if phones:
 		found = records_with_phones(phones)
 		add("Lead", [(r.name, r.title) for r in found["Lead"] if r.name != exclude], "Phone")

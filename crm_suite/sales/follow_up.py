@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Coalesce, NullIf
 from frappe.utils import add_days, cint, now_datetime, nowdate
 
 from crm_suite.sales.isolation import run_isolated
@@ -29,16 +30,30 @@ def leads_due(days: int, after: tuple = (None, ""), limit: int = CHUNK) -> list[
 	(modified, name) order after the key `after` (so a lead that failed is not picked up again)."""
 	cutoff = add_days(now_datetime(), -days)
 	modified, name = after
-	return frappe.db.sql(
-		"""select l.name, l.lead_name, l.modified, coalesce(nullif(l.lead_owner, 'Guest'), l.owner) as owner
-		from `tabLead` l
-		left join `tabToDo` t on t.name = l.follow_up_todo
-		where l.status in %(open)s and l.merged_into is null and l.modified < %(cutoff)s
-		and (t.name is null or t.creation < l.modified)
-		and (%(modified)s is null or l.modified > %(modified)s or (l.modified = %(modified)s and l.name > %(name)s))
-		order by l.modified, l.name limit %(limit)s""",
-		{"open": OPEN_STATES, "cutoff": cutoff, "modified": modified, "name": name, "limit": limit},
-		as_dict=True,
+	lead, todo = frappe.qb.DocType("Lead"), frappe.qb.DocType("ToDo")
+	condition = (
+		lead.status.isin(OPEN_STATES)
+		& lead.merged_into.isnull()
+		& (lead.modified < cutoff)
+		& (todo.name.isnull() | (todo.creation < lead.modified))
+	)
+	if modified is not None:  # after the key (modified, name)
+		condition &= (lead.modified > modified) | ((lead.modified == modified) & (lead.name > name))
+	return (
+		frappe.qb.from_(lead)
+		.left_join(todo)
+		.on(todo.name == lead.follow_up_todo)
+		.select(
+			lead.name,
+			lead.lead_name,
+			lead.modified,
+			Coalesce(NullIf(lead.lead_owner, "Guest"), lead.owner).as_("owner"),
+		)
+		.where(condition)
+		.orderby(lead.modified)
+		.orderby(lead.name)
+		.limit(limit)
+		.run(as_dict=True)
 	)
 
 

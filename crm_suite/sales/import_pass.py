@@ -27,7 +27,7 @@ import json
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
+from frappe.utils import get_fullname, now_datetime
 
 from crm_suite.sales import duplicates, scoring
 
@@ -45,6 +45,10 @@ def duplicate_action() -> str:
 def check_row(lead) -> None:
 	"""Lead.validate for a new lead inserted by Data Import: refuse a repeat when the setting says Skip,
 	else leave the duplicate search, score and assignment to the pass."""
+	if frappe.flags.crm_bulk_import:
+		# the bulk path (bulk_import.py) checks the whole chunk for repeats at once
+		lead.import_pending = 1
+		return
 	if duplicate_action() == "Skip":
 		repeats = [
 			m
@@ -70,7 +74,6 @@ def create_workflow_action(lead) -> None:
 	from frappe.workflow.doctype.workflow_action.workflow_action import (
 		create_workflow_actions_for_roles,
 		get_doc_workflow_state,
-		get_state_optional_field_value,
 		is_transition_condition_satisfied,
 		send_email_alert,
 	)
@@ -78,7 +81,16 @@ def create_workflow_action(lead) -> None:
 	workflow = get_workflow_name(lead.doctype)
 	if not workflow or send_email_alert(workflow):
 		return
-	state = get_doc_workflow_state(lead)
+	transitions = transitions_from(workflow, get_doc_workflow_state(lead))
+	roles = {t.allowed for t in transitions if is_transition_condition_satisfied(t, lead)}
+	create_workflow_actions_for_roles(roles, lead)
+
+
+def transitions_from(workflow: str, state: str) -> list:
+	"""The workflow's transitions out of `state` (as Frappe's get_next_possible_transitions reads them),
+	read once per import job."""
+	from frappe.workflow.doctype.workflow_action.workflow_action import get_state_optional_field_value
+
 	cache = frappe.flags.crm_import_transitions = frappe.flags.crm_import_transitions or {}
 	if (workflow, state) not in cache:
 		transitions = frappe.get_all(
@@ -89,8 +101,7 @@ def create_workflow_action(lead) -> None:
 		cache[(workflow, state)] = [
 			t for t in transitions if not get_state_optional_field_value(workflow, t.next_state)
 		]
-	roles = {t.allowed for t in cache[(workflow, state)] if is_transition_condition_satisfied(t, lead)}
-	create_workflow_actions_for_roles(roles, lead)
+	return cache[(workflow, state)]
 
 
 def on_data_import_change(doc, method=None) -> None:
@@ -149,9 +160,11 @@ def process_chunk(limit: int = CHUNK) -> int:
 		return 0
 	names = [r.name for r in rows]
 	failed = set()
-	for row in rows:
-		if not _isolated(row.name, lambda row=row: flag_duplicates(row)):
-			failed.add(row.name)
+	if not _isolated(names[0], lambda: flag_duplicates_chunk(rows)):
+		# one lead's data broke the chunk's statement: finish them one by one, logging the bad ones
+		for row in rows:
+			if not _isolated(row.name, lambda row=row: flag_duplicates(row)):
+				failed.add(row.name)
 	rows = [r for r in rows if r.name not in failed]
 	if duplicate_action() == "Merge":
 		merged = {r.name for r in rows if r.get("merge_into") and _isolated(r.name, lambda r=r: _merge(r))}
@@ -201,50 +214,192 @@ def flag_duplicates(row) -> None:
 		m for m in matches if (m.doctype, m.name) not in own and (m.doctype != "Lead" or m.name in earlier)
 	]
 	frappe.db.delete("Lead Duplicate", {"parent": row.name, "parenttype": "Lead"})
-	if matches:
-		now = now_datetime()
-		values = []
-		for idx, m in enumerate(matches, start=1):
-			named = duplicates.names_kept(m.doctype)
-			values.append(
-				(
-					frappe.generate_hash(length=10),
-					now,
-					now,
-					frappe.session.user,
-					frappe.session.user,
-					row.name,
-					"Lead",
-					"duplicates",
-					idx,
-					m.doctype,
-					m.name if named else None,
-					m.matched_on,
-					m.title if named else None,
-				)
-			)
-		frappe.db.bulk_insert(
-			"Lead Duplicate",
-			[
-				"name",
-				"creation",
-				"modified",
-				"owner",
-				"modified_by",
-				"parent",
-				"parenttype",
-				"parentfield",
-				"idx",
-				"reference_doctype",
-				"reference_name",
-				"matched_on",
-				"match_title",
-			],
-			values,
-		)
+	_insert_match_rows(_match_rows(row.name, matches))
 	frappe.db.set_value("Lead", row.name, "is_duplicate", 1 if matches else 0, update_modified=False)
 	if matches and row.status in duplicates.OPEN_STATES and earlier:
 		row.merge_into = min(earlier)
+
+
+def flag_duplicates_chunk(rows: list) -> None:
+	"""flag_duplicates for a whole chunk: the same matches (duplicates.find_matches: email, then phone;
+	Leads, Customers, Contacts), found with one query per kind of record for all the chunk's leads and
+	stored with one DELETE, one multi-row INSERT and two UPDATEs."""
+	found = find_matches_chunk(rows)
+	all_rows, flagged, kept = [], [], {}
+	for row in rows:
+		own = {("Customer", row.customer)} if row.customer else set()
+		key = (row.creation, row.name)
+		matches = [
+			m
+			for m, created in found[row.name]
+			if (m.doctype, m.name) not in own and (m.doctype != "Lead" or (created, m.name) < key)
+		]
+		if not matches:
+			continue
+		flagged.append(row.name)
+		all_rows += _match_rows(row.name, matches, kept)
+		earlier = [m.name for m in matches if m.doctype == "Lead"]
+		if row.status in duplicates.OPEN_STATES and earlier:
+			row.merge_into = min(earlier)
+	names = [r.name for r in rows]
+	frappe.db.delete("Lead Duplicate", {"parent": ["in", names], "parenttype": "Lead"})
+	_insert_match_rows(all_rows)
+	# bulk statements: the chunk's flags at once
+	if flagged:
+		frappe.db.sql("update `tabLead` set is_duplicate = 1 where name in %s", [flagged])
+	clear = [n for n in names if n not in set(flagged)]
+	if clear:
+		frappe.db.sql("update `tabLead` set is_duplicate = 0 where name in %s", [clear])
+
+
+def find_matches_chunk(rows: list) -> dict[str, list]:
+	"""For each lead of the chunk, its (Match, creation of a matched lead) in find_matches' order."""
+	from crm_suite.sales.contact_lookup import phone_digit_forms
+	from crm_suite.utils.contact_details import normalise_email
+
+	found: dict[str, dict] = {r.name: {} for r in rows}
+
+	def add(targets, doctype, name, title, matched_on, created=None):
+		for target in targets:
+			if not (doctype == "Lead" and name == target):
+				found[target].setdefault(
+					(doctype, name), (duplicates.Match(doctype, name, matched_on, title), created)
+				)
+
+	by_email: dict[str, set] = {}
+	for r in rows:
+		email = normalise_email(r.email_id)
+		if email:
+			by_email.setdefault(email, set()).add(r.name)
+	if by_email:
+		emails = sorted(by_email)
+		# bulk statements (one per kind of record for the chunk), as find_matches' per-lead queries
+		for name, title, email, created in frappe.db.sql(
+			"""select name, lead_name, email_id, creation from `tabLead`
+			where email_id in %s and merged_into is null order by creation, name""",
+			[emails],
+		):
+			add(by_email.get((email or "").strip().lower(), ()), "Lead", name, title, "Email", created)
+		for name, title, email in frappe.db.sql(
+			"select name, customer_name, email_id from `tabCustomer` where email_id in %s order by creation",
+			[emails],
+		):
+			add(by_email.get((email or "").strip().lower(), ()), "Customer", name, title, "Email")
+		for name, title, email in frappe.db.sql(
+			"""select c.name, c.full_name, e.email_id from `tabContact` c
+			join `tabContact Email` e on e.parent = c.name and e.parenttype = 'Contact'
+			where e.email_id in %s order by c.creation""",
+			[emails],
+		):
+			add(by_email.get((email or "").strip().lower(), ()), "Contact", name, title, "Email")
+
+	by_phone: dict[str, set] = {}
+	by_digits: dict[str, set] = {}
+	for r in rows:
+		for number in {r.phone_e164, r.mobile_e164} - {None, ""}:
+			by_phone.setdefault(number, set()).add(r.name)
+			for form in phone_digit_forms(number):
+				by_digits.setdefault(form, set()).add(r.name)
+	if by_phone:
+		params = {"phones": sorted(by_phone), "d": sorted(by_digits)}
+
+		def targets(*keys):
+			out = set()
+			for index, key in keys:
+				out |= index.get(key or "", set())
+			return out
+
+		for r in frappe.db.sql(
+			"""select name, lead_name, creation, phone_e164, mobile_e164, phone_digits, mobile_digits
+			from `tabLead` where (phone_e164 in %(phones)s or mobile_e164 in %(phones)s
+				or phone_digits in %(d)s or mobile_digits in %(d)s) and merged_into is null
+			order by creation""",
+			params,
+			as_dict=True,
+		):
+			hit = targets(
+				(by_phone, r.phone_e164),
+				(by_phone, r.mobile_e164),
+				(by_digits, r.phone_digits),
+				(by_digits, r.mobile_digits),
+			)
+			add(sorted(hit), "Lead", r.name, r.lead_name, "Phone", r.creation)
+		for r in frappe.db.sql(
+			"""select name, customer_name, phone_digits, mobile_digits from `tabCustomer`
+			where phone_digits in %(d)s or mobile_digits in %(d)s order by creation""",
+			params,
+			as_dict=True,
+		):
+			hit = targets((by_digits, r.phone_digits), (by_digits, r.mobile_digits))
+			add(sorted(hit), "Customer", r.name, r.customer_name, "Phone")
+		contact_digits: dict[str, set] = {}
+		for parent, digits in frappe.db.sql(
+			"""select parent, phone_digits from `tabContact Phone`
+			where phone_digits in %(d)s and parenttype = 'Contact'""",
+			params,
+		):
+			contact_digits.setdefault(parent, set()).add(digits)
+		if contact_digits:
+			for name, title in frappe.db.sql(
+				"select name, full_name from `tabContact` where name in %s order by creation",
+				[sorted(contact_digits)],
+			):
+				hit = targets(*((by_digits, d) for d in contact_digits[name]))
+				add(sorted(hit), "Contact", name, title, "Phone")
+	return {name: list(matches.values()) for name, matches in found.items()}
+
+
+def _match_rows(parent: str, matches: list, kept: dict | None = None) -> list[tuple]:
+	"""Lead Duplicate rows of `parent`; `kept` caches names_kept per doctype for a chunk."""
+	now = now_datetime()
+	kept = {} if kept is None else kept
+	values = []
+	for idx, m in enumerate(matches, start=1):
+		if m.doctype not in kept:
+			kept[m.doctype] = duplicates.names_kept(m.doctype)
+		named = kept[m.doctype]
+		values.append(
+			(
+				frappe.generate_hash(length=10),
+				now,
+				now,
+				frappe.session.user,
+				frappe.session.user,
+				parent,
+				"Lead",
+				"duplicates",
+				idx,
+				m.doctype,
+				m.name if named else None,
+				m.matched_on,
+				m.title if named else None,
+			)
+		)
+	return values
+
+
+def _insert_match_rows(values: list[tuple]) -> None:
+	if not values:
+		return
+	frappe.db.bulk_insert(
+		"Lead Duplicate",
+		[
+			"name",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+			"parent",
+			"parenttype",
+			"parentfield",
+			"idx",
+			"reference_doctype",
+			"reference_name",
+			"matched_on",
+			"match_title",
+		],
+		values,
+	)
 
 
 def _merge(row) -> None:
@@ -308,6 +463,40 @@ def assign_round_robin(rows: list) -> None:
 			"assignment_rule",
 		],
 		todos,
+	)
+	# the "assigned" timeline entry Frappe's ToDo adds (ToDo.validate/on_update), one multi-row INSERT
+	by = get_fullname(frappe.session.user)
+	frappe.db.bulk_insert(
+		"Comment",
+		[
+			"name",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+			"comment_type",
+			"comment_email",
+			"reference_doctype",
+			"reference_name",
+			"content",
+		],
+		[
+			(
+				frappe.generate_hash(length=10),
+				now,
+				now,
+				frappe.session.user,
+				frappe.session.user,
+				"Assigned",
+				frappe.session.user,
+				"Lead",
+				todo[9],
+				_("{0} self assigned this task: {1}").format(by, todo[10])
+				if todo[7] == frappe.session.user
+				else _("{0} assigned {1}: {2}").format(by, get_fullname(todo[7]), todo[10]),
+			)
+			for todo in todos
+		],
 	)
 	for user in set(assignees.values()):
 		names = [n for n, u in assignees.items() if u == user]

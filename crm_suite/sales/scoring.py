@@ -11,7 +11,7 @@ scoring does:
     P(v | won) = (won leads with value v + 1) / (W + n_f + 1)        (Laplace smoothing; n_f = values of f)
     p = 1 / (1 + e^(−log-odds))
 
-W and L are the numbers of won and lost leads, f runs over FEATURES. The counts are one SQL GROUP BY per
+W and L are the numbers of won and lost leads, f runs over FEATURES. The counts are one GROUP BY per
 feature; the nightly job stores the model in CRM Settings (and the cache) and scores open leads in chunks.
 A lead saved during the day is scored with the stored model. With fewer than "Minimum Closed Leads to Learn
 From" closed leads (or none won or none lost) there is no model and the score is the rule points alone.
@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Coalesce, Count, IfNull
 from frappe.utils import cint, flt, now_datetime
 
 from crm_suite.sales.isolation import run_isolated, transaction_lost
+from crm_suite.utils.reports import count_if
 
 OPEN_STATES = ("New", "Contacted", "Qualified")
 MODEL_CACHE_KEY = "crm_suite:lead_score_model"
@@ -37,15 +40,17 @@ DEFAULT_SOURCE_POINTS = 5
 STATUS_POINTS = {"Contacted": 5, "Qualified": 10, "Converted": 10}
 POINTS_PER_INTERACTION, MAX_INTERACTIONS = 5, 3
 
-# feature -> SQL expression over `tabLead` giving the value the model counts
-FEATURES: dict[str, str] = {
-	"source": "ifnull(source, '')",
-	"campaign": "ifnull(campaign, '')",
-	"industry": "ifnull(industry, '')",
-	"territory": "ifnull(territory, '')",
-	"country": "ifnull(country, '')",
-	"has_company": "if(ifnull(company_name, '') = '', '0', '1')",
-	"has_phone": "if(coalesce(phone_e164, mobile_e164) is null, '0', '1')",
+# feature -> frappe.qb expression over Lead giving the value the model counts
+FEATURES: dict[str, Callable] = {
+	"source": lambda lead: IfNull(lead.source, ""),
+	"campaign": lambda lead: IfNull(lead.campaign, ""),
+	"industry": lambda lead: IfNull(lead.industry, ""),
+	"territory": lambda lead: IfNull(lead.territory, ""),
+	"country": lambda lead: IfNull(lead.country, ""),
+	"has_company": lambda lead: Case().when(IfNull(lead.company_name, "") == "", "0").else_("1"),
+	"has_phone": lambda lead: (
+		Case().when(Coalesce(lead.phone_e164, lead.mobile_e164).isnull(), "0").else_("1")
+	),
 }
 
 
@@ -151,24 +156,21 @@ def settings() -> tuple[float, int]:
 def learn_model(min_history: int) -> Model | None:
 	"""Counts per feature value over closed leads: one GROUP BY per feature. Read-only, so with
 	`read_from_replica` the nightly job learns on the replica (a model of last night's history)."""
-	history = "status in ('Converted', 'Unqualified') and merged_into is null"
-	won, lost = frappe.db.sql(
-		f"""select ifnull(sum(status = 'Converted'), 0), ifnull(sum(status = 'Unqualified'), 0)
-		from `tabLead` where {history}"""
-	)[0]
+	lead = frappe.qb.DocType("Lead")
+	history = (
+		frappe.qb.from_(lead)
+		.select(count_if(lead.status == "Converted"), count_if(lead.status == "Unqualified"))
+		.where(lead.status.isin(["Converted", "Unqualified"]) & lead.merged_into.isnull())
+	)
+	won, lost = history.run()[0]
 	won, lost = cint(won), cint(lost)
 	if won + lost < max(min_history, 1):
 		return None
-	counts = {
-		feature: [
-			(value, cint(w), cint(lo))
-			for value, w, lo in frappe.db.sql(
-				f"""select {expression} as v, sum(status = 'Converted'), sum(status = 'Unqualified')
-				from `tabLead` where {history} group by v"""
-			)
-		]
-		for feature, expression in FEATURES.items()
-	}
+	counts = {}
+	for feature, expression in FEATURES.items():
+		value = expression(lead)
+		rows = history.select(value).groupby(value).run()
+		counts[feature] = [(v, cint(w), cint(lo)) for w, lo, v in rows]
 	return build_model(won, lost, counts)
 
 
@@ -197,19 +199,21 @@ def interactions_of(lead_names: list[str]) -> dict[str, int]:
 	if not lead_names:
 		return {}
 	counts: dict[str, int] = {}
+	communication, comment = frappe.qb.DocType("Communication"), frappe.qb.DocType("Comment")
 	queries = [
-		"""select reference_name, count(*) from `tabCommunication`
-		where reference_doctype = 'Lead' and reference_name in %(names)s group by reference_name""",
-		"""select reference_name, count(*) from `tabComment`
-		where reference_doctype = 'Lead' and reference_name in %(names)s and comment_type = 'Comment'
-		group by reference_name""",
+		(communication, communication.reference_name, communication.reference_doctype == "Lead"),
+		(
+			comment,
+			comment.reference_name,
+			(comment.reference_doctype == "Lead") & (comment.comment_type == "Comment"),
+		),
 	]
 	if interaction_table_exists():
-		queries.append(
-			"""select lead, count(*) from `tabInteraction` where lead in %(names)s group by lead"""
-		)
-	for query in queries:
-		for name, n in frappe.db.sql(query, {"names": lead_names}):
+		interaction = frappe.qb.DocType("Interaction")
+		queries.append((interaction, interaction.lead, None))
+	for table, lead, condition in queries:
+		query = frappe.qb.from_(table).select(lead, Count("*")).where(lead.isin(lead_names)).groupby(lead)
+		for name, n in (query.where(condition) if condition is not None else query).run():
 			counts[name] = counts.get(name, 0) + cint(n)
 	return counts
 
@@ -297,17 +301,18 @@ LEAD_COLUMNS = "name, status, email_id, phone, mobile_no, company_name, job_titl
 
 def open_leads(first: str, until: str | None = None, limit: int | None = None, after: bool = False) -> list:
 	"""Open leads in name order from `first` (or after it), up to `until` (exclusive), at most `limit`."""
-	conditions = ["status in %(open)s", "name > %(first)s" if after else "name >= %(first)s"]
+	lead, source = frappe.qb.DocType("Lead"), frappe.qb.DocType("Lead Source")
+	condition = lead.status.isin(OPEN_STATES) & (lead.name > first if after else lead.name >= first)
 	if until is not None:
-		conditions.append("name < %(until)s")
-	return frappe.db.sql(
-		f"""select {LEAD_COLUMNS},
-			(select s.score_points from `tabLead Source` s where s.name = `tabLead`.source) as source_points
-		from `tabLead` where {" and ".join(conditions)}
-		order by name {f"limit {int(limit)}" if limit else ""}""",
-		{"open": OPEN_STATES, "first": first, "until": until},
-		as_dict=True,
+		condition &= lead.name < until
+	source_points = frappe.qb.from_(source).select(source.score_points).where(source.name == lead.source)
+	query = (
+		frappe.qb.from_(lead)
+		.select(*LEAD_COLUMNS.split(", "), source_points.as_("source_points"))
+		.where(condition)
+		.orderby(lead.name)
 	)
+	return (query.limit(limit) if limit else query).run(as_dict=True)
 
 
 def score_open_leads(after_chunk: Callable[[], None] | None = None) -> int:
@@ -379,7 +384,7 @@ def write_chunk(scores: list[tuple[str, int, float, int]], now) -> int:
 
 
 def write_scores(scores: list[tuple[str, int, float, int]], now) -> None:
-	"""One UPDATE per chunk: CASE on the name for each score column."""
+	"""One UPDATE per chunk: CASE on the name for each score column (raw SQL: a multi-row statement)."""
 	if not scores:
 		return
 	params: dict[str, object] = {"now": now, "names": [s[0] for s in scores]}

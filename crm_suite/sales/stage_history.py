@@ -19,6 +19,7 @@ from datetime import datetime
 
 import frappe
 from frappe.utils import get_datetime, now_datetime
+from pypika.terms import ExistsCriterion
 
 from crm_suite.sales.stage_rules import Change, stage_of, stays_from_changes
 
@@ -38,7 +39,8 @@ def on_change(doc, method=None) -> None:
 	before = doc.get_doc_before_save()
 	if before is not None and current_stage(before) == current_stage(doc):
 		return
-	record_stage(doc.doctype, doc.name, current_stage(doc))
+	# a record just inserted has no stay to close or repeat
+	record_stage(doc.doctype, doc.name, current_stage(doc), new=bool(doc.flags.in_insert))
 
 
 def on_trash(doc, method=None) -> None:
@@ -47,17 +49,24 @@ def on_trash(doc, method=None) -> None:
 	frappe.db.delete(DOCTYPE, {"reference_doctype": doc.doctype, "reference_name": doc.name})
 
 
-def record_stage(doctype: str, name: str, stage: str | None, when: datetime | None = None) -> None:
-	"""Close the open stay if its stage differs from `stage` and open one for `stage`."""
+def record_stage(
+	doctype: str, name: str, stage: str | None, when: datetime | None = None, new: bool = False
+) -> None:
+	"""Close the open stay if its stage differs from `stage` and open one for `stage` (`new`: the record
+	was just inserted, so it has no stay yet)."""
 	if not stage:
 		return
 	when = when or now_datetime()
-	open_stays = frappe.db.sql(
-		"""select name, stage, entered_on from `tabStage History`
-		where reference_doctype = %s and reference_name = %s and left_on is null
-		order by entered_on desc for update""",
-		(doctype, name),
-		as_dict=True,
+	stays = frappe.qb.DocType(DOCTYPE)
+	open_stays = (
+		[]
+		if new  # a record just inserted has no stay yet: no locking read
+		else frappe.qb.from_(stays)
+		.select(stays.name, stays.stage, stays.entered_on)
+		.where((stays.reference_doctype == doctype) & (stays.reference_name == name) & stays.left_on.isnull())
+		.orderby(stays.entered_on, order=frappe.qb.desc)
+		.for_update()
+		.run(as_dict=True)
 	)
 	if open_stays and open_stays[0].stage == stage:
 		return
@@ -92,24 +101,32 @@ def backfill(doctype: str, after: str = "", commit: bool = True) -> int:
 	transaction). Returns the records filled."""
 	filled = 0
 	stage_fields = ("status",) if doctype == "Lead" else ("status", "sales_stage")
+	record, stays = frappe.qb.DocType(doctype), frappe.qb.DocType(DOCTYPE)
+	version_table = frappe.qb.DocType("Version")
+	has_stays = (
+		frappe.qb.from_(stays)
+		.select(1)
+		.where((stays.reference_doctype == doctype) & (stays.reference_name == record.name))
+	)
 	while True:
-		records = frappe.db.sql(
-			f"""select r.name, r.creation, {", ".join(f"r.`{f}`" for f in stage_fields)}
-			from `tab{doctype}` r
-			where r.name > %(after)s and not exists (select 1 from `tabStage History` s
-				where s.reference_doctype = %(doctype)s and s.reference_name = r.name)
-			order by r.name limit {CHUNK}""",
-			{"after": after, "doctype": doctype},
-			as_dict=True,
+		records = (
+			frappe.qb.from_(record)
+			.select(record.name, record.creation, *(record[f] for f in stage_fields))
+			.where((record.name > after) & ExistsCriterion(has_stays).negate())
+			.orderby(record.name)
+			.limit(CHUNK)
+			.run(as_dict=True)
 		)
 		if not records:
 			return filled
 		changes: dict[str, list[Change]] = {r.name: [] for r in records}
-		for version in frappe.db.sql(
-			"""select docname, creation, owner, data from `tabVersion`
-			where ref_doctype = %s and docname in %s order by docname, creation""",
-			(doctype, list(changes)),
-			as_dict=True,
+		for version in (
+			frappe.qb.from_(version_table)
+			.select(version_table.docname, version_table.creation, version_table.owner, version_table.data)
+			.where((version_table.ref_doctype == doctype) & version_table.docname.isin(list(changes)))
+			.orderby(version_table.docname)
+			.orderby(version_table.creation)
+			.run(as_dict=True)
 		):
 			try:
 				changed = json.loads(version.data or "{}").get("changed") or []

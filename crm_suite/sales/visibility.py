@@ -12,6 +12,8 @@ Lists and the REST API filter with `permission_query_conditions`, single records
 import frappe
 from frappe.utils import cint
 
+from crm_suite.utils.singles import fresh_single_value
+
 SETTING = "sales_users_see_own_records"
 UNRESTRICTED_ROLES = {"Sales Manager", "CRM Manager", "System Manager"}
 OWNER_FIELD = {"Lead": "lead_owner", "Opportunity": "opportunity_owner"}
@@ -20,10 +22,7 @@ OWNER_FIELD = {"Lead": "lead_owner", "Opportunity": "opportunity_owner"}
 def setting_on() -> bool:
 	"""The CRM Settings option, read afresh (it may change in this transaction); off on a site that
 	has not been migrated to the version with the option yet."""
-	value = frappe.db.sql(
-		"select value from `tabSingles` where doctype = 'CRM Settings' and field = %s", SETTING
-	)
-	return bool(value and cint(value[0][0]))
+	return bool(cint(fresh_single_value("CRM Settings", SETTING)))
 
 
 def is_restricted(user: str | None = None) -> bool:

@@ -16,6 +16,7 @@ from datetime import datetime
 import frappe
 from frappe import _
 from frappe.desk.form import assign_to
+from frappe.query_builder.functions import Count
 from frappe.utils import add_days, add_to_date, cint
 
 from crm_suite.service.settings import support_setting
@@ -115,15 +116,27 @@ def pick_manager() -> str | None:
 	chosen = support_setting("escalation_manager")
 	if chosen and frappe.db.get_value("User", chosen, "enabled"):
 		return chosen
-	rows = frappe.db.sql(
-		"""select u.name
-		from `tabUser` u
-		join `tabHas Role` r on r.parent = u.name and r.parenttype = 'User' and r.role = 'Support Manager'
-		left join `tabTicket` t on t.escalated_to = u.name and t.status in ('Open', 'In Progress', 'Waiting on Customer')
-		where u.enabled = 1 and u.user_type = 'System User' and u.name not in ('Administrator', 'Guest')
-		group by u.name
-		order by count(t.name), u.name
-		limit 1"""
+	user, role, ticket = frappe.qb.DocType("User"), frappe.qb.DocType("Has Role"), frappe.qb.DocType("Ticket")
+	rows = (
+		frappe.qb.from_(user)
+		.join(role)
+		.on((role.parent == user.name) & (role.parenttype == "User") & (role.role == "Support Manager"))
+		.left_join(ticket)
+		.on(
+			(ticket.escalated_to == user.name)
+			& ticket.status.isin(["Open", "In Progress", "Waiting on Customer"])
+		)
+		.select(user.name)
+		.where(
+			(user.enabled == 1)
+			& (user.user_type == "System User")
+			& user.name.notin(["Administrator", "Guest"])
+		)
+		.groupby(user.name)
+		.orderby(Count(ticket.name))
+		.orderby(user.name)
+		.limit(1)
+		.run()
 	)
 	return rows[0][0] if rows else None
 

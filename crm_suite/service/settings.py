@@ -2,12 +2,11 @@
 
 import frappe
 
+from crm_suite.utils.singles import fresh_single_value
+
 
 def support_setting(fieldname: str):
-	rows = frappe.db.sql(
-		"select `value` from `tabSingles` where `doctype` = 'Support Settings' and `field` = %s", fieldname
-	)
-	value = rows[0][0] if rows else None
+	value = fresh_single_value("Support Settings", fieldname)
 	if value is None:
 		field = frappe.get_meta("Support Settings").get_field(fieldname)
 		value = field.default if field else None

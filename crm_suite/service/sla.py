@@ -8,7 +8,17 @@ from datetime import date, datetime, time, timedelta
 
 import frappe
 from frappe import _
-from frappe.utils import cint, flt, get_datetime, get_system_timezone, get_time, getdate, now_datetime
+from frappe.query_builder.functions import Cast
+from frappe.utils import (
+	add_years,
+	cint,
+	flt,
+	get_datetime,
+	get_system_timezone,
+	get_time,
+	getdate,
+	now_datetime,
+)
 from pymysql.converters import escape_string
 
 from crm_suite.service.business_time import (
@@ -29,6 +39,10 @@ from crm_suite.service.sla_rules import (
 from crm_suite.utils.temp_tables import temp_table_sql
 
 SLA_FIELDS = ("service_level_agreement", "priority", "opening_date", "paused_minutes")
+# The deadlines are counted on a business-time timeline built day by day from the opening: an opening date
+# outside these bounds (a typo such as year 1 or 0202) would build centuries of days, or overflow.
+OPENING_YEARS_BACK = 30
+OPENING_YEARS_AHEAD = 1
 
 
 def current_time() -> datetime:
@@ -126,8 +140,40 @@ def choose_sla(customer: str | None, ticket_type: str | None) -> str | None:
 
 
 # --------------------------------------------------------------------------- applying to a ticket
+def opening_bounds() -> tuple[datetime, datetime]:
+	"""The earliest and latest opening date a ticket may have (from the real clock)."""
+	today = now_datetime()
+	return add_years(today, -OPENING_YEARS_BACK), add_years(today, OPENING_YEARS_AHEAD)
+
+
+def opening_in_bounds(opening: datetime, bounds: tuple[datetime, datetime] | None = None) -> bool:
+	earliest, latest = bounds or opening_bounds()
+	return earliest <= opening <= latest
+
+
+def validate_opening_date(ticket) -> None:
+	"""Refuse an opening date the deadlines cannot be counted from (nothing is saved)."""
+	if not ticket.opening_date:
+		return
+	try:
+		opening = get_datetime(ticket.opening_date)
+	except (ValueError, OverflowError):
+		opening = None
+	if opening is None or not opening_in_bounds(opening):
+		earliest, latest = opening_bounds()
+		frappe.throw(
+			_("Opening Date {0} is out of range: a ticket opens between {1} and {2}.").format(
+				frappe.bold(str(ticket.opening_date)),
+				frappe.format(earliest.date(), "Date"),
+				frappe.format(latest.date(), "Date"),
+			),
+			title=_("Invalid Opening Date"),
+		)
+
+
 def apply_sla(ticket, now: datetime | None = None) -> None:
 	"""Called from Ticket.validate: choose the agreement, track pauses, (re)compute deadlines and status."""
+	validate_opening_date(ticket)
 	now = now or current_time()
 	before = ticket.get_doc_before_save() if not ticket.is_new() else None
 	if not ticket.service_level_agreement or (
@@ -257,30 +303,42 @@ def recompute_open_tickets(
 	depends only on what is stored, so a job that was stopped half-way is simply run again. Returns the
 	number of tickets written."""
 	now = now or current_time()
-	condition = "t.status != 'Closed' and t.service_level_agreement is not null and t.name > %(after)s"
-	values: dict = {"after": "", "chunk": chunk}
+	ticket = frappe.qb.DocType("Ticket")
+	condition = (ticket.status != "Closed") & ticket.service_level_agreement.notnull()
 	if sla:
-		condition += " and t.service_level_agreement = %(sla)s"
-		values["sla"] = sla
+		condition &= ticket.service_level_agreement == sla
+	# Datetimes are read as text and parsed with datetime.fromisoformat: Frappe's DATETIME converter
+	# (strptime) took about a third of the whole recompute on 100k tickets.
+	query = (
+		frappe.qb.from_(ticket)
+		.select(
+			ticket.name,
+			ticket.status,
+			ticket.priority,
+			ticket.service_level_agreement,
+			Cast(ticket.opening_date, "char"),
+			ticket.paused_minutes,
+			Cast(ticket.first_responded_on, "char"),
+			Cast(ticket.resolution_date, "char"),
+			Cast(ticket.response_by, "char"),
+			Cast(ticket.resolution_by, "char"),
+			ticket.agreement_status,
+		)
+		.orderby(ticket.name)
+		.limit(chunk)
+	)
+	after = ""
 	done = 0
 	rules: dict = {}  # (agreement, priority) -> (targets, calendar), looked up once per run
+	bounds = opening_bounds()  # an opening outside them is left alone (validate_opening_date)
 	while True:
-		# Datetimes are read as text and parsed with datetime.fromisoformat: Frappe's DATETIME converter
-		# (strptime) took about a third of the whole recompute on 100k tickets.
-		rows = frappe.db.sql(
-			f"""select t.name, t.status, t.priority, t.service_level_agreement,
-				cast(t.opening_date as char), t.paused_minutes, cast(t.first_responded_on as char),
-				cast(t.resolution_date as char), cast(t.response_by as char),
-				cast(t.resolution_by as char), t.agreement_status
-			from `tabTicket` t where {condition} order by t.name limit %(chunk)s""",
-			values,
-		)
+		rows = query.where(condition & (ticket.name > after)).run()
 		if not rows:
 			return done
-		done += _bulk_update([u for row in rows if (u := _recomputed(row, now, steps, rules))])
-		values["after"] = rows[-1][0]
+		done += _bulk_update([u for row in rows if (u := _recomputed(row, now, steps, rules, bounds))])
+		after = rows[-1][0]
 		if after_chunk:
-			after_chunk(values["after"])
+			after_chunk(after)
 		if len(rows) < chunk:
 			return done
 
@@ -289,7 +347,9 @@ def _parse_datetime(value: str | None) -> datetime | None:
 	return datetime.fromisoformat(value) if value else None
 
 
-def _recomputed(row: tuple, now: datetime, steps: Steps | None, rules: dict) -> tuple | None:
+def _recomputed(
+	row: tuple, now: datetime, steps: Steps | None, rules: dict, bounds: tuple[datetime, datetime]
+) -> tuple | None:
 	"""(name, response_by, resolution_by, agreement_status) of one ticket row as read by
 	recompute_open_tickets (datetimes as text), or None to leave it (no times for its priority, no
 	service hours, or nothing changed)."""
@@ -314,6 +374,8 @@ def _recomputed(row: tuple, now: datetime, steps: Steps | None, rules: dict) -> 
 		return None
 	parse = _parse_datetime
 	opening, responded, resolved = parse(opening), parse(responded), parse(resolved)
+	if not opening_in_bounds(opening, bounds):
+		return None  # written around the model with an absurd date: left as it is (a save refuses it)
 	stored = (parse(response_by), parse(resolution_by), previous)
 	response_by, resolution_by = stored[0], stored[1]
 	try:
@@ -349,6 +411,7 @@ def _bulk_update(updates: list[tuple]) -> int:
 		"""create temporary table if not exists crm_sla_updates (name varchar(140) primary key,
 		response_by datetime(6), resolution_by datetime(6), agreement_status varchar(140))"""
 	)
+	# raw SQL: the session's temporary table (no DocType) and a multi-row INSERT, then one UPDATE … JOIN
 	frappe.db.sql("delete from crm_sla_updates")
 	for start in range(0, len(updates), 5000):
 		# The VALUES are rendered here, without query parameters: names escaped, datetimes in ISO form.

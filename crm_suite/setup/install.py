@@ -78,15 +78,12 @@ DEFAULT_SETTINGS: dict[str, dict[str, str]] = {
 
 
 def after_install() -> None:
-	from crm_suite.activities.indexes import add_indexes as add_activity_indexes
-	from crm_suite.sales.indexes import add_indexes
+	from crm_suite.setup import indexes
 	from crm_suite.utils.i18n import compile_catalogues
 
-	# The Sales indexes on the app's own DocTypes come with their on_doctype_update; the one on Frappe's
-	# Contact Email (crm_contact_email_id) has no such hook of ours, so it is added here (and after every
-	# migrate): a new site has it from the start.
-	add_indexes()
-	add_activity_indexes()  # My Day's indexes on tickets, customers and calls (also after every migrate)
+	# The app's DocTypes get their indexes in on_doctype_update; the one on Frappe's Contact Email
+	# (crm_contact_email_id) has no such hook of ours, so a new site gets it here (and after every migrate).
+	indexes.apply()
 	create_default_masters()
 	ensure_default_address_template()
 	apply_default_settings()

@@ -69,6 +69,14 @@ def every_workspace_report_shows_data_with_real_labels(workspace):
 		out = run(report, filters=filters[report])
 		rows = [r for r in out["result"] if r and not (isinstance(r, dict) and r.get("is_total_row"))]
 		assert rows, f"{report} is empty after the demo"
+		# the rows' labels: the first text column (a segment, stage, source, agent...) names every row
+		columns = [
+			c if isinstance(c, dict) else {"fieldname": str(c), "fieldtype": "Data"} for c in out["columns"]
+		]
+		label = next((c for c in columns if c.get("fieldtype") in ("Data", "Link", "Select")), None)
+		if label and isinstance(rows[0], dict):
+			unnamed = [r for r in rows if not _real(r.get(label["fieldname"]))]
+			assert not unnamed, f"{report}: rows without a {label['fieldname']}: {unnamed[:3]}"
 		chart = out.get("chart")
 		if chart:
 			labels = chart["data"]["labels"]
@@ -127,7 +135,17 @@ def demo_fills_the_customer_analytics():
 
 def cross_sell_names_products():
 	product_names = dict(frappe.get_all("Product", fields=["name", "item_name"], as_list=True))
-	for customer in frappe.get_all("Customer", pluck="name", limit=60, order_by="creation desc"):
+	# the demo's latest buyers (not the site's newest customers: a benchmark may have seeded some without orders)
+	buyers = frappe.get_all(
+		"Sales Order",
+		filters={"docstatus": 1, "is_return": 0},
+		fields=["customer"],
+		group_by="customer",
+		order_by="max(transaction_date) desc",
+		limit=60,
+		pluck="customer",
+	)
+	for customer in buyers:
 		rows = basket.get_cross_sell("Customer", customer)
 		if rows:
 			for row in rows:

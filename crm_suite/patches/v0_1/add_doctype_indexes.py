@@ -1,9 +1,6 @@
-import frappe
+from crm_suite.setup import indexes
 
 
 def execute():
-	"""Indexes declared in `on_doctype_update` are only made when a DocType is saved; sites that had these
-	doctypes before their indexes were declared get them here (`add_index` skips existing ones)."""
-	for doctype in ("Sales Order", "Sales Order Item", "Interaction"):
-		if frappe.db.table_exists(doctype):
-			frappe.get_doc("DocType", doctype).run_module_method("on_doctype_update")
+	"""Indexes declared after sites were made (crm_suite/setup/indexes.py); after_migrate applies them too."""
+	indexes.apply()

@@ -1,6 +1,6 @@
 import frappe
 
-from crm_suite.marketing.doctype.campaign_send_log.campaign_send_log import ensure_unique_recipient_index
+from crm_suite.setup import indexes
 
 
 def execute():
@@ -9,8 +9,8 @@ def execute():
 	it is dropped once the index is there. Safe to run again."""
 	if not frappe.db.table_exists("Campaign Send Log"):
 		return
-	ensure_unique_recipient_index()  # skips an index this site's table has
-	# (read the live schema: has_column answers from a cache)
+	indexes.apply("Campaign Send Log")  # skips an index this site's table has
+	# (raw SQL: SHOW COLUMNS reads the live schema; has_column answers from a cache)
 	if frappe.db.sql("show columns from `tabCampaign Send Log` like 'send_key'"):
 		frappe.db.sql_ddl("alter table `tabCampaign Send Log` drop column `send_key`")
 		frappe.clear_cache(doctype="Campaign Send Log")

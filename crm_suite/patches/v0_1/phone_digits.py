@@ -1,7 +1,7 @@
 import frappe
 from frappe.core.doctype.data_import.data_import import import_doc
 
-from crm_suite.sales.indexes import add_indexes
+from crm_suite.setup import indexes
 
 
 def execute():
@@ -19,8 +19,9 @@ def execute():
 		("tabContact Phone", (("phone", "phone_digits"),)),
 	):
 		for source, target in pairs:
+			# raw SQL: one bulk UPDATE per column with REGEXP_REPLACE
 			frappe.db.sql(
 				f"""update `{table}` set `{target}` = {digits.format(source)}
 				where not (`{target}` <=> {digits.format(source)})"""
 			)
-	add_indexes()
+	indexes.apply()

@@ -1,11 +1,6 @@
-import frappe
+from crm_suite.setup import indexes
 
 
 def execute():
-	"""Tickets got indexes (status/agreement_status, customer, raised_by, …) after sites were made; they
-	are declared in Ticket's on_doctype_update, which runs only when the DocType is saved. `add_index`
-	skips an index that exists, so this runs any number of times."""
-	if frappe.db.table_exists("Ticket"):
-		from crm_suite.service.doctype.ticket.ticket import on_doctype_update
-
-		on_doctype_update()
+	"""Tickets got indexes after sites were made (crm_suite/setup/indexes.py). Runs any number of times."""
+	indexes.apply("Ticket")

@@ -295,6 +295,7 @@ def lock_name(account: str) -> str:
 
 
 def take_pull_lock(account: str) -> bool:
+	# raw SQL: MariaDB's named locks (GET_LOCK / RELEASE_LOCK) are functions without a table
 	return bool(frappe.db.sql("select get_lock(%s, 0)", lock_name(account))[0][0])
 
 

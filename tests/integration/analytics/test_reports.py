@@ -159,3 +159,46 @@ def test_frequently_bought_together_permissions():
 			run_report("Frequently Bought Together", {"min_support": 0.1})
 	frappe.set_user(make_user("Sales User").name)
 	assert "result" in run_report("Frequently Bought Together", {"min_support": 0.1})
+
+
+def test_rfm_segmentation_rows_are_exactly_the_customers_the_user_may_list():
+	"""A Sales User under a User Permission on a Territory, with one customer of another territory shared
+	with them: the summary and the drill-downs hold exactly the customers `frappe.get_list("Customer")`
+	gives that user, with the same segments and revenue."""
+	from collections import Counter
+
+	group = frappe.get_doc({"doctype": "Customer Group", "customer_group_name": unique("RFM ")}).insert().name
+	mine, theirs = (
+		frappe.get_doc({"doctype": "Territory", "territory_name": unique("RFM T ")}).insert().name
+		for _ in range(2)
+	)
+	names = [make_customer(customer_group=group, territory=t).name for t in (mine, theirs) for _ in range(3)]
+	(p,) = products(1)
+	for i, name in enumerate(names):
+		for k in range(1 + i % 3):  # frequencies 1..3 in each territory, different amounts
+			make_sales_order(name, f"2026-06-{20 - 3 * (i % 2) - k:02d}", [(p, 1, 10 * (i + 1))])
+	rfm.compute_rfm("2026-06-30", rfm.RfmSettings(window_days=365), customers=names)
+	seller = make_user("Sales User").name
+	frappe.get_doc(
+		{"doctype": "User Permission", "user": seller, "allow": "Territory", "for_value": mine}
+	).insert(ignore_permissions=True)
+	shared = names[4]
+	frappe.share.add("Customer", shared, seller, read=1)
+
+	frappe.set_user(seller)
+	readable = frappe.get_list(
+		"Customer",
+		filters={"customer_group": group, "rfm_segment": ["is", "set"]},
+		fields=["name", "rfm_segment", "monetary"],
+		limit_page_length=0,
+	)
+	assert {r.name for r in readable} == {*names[:3], shared}  # the rule and the share both apply
+	summary = run_report("RFM Segmentation", {"customer_group": group})["result"]
+	assert {r["segment"]: r["customers"] for r in summary} == dict(Counter(r.rfm_segment for r in readable))
+	for row in summary:
+		assert row["revenue"] == sum(r.monetary for r in readable if r.rfm_segment == row["segment"])
+	drilled = set()
+	for row in summary:
+		drill = run_report("RFM Segmentation", {"customer_group": group, "segment": row["segment"]})["result"]
+		drilled |= {r["customer"] for r in drill}
+	assert drilled == {r.name for r in readable}

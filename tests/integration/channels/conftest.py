@@ -236,6 +236,20 @@ def channels(committed):
 		frappe.clear_cache()
 
 
+def store_inbox() -> int:
+	"""The inbox job (crm_suite.crm.messaging_inbox.process_inbox) run here as the worker runs it: as the
+	webhook's user, Guest. It commits, and reads afresh."""
+	from crm_suite.crm.messaging_inbox import process_inbox
+
+	user = frappe.session.user
+	frappe.db.rollback()
+	frappe.set_user("Guest")
+	try:
+		return process_inbox()
+	finally:
+		frappe.set_user(user)
+
+
 def _cleanup(numbers: list[str]) -> None:
 	"""Everything a conversation with these numbers made: interactions (and their files), the leads and
 	tickets made for unknown numbers (and their assignments), consents."""
@@ -265,3 +279,4 @@ def _cleanup(numbers: list[str]) -> None:
 			frappe.db.delete("Notification Log", {"document_type": doctype, "document_name": name})
 			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
 		frappe.db.delete("Channel Consent", {"phone": number})
+		frappe.db.delete("Channel Inbox", {"phone_number": ("like", f"%{number[-7:]}")})

@@ -92,7 +92,7 @@ def test_a_save_that_keeps_the_state_takes_no_lock(people):
 	real_sql = frappe.db.sql
 
 	def spy(query, *args, **kwargs):
-		if "for update" in str(query) and "tabDocType" in str(query):
+		if "for update" in str(query).lower() and "tabDocType" in str(query):
 			calls.append(query)
 		return real_sql(query, *args, **kwargs)
 

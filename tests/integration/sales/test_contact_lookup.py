@@ -4,6 +4,7 @@ date, every documented form matched, the backfill patch, and query plans that us
 import random
 
 import frappe
+from frappe.query_builder.terms import NamedParameterWrapper
 
 from crm_suite.crm.telephony import match_number
 from crm_suite.patches.v0_1 import phone_digits as backfill
@@ -124,8 +125,13 @@ def test_backfill_patch_fills_missing_digits_and_can_run_again():
 	)
 
 
-def plan(query: str, params: dict) -> dict[str, dict]:
-	return {row["table"]: row for row in frappe.db.sql(f"explain {query}", params, as_dict=True)}
+def plan(query) -> dict[str, dict]:
+	"""EXPLAIN of a frappe.qb query, by table (or alias)."""
+	params = NamedParameterWrapper()
+	sql = query.get_sql(param_wrapper=params)
+	return {
+		row["table"]: row for row in frappe.db.sql(f"explain {sql}", params.get_parameters(), as_dict=True)
+	}
 
 
 def indexes_on(table: str, *columns: str) -> set[str]:
@@ -166,17 +172,17 @@ def test_the_lookups_use_their_indexes():
 			) g"""
 		)
 	_national, e164 = number()
-	params = {"phones": [e164], "d": contact_lookup.phone_digit_forms(e164)}
+	digits = contact_lookup.phone_digit_forms(e164)
 
-	customers = plan(contact_lookup.CUSTOMERS, params)["tabCustomer"]
+	customers = plan(contact_lookup.customers_query(digits))["tabCustomer"]
 	assert used_keys(customers) and used_keys(customers) <= indexes_on(
 		"tabCustomer", "phone_digits", "mobile_digits"
 	), customers
 
-	phones = plan(contact_lookup.CONTACTS, params)["p"]
+	phones = plan(contact_lookup.contacts_query(digits))["p"]
 	assert used_keys(phones) and used_keys(phones) <= indexes_on("tabContact Phone", "phone_digits"), phones
 
-	leads = plan(contact_lookup.LEADS, params)["tabLead"]
+	leads = plan(contact_lookup.leads_query([e164], digits))["tabLead"]
 	assert used_keys(leads) and used_keys(leads) <= indexes_on(
 		"tabLead", "phone_e164", "mobile_e164", "phone_digits", "mobile_digits"
 	), leads

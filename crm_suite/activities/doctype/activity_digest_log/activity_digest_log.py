@@ -4,6 +4,8 @@
 import frappe
 from frappe.model.document import Document
 
+from crm_suite.setup import indexes
+
 
 class ActivityDigestLog(Document):
 	# begin: auto-generated types
@@ -23,6 +25,5 @@ class ActivityDigestLog(Document):
 
 
 def on_doctype_update():
-	frappe.db.add_unique(
-		"Activity Digest Log", ["user", "digest_date"], constraint_name="crm_digest_user_date"
-	)
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Activity Digest Log")

@@ -5,6 +5,7 @@ import frappe
 from frappe.model.document import Document
 
 from crm_suite.activities import activities
+from crm_suite.setup import indexes
 
 
 class CRMActivity(Document):
@@ -57,9 +58,5 @@ class CRMActivity(Document):
 
 
 def on_doctype_update():
-	# My Day and the digest: a user's open activities by due time; a record's next activity; reminders and
-	# the calendar's time range
-	frappe.db.add_index("CRM Activity", ["assigned_to", "status", "due_on"])
-	frappe.db.add_index("CRM Activity", ["reference_doctype", "reference_name", "status", "due_on"])
-	frappe.db.add_index("CRM Activity", ["status", "due_on"])
-	frappe.db.add_index("CRM Activity", ["due_on", "ends_on"])
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("CRM Activity")

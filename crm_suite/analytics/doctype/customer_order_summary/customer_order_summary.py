@@ -3,6 +3,8 @@
 
 from frappe.model.document import Document
 
+from crm_suite.crm import money
+
 
 class CustomerOrderSummary(Document):
 	# begin: auto-generated types
@@ -20,4 +22,8 @@ class CustomerOrderSummary(Document):
 		order_count: DF.Int
 	# end: auto-generated types
 
-	pass
+	@property
+	def reporting_currency(self) -> str:
+		"""The currency of lifetime_value (virtual field: the orders' amounts converted into CRM Settings'
+		reporting currency)."""
+		return money.reporting_currency()

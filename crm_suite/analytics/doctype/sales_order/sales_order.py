@@ -7,6 +7,7 @@ from frappe.model.document import Document
 
 from crm_suite.analytics import orders
 from crm_suite.crm import money
+from crm_suite.setup import indexes
 
 
 class SalesOrder(Document):
@@ -68,10 +69,5 @@ class SalesOrder(Document):
 
 
 def on_doctype_update():
-	"""Covering index for the RFM and cohort queries: they read only these columns, grouped by customer."""
-	from crm_suite.sales.indexes import index_columns
-
-	columns = ["customer", "transaction_date", "base_grand_total", "docstatus", "is_return"]
-	if index_columns("tabSales Order", "customer_date_total") not in ([], columns):  # was on grand_total
-		frappe.db.sql_ddl("alter table `tabSales Order` drop index `customer_date_total`")
-	frappe.db.add_index("Sales Order", columns, index_name="customer_date_total")
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Sales Order")

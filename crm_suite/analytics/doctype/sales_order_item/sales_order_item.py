@@ -4,6 +4,8 @@
 import frappe
 from frappe.model.document import Document
 
+from crm_suite.setup import indexes
+
 
 class SalesOrderItem(Document):
 	# begin: auto-generated types
@@ -28,5 +30,5 @@ class SalesOrderItem(Document):
 
 
 def on_doctype_update():
-	"""The basket self-join pairs the lines of one order by product."""
-	frappe.db.add_index("Sales Order Item", ["parent", "product"], index_name="parent_product")
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Sales Order Item")

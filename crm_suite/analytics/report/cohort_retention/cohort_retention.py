@@ -6,6 +6,7 @@ from frappe import _
 from frappe.utils import cint
 
 from crm_suite.analytics import cohorts
+from crm_suite.utils.reports import column
 
 CHART_COHORTS = 6
 
@@ -17,11 +18,9 @@ def execute(filters=None):
 	months = cohorts.validate_filters(filters.from_date, filters.to_date, cint(months))
 	data = cohorts.cohort_matrix(filters.from_date, filters.to_date, months)
 	columns = [
-		{"fieldname": "cohort", "label": _("First Order Month"), "fieldtype": "Data", "width": 130},
-		{"fieldname": "customers", "label": _("Customers"), "fieldtype": "Int", "width": 100},
-	] + [
-		{"fieldname": f"month_{m}", "label": _("Month {0}").format(m), "fieldtype": "Percent", "width": 90}
-		for m in range(months + 1)
+		column("cohort", _("First Order Month"), "Data", 130),
+		column("customers", _("Customers"), "Int", 100),
+		*(column(f"month_{m}", _("Month {0}").format(m), "Percent", 90) for m in range(months + 1)),
 	]
 	return columns, data, None, chart(data, months), summary()
 

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.utils import cint, flt
 
 from crm_suite.analytics import basket
+from crm_suite.utils.reports import chart, column
 
 ROW_LIMIT = 1000
 
@@ -20,57 +21,26 @@ def execute(filters=None):
 		product=filters.get("product"),
 		limit=min(cint(filters.get("limit")) or 200, ROW_LIMIT),
 	)
-	return columns(), data, None, chart(data)
+	return columns(), data, None, lift_chart(data)
 
 
 def columns():
 	return [
-		{
-			"fieldname": "antecedent",
-			"label": _("If Bought"),
-			"fieldtype": "Link",
-			"options": "Product",
-			"width": 150,
-		},
-		{"fieldname": "antecedent_name", "label": _("Product Name"), "fieldtype": "Data", "width": 160},
-		{
-			"fieldname": "consequent",
-			"label": _("Also Bought"),
-			"fieldtype": "Link",
-			"options": "Product",
-			"width": 150,
-		},
-		{"fieldname": "consequent_name", "label": _("Product Name"), "fieldtype": "Data", "width": 160},
-		{"fieldname": "pair_count", "label": _("Baskets With Both"), "fieldtype": "Int", "width": 120},
-		{"fieldname": "support", "label": _("Support"), "fieldtype": "Float", "precision": 6, "width": 100},
-		{
-			"fieldname": "confidence",
-			"label": _("Confidence"),
-			"fieldtype": "Float",
-			"precision": 4,
-			"width": 100,
-		},
-		{"fieldname": "lift", "label": _("Lift"), "fieldtype": "Float", "precision": 3, "width": 90},
-		{
-			"fieldname": "conviction",
-			"label": _("Conviction"),
-			"fieldtype": "Float",
-			"precision": 3,
-			"width": 100,
-		},
+		column("antecedent", _("If Bought"), "Link", 150, options="Product"),
+		column("antecedent_name", _("Product Name"), "Data", 160),
+		column("consequent", _("Also Bought"), "Link", 150, options="Product"),
+		column("consequent_name", _("Product Name"), "Data", 160),
+		column("pair_count", _("Baskets With Both"), "Int", 120),
+		column("support", _("Support"), "Float", 100, precision=6),
+		column("confidence", _("Confidence"), "Float", 100, precision=4),
+		column("lift", _("Lift"), "Float", 90, precision=3),
+		column("conviction", _("Conviction"), "Float", 100, precision=3),
 	]
 
 
-def chart(data):
+def lift_chart(data):
 	top = data[:10]
 	if not top:
 		return None
-	return {
-		"data": {
-			"labels": [
-				f"{r.antecedent_name or r.antecedent} → {r.consequent_name or r.consequent}" for r in top
-			],
-			"datasets": [{"name": _("Lift"), "values": [r.lift for r in top]}],
-		},
-		"type": "bar",
-	}
+	labels = [f"{r.antecedent_name or r.antecedent} → {r.consequent_name or r.consequent}" for r in top]
+	return chart(labels, {_("Lift"): [r.lift for r in top]})

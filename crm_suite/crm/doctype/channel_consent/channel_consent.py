@@ -5,6 +5,7 @@ import frappe
 from frappe.model.document import Document
 
 from crm_suite.crm.messaging import validate_consent
+from crm_suite.setup import indexes
 
 
 class ChannelConsent(Document):
@@ -13,9 +14,5 @@ class ChannelConsent(Document):
 
 
 def on_doctype_update():
-	# one consent per number and channel (crm_suite.crm.messaging.set_consent updates it in place); not
-	# frappe.db.add_unique, whose lookup can see another site's index (see Campaign Send Log)
-	if not frappe.db.has_index("tabChannel Consent", "unique_phone_channel"):
-		frappe.db.sql_ddl(
-			"alter table `tabChannel Consent` add unique index `unique_phone_channel` (`phone`, `channel`)"
-		)
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Channel Consent")

@@ -6,6 +6,8 @@ from frappe.contacts.address_and_contact import delete_contact_and_address, load
 from frappe.model.delete_doc import check_if_doc_is_linked
 from frappe.model.document import Document
 
+from crm_suite.crm import money
+from crm_suite.setup import indexes
 from crm_suite.utils.contact_details import normalise_email
 
 
@@ -68,6 +70,12 @@ class Customer(Document):
 		website: DF.Data | None
 	# end: auto-generated types
 
+	@property
+	def reporting_currency(self) -> str:
+		"""The currency of monetary and clv_estimate (virtual field: the amounts are in CRM Settings'
+		reporting currency, not the site's default currency)."""
+		return money.reporting_currency()
+
 	def onload(self):
 		load_address_and_contact(self)
 
@@ -78,3 +86,8 @@ class Customer(Document):
 		# Refuse before touching contacts, so a refused delete loses nothing.
 		check_if_doc_is_linked(self)
 		delete_contact_and_address(self.doctype, self.name)
+
+
+def on_doctype_update():
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Customer")

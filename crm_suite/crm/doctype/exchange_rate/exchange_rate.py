@@ -9,6 +9,7 @@ from frappe.model.document import Document
 from frappe.utils import getdate
 
 from crm_suite.crm import money
+from crm_suite.setup import indexes
 
 SAVEPOINT = "crm_exchange_rate_delete"
 
@@ -71,4 +72,5 @@ class ExchangeRate(Document):
 
 
 def on_doctype_update():
-	frappe.db.add_unique("Exchange Rate", ["from_currency", "to_currency", "date"], "pair_date")
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Exchange Rate")

@@ -5,6 +5,7 @@ import frappe
 from frappe.model.document import Document
 
 from crm_suite.crm.interactions import validate_interaction
+from crm_suite.setup import indexes
 
 
 class Interaction(Document):
@@ -58,6 +59,5 @@ class Interaction(Document):
 
 
 def on_doctype_update():
-	# the customer timeline reads a customer's interactions newest first
-	frappe.db.add_index("Interaction", ["customer", "interaction_time"])
-	frappe.db.add_index("Interaction", ["lead", "interaction_time"])
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Interaction")

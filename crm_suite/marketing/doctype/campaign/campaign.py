@@ -6,9 +6,10 @@ from frappe.model.document import Document
 from crm_suite.crm import money
 from crm_suite.marketing.campaign import validate_campaign
 from crm_suite.utils.validation import validate_date_order, validate_non_negative
+from crm_suite.utils.workflow_actions import DeferredAutomation
 
 
-class Campaign(Document):
+class Campaign(DeferredAutomation, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

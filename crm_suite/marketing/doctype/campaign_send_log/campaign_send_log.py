@@ -4,6 +4,8 @@
 import frappe
 from frappe.model.document import Document
 
+from crm_suite.setup import indexes
+
 
 class CampaignSendLog(Document):
 	# begin: auto-generated types
@@ -28,22 +30,6 @@ class CampaignSendLog(Document):
 	pass
 
 
-UNIQUE_RECIPIENT = "unique_campaign_step_recipient"
-UNIQUE_COLUMNS = ("campaign", "schedule_step", "recipient")
-
-
 def on_doctype_update():
-	# each step reaches each recipient once: a second row for the same address is refused by the database
-	ensure_unique_recipient_index()
-
-
-def ensure_unique_recipient_index() -> None:
-	"""Add the unique (campaign, schedule_step, recipient) index unless this site's table has it. Idempotent.
-
-	Not frappe.db.add_unique: it looks the constraint up in information_schema by table name only (no
-	schema), so a database login that sees other sites' schemas finds their index and skips this one.
-	SHOW INDEX reads this site's table."""
-	if frappe.db.has_index("tabCampaign Send Log", UNIQUE_RECIPIENT):
-		return
-	columns = ", ".join(f"`{c}`" for c in UNIQUE_COLUMNS)
-	frappe.db.sql_ddl(f"alter table `tabCampaign Send Log` add unique index `{UNIQUE_RECIPIENT}` ({columns})")
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Campaign Send Log")

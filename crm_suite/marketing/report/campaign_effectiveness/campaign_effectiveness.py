@@ -6,6 +6,7 @@ from frappe import _
 
 from crm_suite.crm import money
 from crm_suite.marketing.effectiveness import get_rows, roi_percent
+from crm_suite.utils.reports import chart, column
 
 
 @frappe.read_only()
@@ -16,46 +17,34 @@ def execute(filters: dict | None = None):
 			if row.get(field):
 				row[field] = _(row[field])
 	return money.in_reporting_currency(
-		(columns(), rows, None, chart(rows), summary(rows)), "Opportunity", "Campaign"
+		(columns(), rows, None, revenue_chart(rows), summary(rows)), "Opportunity", "Campaign"
 	)
 
 
 def columns() -> list[dict]:
 	return [
-		{
-			"fieldname": "campaign",
-			"label": _("Campaign"),
-			"fieldtype": "Link",
-			"options": "Campaign",
-			"width": 200,
-		},
-		{"fieldname": "channel", "label": _("Channel"), "fieldtype": "Data", "width": 90},
-		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 90},
-		{"fieldname": "leads", "label": _("Leads"), "fieldtype": "Int", "width": 80},
-		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 110},
-		{"fieldname": "won", "label": _("Won"), "fieldtype": "Int", "width": 70},
-		{"fieldname": "won_revenue", "label": _("Won Revenue"), "fieldtype": "Currency", "width": 130},
-		{"fieldname": "cost", "label": _("Cost"), "fieldtype": "Currency", "width": 110},
-		{"fieldname": "cost_per_lead", "label": _("Cost per Lead"), "fieldtype": "Currency", "width": 120},
-		{"fieldname": "roi", "label": _("ROI %"), "fieldtype": "Percent", "width": 90},
+		column("campaign", _("Campaign"), "Link", 200, options="Campaign"),
+		column("channel", _("Channel"), "Data", 90),
+		column("status", _("Status"), "Data", 90),
+		column("leads", _("Leads"), "Int", 80),
+		column("opportunities", _("Opportunities"), "Int", 110),
+		column("won", _("Won"), "Int", 70),
+		column("won_revenue", _("Won Revenue"), "Currency", 130),
+		column("cost", _("Cost"), "Currency", 110),
+		column("cost_per_lead", _("Cost per Lead"), "Currency", 120),
+		column("roi", _("ROI %"), "Percent", 90),
 	]
 
 
-def chart(rows: list[dict]) -> dict | None:
+def revenue_chart(rows: list[dict]) -> dict | None:
 	top = [r for r in rows if r.leads or r.won_revenue or r.cost][:15]
 	if not top:
 		return None
-	return {
-		"data": {
-			"labels": [r.campaign_name or r.campaign for r in top],
-			"datasets": [
-				{"name": _("Won Revenue"), "values": [r.won_revenue for r in top]},
-				{"name": _("Cost"), "values": [r.cost for r in top]},
-			],
-		},
-		"type": "bar",
-		"fieldtype": "Currency",
-	}
+	return chart(
+		[r.campaign_name or r.campaign for r in top],
+		{_("Won Revenue"): [r.won_revenue for r in top], _("Cost"): [r.cost for r in top]},
+		fieldtype="Currency",
+	)
 
 
 def summary(rows: list[dict]) -> list[dict]:

@@ -6,10 +6,12 @@ from frappe import _
 from frappe.model.document import Document
 
 from crm_suite.sales import conversion, duplicates, import_pass, scoring
+from crm_suite.setup import indexes
 from crm_suite.utils.contact_details import full_name, normalise_email
+from crm_suite.utils.workflow_actions import DeferredAutomation
 
 
-class Lead(Document):
+class Lead(DeferredAutomation, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -100,7 +102,5 @@ class Lead(Document):
 
 
 def on_doctype_update():
-	"""The report indexes (crm_suite/sales/indexes.py), also on a new site."""
-	from crm_suite.sales.indexes import add_indexes_for
-
-	add_indexes_for("Lead")
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Lead")

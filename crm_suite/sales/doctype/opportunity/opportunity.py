@@ -8,10 +8,12 @@ from frappe.utils import nowdate
 
 from crm_suite.crm import money
 from crm_suite.sales import opportunity_value
+from crm_suite.setup import indexes
 from crm_suite.utils.validation import validate_non_negative, validate_percent
+from crm_suite.utils.workflow_actions import DeferredAutomation
 
 
-class Opportunity(Document):
+class Opportunity(DeferredAutomation, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -107,7 +109,5 @@ class Opportunity(Document):
 
 
 def on_doctype_update():
-	"""The report indexes (crm_suite/sales/indexes.py), also on a new site."""
-	from crm_suite.sales.indexes import add_indexes_for
-
-	add_indexes_for("Opportunity")
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Opportunity")

@@ -4,6 +4,8 @@
 import frappe
 from frappe.model.document import Document
 
+from crm_suite.setup import indexes
+
 
 class StageHistory(Document):
 	# begin: auto-generated types
@@ -27,6 +29,5 @@ class StageHistory(Document):
 
 
 def on_doctype_update():
-	# a record's open stay (left_on null); the Stage Velocity report's stays by stage and time
-	frappe.db.add_index("Stage History", ["reference_doctype", "reference_name", "left_on"])
-	frappe.db.add_index("Stage History", ["reference_doctype", "entered_on"])
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Stage History")

@@ -2,13 +2,14 @@
 # For license information, please see license.txt
 """Lead Conversion Time: mean and median days from lead to opportunity, opportunity to won and lead to
 won, by the lead's source. One set-based query over opportunities joined to their leads (covering
-indexes on both sides, `crm_suite/sales/indexes.py`); medians from ROW_NUMBER()/COUNT() windows."""
+indexes on both sides, `crm_suite/setup/indexes.py`); medians from ROW_NUMBER()/COUNT() windows."""
 
 import frappe
 from frappe import _
 
 from crm_suite.sales.report_filters import where
 from crm_suite.utils.permissions import readable_condition
+from crm_suite.utils.reports import chart, column
 
 # the one or two middle ranks of n ranked values
 MIDDLE = "{0} in (floor(({1} + 1) / 2), ceil(({1} + 1) / 2))"
@@ -17,62 +18,28 @@ MIDDLE = "{0} in (floor(({1} + 1) / 2), ceil(({1} + 1) / 2))"
 @frappe.read_only()
 def execute(filters=None):
 	rows = data(filters or {})
-	return columns(), rows, None, chart(rows)
+	result = chart(
+		[r.source or _("Not Set") for r in rows],
+		{
+			_("Lead → Opportunity (median days)"): [r.median_lead_to_opportunity or 0 for r in rows],
+			_("Opportunity → Won (median days)"): [r.median_opportunity_to_won or 0 for r in rows],
+		},
+	)
+	return columns(), rows, None, result
 
 
 def columns():
+	days = {"fieldtype": "Float", "precision": 1}
 	return [
-		{
-			"fieldname": "source",
-			"label": _("Source"),
-			"fieldtype": "Link",
-			"options": "Lead Source",
-			"width": 160,
-		},
-		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
-		{"fieldname": "won", "label": _("Won"), "fieldtype": "Int", "width": 80},
-		{
-			"fieldname": "mean_lead_to_opportunity",
-			"label": _("Lead → Opportunity, Mean Days"),
-			"fieldtype": "Float",
-			"precision": 1,
-			"width": 210,
-		},
-		{
-			"fieldname": "median_lead_to_opportunity",
-			"label": _("Lead → Opportunity, Median Days"),
-			"fieldtype": "Float",
-			"precision": 1,
-			"width": 220,
-		},
-		{
-			"fieldname": "mean_opportunity_to_won",
-			"label": _("Opportunity → Won, Mean Days"),
-			"fieldtype": "Float",
-			"precision": 1,
-			"width": 210,
-		},
-		{
-			"fieldname": "median_opportunity_to_won",
-			"label": _("Opportunity → Won, Median Days"),
-			"fieldtype": "Float",
-			"precision": 1,
-			"width": 220,
-		},
-		{
-			"fieldname": "mean_lead_to_won",
-			"label": _("Lead → Won, Mean Days"),
-			"fieldtype": "Float",
-			"precision": 1,
-			"width": 180,
-		},
-		{
-			"fieldname": "median_lead_to_won",
-			"label": _("Lead → Won, Median Days"),
-			"fieldtype": "Float",
-			"precision": 1,
-			"width": 190,
-		},
+		column("source", _("Source"), "Link", 160, options="Lead Source"),
+		column("opportunities", _("Opportunities"), "Int", 120),
+		column("won", _("Won"), "Int", 80),
+		column("mean_lead_to_opportunity", _("Lead → Opportunity, Mean Days"), width=210, **days),
+		column("median_lead_to_opportunity", _("Lead → Opportunity, Median Days"), width=220, **days),
+		column("mean_opportunity_to_won", _("Opportunity → Won, Mean Days"), width=210, **days),
+		column("median_opportunity_to_won", _("Opportunity → Won, Median Days"), width=220, **days),
+		column("mean_lead_to_won", _("Lead → Won, Mean Days"), width=180, **days),
+		column("median_lead_to_won", _("Lead → Won, Median Days"), width=190, **days),
 	]
 
 
@@ -88,6 +55,7 @@ def data(filters: dict) -> list[dict]:
 		join `tabLead` l force index (crm_lead_times) on l.name = o.lead
 		where {w.sql} and {opportunities}"""
 	days = "timestampdiff(second, {0}, {1}) / 86400"
+	# raw SQL: ROW_NUMBER()/COUNT() windows for the medians and FORCE INDEX, which frappe.qb can't express
 	return frappe.db.sql(
 		f"""
 		select a.source, a.opportunities, ifnull(b.won, 0) as won,
@@ -124,22 +92,3 @@ def data(filters: dict) -> list[dict]:
 		w.params,
 		as_dict=True,
 	)
-
-
-def chart(rows):
-	return {
-		"data": {
-			"labels": [r.source or _("Not Set") for r in rows],
-			"datasets": [
-				{
-					"name": _("Lead → Opportunity (median days)"),
-					"values": [r.median_lead_to_opportunity or 0 for r in rows],
-				},
-				{
-					"name": _("Opportunity → Won (median days)"),
-					"values": [r.median_opportunity_to_won or 0 for r in rows],
-				},
-			],
-		},
-		"type": "bar",
-	}

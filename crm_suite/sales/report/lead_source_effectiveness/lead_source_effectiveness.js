@@ -3,11 +3,4 @@
 
 {% include "crm_suite/sales/report/sales_report_filters.js" %}
 
-frappe.query_reports["Lead Source Effectiveness"] = {
-	filters: crm_suite_sales_report_filters(
-		__("Lead Created From"),
-		__("Lead Created To"),
-		frappe.datetime.add_months(frappe.datetime.get_today(), -12),
-		frappe.datetime.get_today(),
-	),
-};
+crm_suite_sales_report("Lead Source Effectiveness", __("Lead Created From"), __("Lead Created To"));

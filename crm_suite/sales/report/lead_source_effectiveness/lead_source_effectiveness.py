@@ -6,69 +6,67 @@ from the lead when it is converted); the date, owner and campaign filters apply 
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Avg, Count, IfNull
 
 from crm_suite.crm import money
-from crm_suite.sales.report_filters import percent, where
+from crm_suite.sales.report_filters import criterion, percent
+from crm_suite.utils.reports import chart, column, count_if
 
 
 @frappe.read_only()
 def execute(filters=None):
 	rows = data(filters or {})
-	return money.in_reporting_currency((columns(), rows, None, chart(rows)), "Opportunity")
+	labels = [r["source"] or _("Not Set") for r in rows]
+	result = chart(labels, {_("Conversion Rate %"): [r["conversion_rate"] for r in rows]})
+	return money.in_reporting_currency((columns(), rows, None, result), "Opportunity")
 
 
 def columns():
 	return [
-		{
-			"fieldname": "source",
-			"label": _("Source"),
-			"fieldtype": "Link",
-			"options": "Lead Source",
-			"width": 160,
-		},
-		{"fieldname": "leads", "label": _("Leads"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "converted", "label": _("Converted"), "fieldtype": "Int", "width": 100},
-		{
-			"fieldname": "conversion_rate",
-			"label": _("Conversion Rate %"),
-			"fieldtype": "Percent",
-			"width": 140,
-		},
-		{
-			"fieldname": "average_score",
-			"label": _("Average Lead Score"),
-			"fieldtype": "Float",
-			"precision": 1,
-			"width": 150,
-		},
-		{"fieldname": "opportunities", "label": _("Opportunities"), "fieldtype": "Int", "width": 120},
-		{"fieldname": "won", "label": _("Won"), "fieldtype": "Int", "width": 80},
-		{"fieldname": "win_rate", "label": _("Win Rate %"), "fieldtype": "Percent", "width": 110},
-		{"fieldname": "won_revenue", "label": _("Won Revenue"), "fieldtype": "Currency", "width": 150},
+		column("source", _("Source"), "Link", 160, options="Lead Source"),
+		column("leads", _("Leads"), "Int", 100),
+		column("converted", _("Converted"), "Int", 100),
+		column("conversion_rate", _("Conversion Rate %"), "Percent", 140),
+		column("average_score", _("Average Lead Score"), "Float", 150, precision=1),
+		column("opportunities", _("Opportunities"), "Int", 120),
+		column("won", _("Won"), "Int", 80),
+		column("win_rate", _("Win Rate %"), "Percent", 110),
+		column("won_revenue", _("Won Revenue"), "Currency", 150),
 	]
 
 
 def data(filters: dict) -> list[dict]:
-	w = where(filters, "l", "creation", "lead_owner")
-	leads = frappe.db.sql(
-		f"""select ifnull(l.source, '') as source, count(*) as leads, sum(l.status = 'Converted') as converted,
-			avg(l.lead_score) as average_score
-		from `tabLead` l where {w.sql} group by ifnull(l.source, '')""",
-		w.params,
-		as_dict=True,
+	lead = frappe.qb.DocType("Lead")
+	source = IfNull(lead.source, "")
+	leads = (
+		frappe.qb.from_(lead)
+		.select(
+			source.as_("source"),
+			Count("*").as_("leads"),
+			count_if(lead.status == "Converted").as_("converted"),
+			Avg(lead.lead_score).as_("average_score"),
+		)
+		.where(criterion(filters, lead, "creation", "lead_owner"))
+		.groupby(source)
+		.run(as_dict=True)
 	)
 	# Opportunities carry their lead's source (and campaign) from the conversion, so they are counted by
 	# their own source, creation date and owner: an index-only scan, no join to a million leads.
-	ow = where(filters, "o", "creation", "opportunity_owner")
+	opp = frappe.qb.DocType("Opportunity")
+	opp_source = IfNull(opp.source, "")
 	opportunities = {
 		r.source: r
-		for r in frappe.db.sql(
-			f"""select ifnull(o.source, '') as source, count(*) as opportunities, sum(o.status = 'Won') as won,
-				sum(o.status in ('Won', 'Lost')) as closed, sum(if(o.status = 'Won', o.base_amount, 0)) as won_revenue
-			from `tabOpportunity` o where {ow.sql} group by ifnull(o.source, '')""",
-			ow.params,
-			as_dict=True,
+		for r in frappe.qb.from_(opp)
+		.select(
+			opp_source.as_("source"),
+			Count("*").as_("opportunities"),
+			count_if(opp.status == "Won").as_("won"),
+			count_if(opp.status.isin(["Won", "Lost"])).as_("closed"),
+			count_if(opp.status == "Won", opp.base_amount).as_("won_revenue"),
 		)
+		.where(criterion(filters, opp, "creation", "opportunity_owner"))
+		.groupby(opp_source)
+		.run(as_dict=True)
 	}
 	rows = []
 	for lead in leads:
@@ -88,13 +86,3 @@ def data(filters: dict) -> list[dict]:
 		)
 	rows.sort(key=lambda r: (-r["won_revenue"], -r["leads"]))
 	return rows
-
-
-def chart(rows):
-	return {
-		"data": {
-			"labels": [r["source"] or _("Not Set") for r in rows],
-			"datasets": [{"name": _("Conversion Rate %"), "values": [r["conversion_rate"] for r in rows]}],
-		},
-		"type": "bar",
-	}

@@ -3,11 +3,10 @@
 
 {% include "crm_suite/sales/report/sales_report_filters.js" %}
 
-frappe.query_reports["Pipeline Forecast"] = {
-	filters: crm_suite_sales_report_filters(
-		__("Expected Close From"),
-		__("Expected Close To"),
-		frappe.datetime.month_start(),
-		frappe.datetime.add_months(frappe.datetime.month_end(), 5),
-	),
-};
+crm_suite_sales_report(
+	"Pipeline Forecast",
+	__("Expected Close From"),
+	__("Expected Close To"),
+	frappe.datetime.month_start(),
+	frappe.datetime.add_months(frappe.datetime.month_end(), 5),
+);

@@ -3,11 +3,4 @@
 
 {% include "crm_suite/sales/report/sales_report_filters.js" %}
 
-frappe.query_reports["Sales Funnel"] = {
-	filters: crm_suite_sales_report_filters(
-		__("Created From"),
-		__("Created To"),
-		frappe.datetime.add_months(frappe.datetime.get_today(), -12),
-		frappe.datetime.get_today(),
-	),
-};
+crm_suite_sales_report("Sales Funnel", __("Created From"), __("Created To"));

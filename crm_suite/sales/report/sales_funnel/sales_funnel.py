@@ -11,10 +11,13 @@ the few result rows are then accumulated here.
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime
+from frappe.query_builder.functions import Count, IfNull, Max, Min, Sum
+from frappe.utils import add_days, get_datetime, getdate
+from pypika.terms import Criterion
 
 from crm_suite.crm import money
-from crm_suite.sales.report_filters import Where, percent, where
+from crm_suite.sales.report_filters import criterion, percent
+from crm_suite.utils.reports import chart, column
 
 # Labels are translated when the report runs (in the user's language), not at import.
 LEAD_STAGES = [
@@ -28,75 +31,76 @@ LEAD_STAGES = [
 @frappe.read_only()
 def execute(filters=None):
 	rows = funnel(filters or {})
-	return money.in_reporting_currency((columns(), rows, None, chart(rows), summary(rows)), "Opportunity")
+	result = chart(
+		[r["stage"] for r in rows],
+		{_("Count"): [r["count"] for r in rows]},
+		colors=["#5e64ff"],
+		barOptions={"spaceRatio": 0.3},
+	)
+	return money.in_reporting_currency((columns(), rows, None, result, summary(rows)), "Opportunity")
 
 
 def columns():
 	return [
-		{"fieldname": "stage", "label": _("Stage"), "fieldtype": "Data", "width": 180},
-		{"fieldname": "count", "label": _("Count"), "fieldtype": "Int", "width": 110},
-		{"fieldname": "value", "label": _("Value"), "fieldtype": "Currency", "width": 150},
-		{
-			"fieldname": "conversion_rate",
-			"label": _("Conversion from Previous %"),
-			"fieldtype": "Percent",
-			"width": 200,
-		},
-		{"fieldname": "drop_off", "label": _("Drop-off"), "fieldtype": "Int", "width": 110},
-		{"fieldname": "drop_off_rate", "label": _("Drop-off %"), "fieldtype": "Percent", "width": 110},
-		{
-			"fieldname": "overall_rate",
-			"label": _("Conversion from Top %"),
-			"fieldtype": "Percent",
-			"width": 180,
-		},
+		column("stage", _("Stage"), "Data", 180),
+		column("count", _("Count"), "Int", 110),
+		column("value", _("Value"), "Currency", 150),
+		column("conversion_rate", _("Conversion from Previous %"), "Percent", 200),
+		column("drop_off", _("Drop-off"), "Int", 110),
+		column("drop_off_rate", _("Drop-off %"), "Percent", 110),
+		column("overall_rate", _("Conversion from Top %"), "Percent", 180),
 	]
 
 
-def funnel_where(filters: dict, table: str, alias: str, owner_column: str, groups: str) -> Where:
+def funnel_criterion(filters: dict, table, owner_column: str, groups: list) -> Criterion:
 	"""The report's filters, leaving out the date range when it covers every row the other filters
 	select (the default 12-month range on a younger site): the count is then a plain index-only scan in
 	group order, at the database's own speed, instead of comparing each index entry's date. The span is
 	read from the same index (MIN/MAX per group: a loose index scan, a few index dives)."""
-	with_dates = where(filters, alias, "creation", owner_column)
+	with_dates = criterion(filters, table, "creation", owner_column)
 	if not (filters.get("from_date") or filters.get("to_date")):
 		return with_dates
-	rest = where(
+	rest = criterion(
 		{k: v for k, v in filters.items() if k not in ("from_date", "to_date")},
-		alias,
+		table,
 		"creation",
 		owner_column,
 	)
-	first, last = frappe.db.sql(
-		f"""select min(g.first), max(g.last) from (select min({alias}.creation) as first,
-			max({alias}.creation) as last from `{table}` {alias} where {rest.sql} group by {groups}) g""",
-		rest.params,
-	)[0]
-	start, end = with_dates.params.get("from_date"), with_dates.params.get("to_date")
+	spans = (
+		frappe.qb.from_(table)
+		.select(Min(table.creation).as_("first_on"), Max(table.creation).as_("last_on"))
+		.where(rest)
+		.groupby(*groups)
+	)
+	first, last = frappe.qb.from_(spans).select(Min(spans.first_on), Max(spans.last_on)).run()[0]
+	start = filters.get("from_date") and get_datetime(getdate(filters["from_date"]))
+	end = filters.get("to_date") and get_datetime(add_days(getdate(filters["to_date"]), 1))
 	covered = first is None or (
-		(not start or get_datetime(first) >= get_datetime(start))
-		and (not end or get_datetime(last) < get_datetime(end))
+		(not start or get_datetime(first) >= start) and (not end or get_datetime(last) < end)
 	)
 	return rest if covered else with_dates
 
 
 def funnel(filters: dict) -> list[dict]:
-	lead_where = funnel_where(filters, "tabLead", "l", "lead_owner", "l.status")
+	lead = frappe.qb.DocType("Lead")
+	# no status list: MariaDB then reads the (status, creation) index in order, which measured faster than
+	# a range over the statuses
 	by_status = dict(
-		frappe.db.sql(
-			# no status list: MariaDB then reads the (status, creation) index in order, which measured
-			# faster than a range over the statuses
-			f"select l.status, count(*) from `tabLead` l where {lead_where.sql} group by l.status",
-			lead_where.params,
-		)
+		frappe.qb.from_(lead)
+		.select(lead.status, Count("*"))
+		.where(funnel_criterion(filters, lead, "lead_owner", [lead.status]))
+		.groupby(lead.status)
+		.run()
 	)
 	counts = [(_(label), sum(by_status.get(s, 0) for s in states), None) for label, states in LEAD_STAGES]
 
-	opp_where = funnel_where(filters, "tabOpportunity", "o", "opportunity_owner", "o.status, o.sales_stage")
-	opportunities = frappe.db.sql(
-		f"""select o.status, o.sales_stage, count(*), ifnull(sum(o.base_amount), 0)
-		from `tabOpportunity` o where {opp_where.sql} group by o.status, o.sales_stage""",
-		opp_where.params,
+	opp = frappe.qb.DocType("Opportunity")
+	opportunities = (
+		frappe.qb.from_(opp)
+		.select(opp.status, opp.sales_stage, Count("*"), IfNull(Sum(opp.base_amount), 0))
+		.where(funnel_criterion(filters, opp, "opportunity_owner", [opp.status, opp.sales_stage]))
+		.groupby(opp.status, opp.sales_stage)
+		.run()
 	)
 	stages = frappe.get_all("Sales Stage", fields=["name", "stage_order"], order_by="stage_order asc")
 	order = {s.name: s.stage_order for s in stages}
@@ -121,18 +125,6 @@ def funnel(filters: dict) -> list[dict]:
 		rows.append(row)
 		previous = count
 	return rows
-
-
-def chart(rows):
-	return {
-		"data": {
-			"labels": [r["stage"] for r in rows],
-			"datasets": [{"name": _("Count"), "values": [r["count"] for r in rows]}],
-		},
-		"type": "bar",
-		"colors": ["#5e64ff"],
-		"barOptions": {"spaceRatio": 0.3},
-	}
 
 
 def summary(rows):

@@ -14,6 +14,7 @@ from frappe import _
 from crm_suite.activities.permissions import record_conditions
 from crm_suite.sales.report_filters import percent, where
 from crm_suite.sales.stage_rules import LEAD_DROPPED, LEAD_ORDER, OPPORTUNITY_LOST, OPPORTUNITY_WON
+from crm_suite.utils.reports import chart, column
 
 MIDDLE = "{0} in (floor(({1} + 1) / 2), ceil(({1} + 1) / 2))"
 OWNER = {"Lead": "lead_owner", "Opportunity": "opportunity_owner"}
@@ -31,7 +32,7 @@ def execute(filters=None):
 	if not frappe.has_permission(doctype, "read"):
 		raise frappe.PermissionError(_("You may not read {0}.").format(_(doctype)))
 	rows = data(doctype, filters)
-	result = chart(rows, filters)
+	result = velocity_chart(rows, filters)
 	for row in rows:
 		row.stage = _(row.stage)  # a lead status or a shipped sales stage, in the reader's language
 	return columns(filters), rows, None, result
@@ -60,9 +61,9 @@ def data(doctype: str, filters: frappe._dict) -> list[dict]:
 	w = where({k: filters.get(k) for k in ("from_date", "to_date")}, "s", "entered_on", owner_column="")
 	conditions = [w.sql, "s.reference_doctype = %(doctype)s"]
 	params = {**w.params, "doctype": doctype}
-	for key, column in (("owner", OWNER[doctype]), ("source", "source")):
+	for key, field in (("owner", OWNER[doctype]), ("source", "source")):
 		if filters.get(key):
-			conditions.append(f"r.`{column}` = %({key})s")
+			conditions.append(f"r.`{field}` = %({key})s")
 			params[key] = filters.get(key)
 	if rule := record_conditions("s", (doctype,), frappe.session.user):
 		conditions.append(rule.replace("%", "%%"))
@@ -70,6 +71,7 @@ def data(doctype: str, filters: frappe._dict) -> list[dict]:
 	group = {None: "''", "owner": f"ifnull(r.`{OWNER[doctype]}`, '')", "source": "ifnull(r.source, '')"}[
 		group_column
 	]
+	# raw SQL: ROW_NUMBER()/COUNT() windows for the medians, which frappe.qb can't express
 	rows = frappe.db.sql(
 		f"""
 		select grp, stage, count(*) as entered,
@@ -113,55 +115,28 @@ def columns(filters) -> list[dict]:
 	group_column = GROUPS[filters.get("group_by") or ""]
 	cols = []
 	if group_column == "owner":
-		cols.append(
-			{"fieldname": "owner", "label": _("Owner"), "fieldtype": "Link", "options": "User", "width": 200}
-		)
+		cols.append(column("owner", _("Owner"), "Link", 200, options="User"))
 	elif group_column == "source":
-		cols.append(
-			{
-				"fieldname": "source",
-				"label": _("Source"),
-				"fieldtype": "Link",
-				"options": "Lead Source",
-				"width": 150,
-			}
-		)
+		cols.append(column("source", _("Source"), "Link", 150, options="Lead Source"))
+	days = {"fieldtype": "Float", "precision": 1}
 	return [
 		*cols,
-		{"fieldname": "stage", "label": _("Stage"), "fieldtype": "Data", "width": 150},
-		{"fieldname": "entered", "label": _("Entered"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "advanced", "label": _("Moved On"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "dropped", "label": _("Dropped"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "went_back", "label": _("Went Back"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "still", "label": _("Still There"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "conversion", "label": _("Conversion %"), "fieldtype": "Percent", "width": 120},
-		{
-			"fieldname": "median_days",
-			"label": _("Median Days"),
-			"fieldtype": "Float",
-			"precision": 1,
-			"width": 120,
-		},
-		{
-			"fieldname": "mean_days",
-			"label": _("Mean Days"),
-			"fieldtype": "Float",
-			"precision": 1,
-			"width": 110,
-		},
+		column("stage", _("Stage"), "Data", 150),
+		column("entered", _("Entered"), "Int", 90),
+		column("advanced", _("Moved On"), "Int", 100),
+		column("dropped", _("Dropped"), "Int", 90),
+		column("went_back", _("Went Back"), "Int", 100),
+		column("still", _("Still There"), "Int", 100),
+		column("conversion", _("Conversion %"), "Percent", 120),
+		column("median_days", _("Median Days"), width=120, **days),
+		column("mean_days", _("Mean Days"), width=110, **days),
 	]
 
 
-def chart(rows, filters):
+def velocity_chart(rows, filters):
 	if filters.get("group_by") or not rows:
 		return None
 	timed = [r for r in rows if r.median_days is not None]
-	return {
-		"data": {
-			"labels": [_(r.stage) for r in timed],
-			"datasets": [
-				{"name": _("Median days in stage"), "values": [round(r.median_days, 1) for r in timed]}
-			],
-		},
-		"type": "bar",
-	}
+	return chart(
+		[_(r.stage) for r in timed], {_("Median days in stage"): [round(r.median_days, 1) for r in timed]}
+	)

@@ -3,11 +3,4 @@
 
 {% include "crm_suite/sales/report/sales_report_filters.js" %}
 
-frappe.query_reports["Win Loss Analysis"] = {
-	filters: crm_suite_sales_report_filters(
-		__("Closed From"),
-		__("Closed To"),
-		frappe.datetime.add_months(frappe.datetime.get_today(), -12),
-		frappe.datetime.get_today(),
-	),
-};
+crm_suite_sales_report("Win Loss Analysis", __("Closed From"), __("Closed To"));

@@ -5,50 +5,70 @@ they closed and by lost reason. Two GROUP BYs."""
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Count, IfNull, Sum
 
 from crm_suite.crm import money
-from crm_suite.sales.report_filters import percent, where
+from crm_suite.sales.report_filters import criterion, percent
+from crm_suite.utils.reports import chart, column, count_if
 
 
 @frappe.read_only()
 def execute(filters=None):
 	by_stage, by_reason = data(filters or {})
-	return money.in_reporting_currency(
-		(columns(), by_stage + by_reason, None, chart(by_stage)), "Opportunity"
+	result = chart(
+		[r["value"] for r in by_stage],
+		{_("Won"): [r["won"] for r in by_stage], _("Lost"): [r["lost"] for r in by_stage]},
+		colors=["#29cd42", "#ff5858"],
 	)
+	return money.in_reporting_currency((columns(), by_stage + by_reason, None, result), "Opportunity")
 
 
 def columns():
 	return [
-		{"fieldname": "dimension", "label": _("By"), "fieldtype": "Data", "width": 120},
-		{"fieldname": "value", "label": _("Stage / Lost Reason"), "fieldtype": "Data", "width": 180},
-		{"fieldname": "won", "label": _("Won"), "fieldtype": "Int", "width": 80},
-		{"fieldname": "lost", "label": _("Lost"), "fieldtype": "Int", "width": 80},
-		{"fieldname": "win_rate", "label": _("Win Rate %"), "fieldtype": "Percent", "width": 110},
-		{"fieldname": "won_amount", "label": _("Won Amount"), "fieldtype": "Currency", "width": 150},
-		{"fieldname": "lost_amount", "label": _("Lost Amount"), "fieldtype": "Currency", "width": 150},
-		{"fieldname": "share_of_lost", "label": _("Share of Lost %"), "fieldtype": "Percent", "width": 130},
+		column("dimension", _("By"), "Data", 120),
+		column("value", _("Stage / Lost Reason"), "Data", 180),
+		column("won", _("Won"), "Int", 80),
+		column("lost", _("Lost"), "Int", 80),
+		column("win_rate", _("Win Rate %"), "Percent", 110),
+		column("won_amount", _("Won Amount"), "Currency", 150),
+		column("lost_amount", _("Lost Amount"), "Currency", 150),
+		column("share_of_lost", _("Share of Lost %"), "Percent", 130),
 	]
 
 
 def data(filters: dict) -> tuple[list[dict], list[dict]]:
-	w = where(filters, "o", "closed_on", "opportunity_owner", date_is_datetime=False)
-	closed = f"o.status in ('Won', 'Lost') and {w.sql}"
-	stages = frappe.db.sql(
-		f"""select ifnull(o.sales_stage, '') as value, ifnull(s.stage_order, 999) as stage_order,
-			sum(o.status = 'Won') as won, sum(o.status = 'Lost') as lost,
-			sum(if(o.status = 'Won', o.base_amount, 0)) as won_amount, sum(if(o.status = 'Lost', o.base_amount, 0)) as lost_amount
-		from `tabOpportunity` o left join `tabSales Stage` s on s.name = o.sales_stage
-		where {closed} group by o.sales_stage, s.stage_order order by stage_order""",
-		w.params,
-		as_dict=True,
+	opp, stage = frappe.qb.DocType("Opportunity"), frappe.qb.DocType("Sales Stage")
+	chosen = criterion(filters, opp, "closed_on", "opportunity_owner", date_is_datetime=False)
+	won, lost = opp.status == "Won", opp.status == "Lost"
+	stage_order = IfNull(stage.stage_order, 999)
+	stages = (
+		frappe.qb.from_(opp)
+		.left_join(stage)
+		.on(stage.name == opp.sales_stage)
+		.select(
+			IfNull(opp.sales_stage, "").as_("value"),
+			stage_order.as_("stage_order"),
+			count_if(won).as_("won"),
+			count_if(lost).as_("lost"),
+			count_if(won, opp.base_amount).as_("won_amount"),
+			count_if(lost, opp.base_amount).as_("lost_amount"),
+		)
+		.where(opp.status.isin(["Won", "Lost"]) & chosen)
+		.groupby(opp.sales_stage, stage.stage_order)
+		.orderby(stage_order)
+		.run(as_dict=True)
 	)
-	reasons = frappe.db.sql(
-		f"""select ifnull(o.lost_reason, '') as value, count(*) as lost, sum(o.base_amount) as lost_amount
-		from `tabOpportunity` o where o.status = 'Lost' and {w.sql}
-		group by o.lost_reason order by lost desc""",
-		w.params,
-		as_dict=True,
+	reasons = (
+		frappe.qb.from_(opp)
+		.select(
+			IfNull(opp.lost_reason, "").as_("value"),
+			Count("*").as_("lost"),
+			Sum(opp.base_amount).as_("lost_amount"),
+		)
+		.where(lost & chosen)
+		.groupby(opp.lost_reason)
+		.orderby(Count("*"), order=frappe.qb.desc)
+		.run(as_dict=True)
 	)
 	total_lost = sum(r.lost for r in reasons)
 	by_stage = [
@@ -75,17 +95,3 @@ def data(filters: dict) -> tuple[list[dict], list[dict]]:
 		for r in reasons
 	]
 	return by_stage, by_reason
-
-
-def chart(by_stage):
-	return {
-		"data": {
-			"labels": [r["value"] for r in by_stage],
-			"datasets": [
-				{"name": _("Won"), "values": [r["won"] for r in by_stage]},
-				{"name": _("Lost"), "values": [r["lost"] for r in by_stage]},
-			],
-		},
-		"type": "bar",
-		"colors": ["#29cd42", "#ff5858"],
-	}

@@ -8,10 +8,12 @@ from frappe.utils import now_datetime
 from crm_suite.service.feedback import on_ticket_update
 from crm_suite.service.portal import restrict_portal_ticket
 from crm_suite.service.sla import apply_sla
+from crm_suite.setup import indexes
 from crm_suite.utils.contact_details import normalise_email
+from crm_suite.utils.workflow_actions import DeferredAutomation
 
 
-class Ticket(Document):
+class Ticket(DeferredAutomation, Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -87,19 +89,6 @@ class Ticket(Document):
 			)
 
 
-# Indexes for what the jobs, the portal and the reports filter on (existing sites: patch
-# crm_suite.patches.v0_1.ticket_indexes).
-TICKET_INDEXES = (
-	("status", "agreement_status"),  # check_sla's UPDATE and candidates, auto-close, backlog aging
-	("agreement_status", "opening_date"),  # SLA Compliance
-	("opening_date",),  # response-time and satisfaction reports by date
-	("customer",),  # portal: a customer's tickets, reports by customer
-	("raised_by",),  # portal: the tickets a contact raised
-	("escalated_to",),  # escalation: the manager with the fewest escalated tickets
-	("service_level_agreement",),  # recompute of an agreement's open tickets
-)
-
-
 def on_doctype_update():
-	for fields in TICKET_INDEXES:
-		frappe.db.add_index("Ticket", list(fields))
+	"""Its indexes (crm_suite/setup/indexes.py)."""
+	indexes.apply("Ticket")

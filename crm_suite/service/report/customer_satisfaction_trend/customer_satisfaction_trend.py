@@ -4,52 +4,47 @@
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Avg, Coalesce, Count, DateFormat
 from frappe.utils import flt
 
-from crm_suite.utils.permissions import readable_condition
+from crm_suite.service.report_filters import ticket_criterion
+from crm_suite.utils.reports import chart, column, count_if
 
 
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	ticket = frappe.qb.DocType("Ticket")
 	# A rating counts in the month it was given; a rating set without that date (by an import or an
 	# agent) counts in the month the ticket was resolved, else opened (feedback.is_rated: rated = has a rating).
-	rated_on = "coalesce(t.feedback_on, t.resolution_date, t.opening_date)"
-	conditions, values = ["t.feedback_rating between 1 and 5", f"{rated_on} is not null"], {}
-	if filters.get("from_date"):
-		conditions.append(f"{rated_on} >= %(from_date)s")
-		values["from_date"] = filters.from_date
-	if filters.get("to_date"):
-		conditions.append(f"{rated_on} < date_add(%(to_date)s, interval 1 day)")
-		values["to_date"] = filters.to_date
-	conditions.append(readable_condition("Ticket", "t.`name`"))  # only tickets the user may read
-	if filters.get("customer"):
-		conditions.append("t.customer = %(customer)s")
-		values["customer"] = filters.customer
-	rows = frappe.db.sql(
-		f"""select date_format({rated_on}, '%%Y-%%m') as month, count(*) as ratings,
-			avg(t.feedback_rating) as average, sum(t.feedback_rating >= 4) as satisfied
-		from `tabTicket` t
-		where {" and ".join(conditions)}
-		group by month order by month""",
-		values,
-		as_dict=True,
+	rated_on = Coalesce(ticket.feedback_on, ticket.resolution_date, ticket.opening_date)
+	month = DateFormat(rated_on, "%Y-%m")
+	rows = (
+		frappe.qb.from_(ticket)
+		.select(
+			month.as_("month"),
+			Count("*").as_("ratings"),
+			Avg(ticket.feedback_rating).as_("average"),
+			count_if(ticket.feedback_rating >= 4).as_("satisfied"),
+		)
+		.where(ticket.feedback_rating[1:5] & rated_on.notnull() & ticket_criterion(filters, ticket, rated_on))
+		.groupby(month)
+		.orderby(month)
+		.run(as_dict=True)
 	)
 	for r in rows:
 		r.average = flt(r.average, 2)
 		r.csat = flt(100.0 * flt(r.satisfied) / r.ratings, 1) if r.ratings else 0.0
 	columns = [
-		{"fieldname": "month", "label": _("Month"), "fieldtype": "Data", "width": 110},
-		{"fieldname": "ratings", "label": _("Ratings"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "average", "label": _("Average (1–5)"), "fieldtype": "Float", "width": 120},
-		{"fieldname": "satisfied", "label": _("4 or 5"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "csat", "label": _("CSAT %"), "fieldtype": "Percent", "width": 100},
+		column("month", _("Month"), "Data", 110),
+		column("ratings", _("Ratings"), "Int", 90),
+		column("average", _("Average (1–5)"), "Float", 120),
+		column("satisfied", _("4 or 5"), "Int", 90),
+		column("csat", _("CSAT %"), "Percent", 100),
 	]
-	chart = {
-		"data": {
-			"labels": [r.month for r in rows],
-			"datasets": [{"name": _("Average (1–5)"), "values": [r.average for r in rows]}],
-		},
-		"type": "line",
-	}
-	return columns, rows, None, chart
+	return (
+		columns,
+		rows,
+		None,
+		chart([r.month for r in rows], {_("Average (1–5)"): [r.average for r in rows]}, "line"),
+	)

@@ -5,15 +5,17 @@ Counted over tickets with a final outcome (Fulfilled, or Failed whether still op
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Count, DateFormat
 from frappe.utils import flt
 
-from crm_suite.utils.permissions import readable_condition
+from crm_suite.service.report_filters import agent, ticket_criterion
+from crm_suite.utils.reports import chart, column, count_if
 
 GROUPS = {
-	"Priority": "t.priority",
-	"Agent": "coalesce(t.agent, json_unquote(json_extract(t._assign, '$[0]')), '')",
-	"Month": "date_format(t.opening_date, '%%Y-%%m')",
-	"Service Level Agreement": "t.service_level_agreement",
+	"Priority": lambda ticket: ticket.priority,
+	"Agent": agent,
+	"Month": lambda ticket: DateFormat(ticket.opening_date, "%Y-%m"),
+	"Service Level Agreement": lambda ticket: ticket.service_level_agreement,
 }
 
 
@@ -23,45 +25,38 @@ def execute(filters=None):
 	group_by = filters.get("group_by") or "Priority"
 	if group_by not in GROUPS:
 		frappe.throw(_("Unknown grouping {0}").format(group_by), title=_("Invalid Filter"))
-	conditions, values = ["t.agreement_status in ('Fulfilled', 'Failed')"], {}
-	if filters.get("from_date"):
-		conditions.append("t.opening_date >= %(from_date)s")
-		values["from_date"] = filters.from_date
-	if filters.get("to_date"):
-		conditions.append("t.opening_date < date_add(%(to_date)s, interval 1 day)")
-		values["to_date"] = filters.to_date
-	conditions.append(readable_condition("Ticket", "t.`name`"))  # only tickets the user may read
-	if filters.get("customer"):
-		conditions.append("t.customer = %(customer)s")
-		values["customer"] = filters.customer
-	rows = frappe.db.sql(
-		f"""select {GROUPS[group_by]} as grp, count(*) as total,
-			sum(t.agreement_status = 'Fulfilled') as fulfilled, sum(t.agreement_status = 'Failed') as failed
-		from `tabTicket` t
-		where {" and ".join(conditions)}
-		group by grp order by grp""",
-		values,
-		as_dict=True,
+	ticket = frappe.qb.DocType("Ticket")
+	group = GROUPS[group_by](ticket)
+	rows = (
+		frappe.qb.from_(ticket)
+		.select(
+			group.as_("grp"),
+			Count("*").as_("total"),
+			count_if(ticket.agreement_status == "Fulfilled").as_("fulfilled"),
+			count_if(ticket.agreement_status == "Failed").as_("failed"),
+		)
+		.where(
+			ticket.agreement_status.isin(["Fulfilled", "Failed"])
+			& ticket_criterion(filters, ticket, ticket.opening_date)
+		)
+		.groupby(group)
+		.orderby(group)
+		.run(as_dict=True)
 	)
 	for r in rows:
 		# a priority or ticket type (a shipped master) in the reader's language; an agent is a user id
 		r.grp = (r.grp if group_by == "Agent" else _(r.grp)) if r.grp else _("(none)")
 		r.compliance = flt(100.0 * flt(r.fulfilled) / r.total, 1) if r.total else 0.0
 	columns = [
-		{"fieldname": "grp", "label": _(group_by), "fieldtype": "Data", "width": 200},
-		{"fieldname": "total", "label": _("Tickets"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "fulfilled", "label": _("Fulfilled"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "failed", "label": _("Failed"), "fieldtype": "Int", "width": 100},
-		{"fieldname": "compliance", "label": _("Compliance %"), "fieldtype": "Percent", "width": 120},
+		column("grp", _(group_by), "Data", 200),
+		column("total", _("Tickets"), "Int", 100),
+		column("fulfilled", _("Fulfilled"), "Int", 100),
+		column("failed", _("Failed"), "Int", 100),
+		column("compliance", _("Compliance %"), "Percent", 120),
 	]
-	chart = {
-		"data": {
-			"labels": [r.grp for r in rows],
-			"datasets": [{"name": _("Compliance %"), "values": [r.compliance for r in rows]}],
-		},
-		"type": "bar",
-		"colors": ["#29CD42"],
-	}
+	compliance = chart(
+		[r.grp for r in rows], {_("Compliance %"): [r.compliance for r in rows]}, colors=["#29CD42"]
+	)
 	total = sum(r.total for r in rows)
 	fulfilled = sum(flt(r.fulfilled) for r in rows)
 	summary = [
@@ -73,4 +68,4 @@ def execute(filters=None):
 			"indicator": "Green" if total and fulfilled / total >= 0.9 else "Red",
 		},
 	]
-	return columns, rows, None, chart, summary
+	return columns, rows, None, compliance, summary

@@ -2,11 +2,17 @@
 # For license information, please see license.txt
 """Ticket Backlog Aging: open tickets (not Resolved or Closed) by age since opening and priority."""
 
+import json
+
 import frappe
 from frappe import _, _lt
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Count
 from frappe.utils import now_datetime
 
-from crm_suite.utils.permissions import readable_condition
+from crm_suite.service.report_filters import seconds
+from crm_suite.utils.permissions import readable_criterion
+from crm_suite.utils.reports import chart, column
 
 BUCKETS = [
 	(0, 1, _lt("< 1 day")),
@@ -19,34 +25,34 @@ BUCKETS = [
 PRIORITIES = ["Urgent", "High", "Medium", "Low"]
 
 
-def bucket_sql() -> str:
-	parts = []
+def like_literal(text: str) -> str:
+	"""`text` matched as itself inside a LIKE pattern (its wildcards and the escape character escaped)."""
+	return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def bucket(age):
+	"""The index in BUCKETS of an age in days, as a CASE."""
+	case = Case()
 	for i, (_low, high, _label) in enumerate(BUCKETS):
-		if high is None:
-			parts.append(f"else {i}")
-		else:
-			parts.append(f"when age < {high} then {i}")
-	return "case " + " ".join(parts) + " end"
+		case = case.when(age < high, i) if high is not None else case.else_(i)
+	return case
 
 
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	values = {"now": now_datetime()}
-	extra = " and " + readable_condition("Ticket", "t.`name`")  # only tickets the user may read
+	ticket = frappe.qb.DocType("Ticket")
+	aged = bucket(seconds(ticket.opening_date, now_datetime()) / 86400)
+	condition = ticket.status.notin(["Resolved", "Closed"]) & readable_criterion("Ticket", ticket.name)
 	if filters.get("agent"):
-		extra += " and (t.agent = %(agent)s or t._assign like %(assign)s)"
-		values.update(agent=filters.agent, assign=f'%"{filters.agent}"%')
-	rows = frappe.db.sql(
-		f"""select bucket, priority, count(*) as n from (
-			select {bucket_sql()} as bucket, priority from (
-				select t.priority, timestampdiff(second, t.opening_date, %(now)s) / 86400 as age
-				from `tabTicket` t
-				where t.status not in ('Resolved', 'Closed'){extra}
-			) aged
-		) b group by bucket, priority""",
-		values,
-		as_dict=True,
+		assigned = f"%{like_literal(json.dumps(filters.agent))}%"
+		condition &= (ticket.agent == filters.agent) | ticket._assign.like(assigned)
+	rows = (
+		frappe.qb.from_(ticket)
+		.select(aged.as_("bucket"), ticket.priority, Count("*").as_("n"))
+		.where(condition)
+		.groupby(aged, ticket.priority)
+		.run(as_dict=True)
 	)
 	grid = {i: {p: 0 for p in PRIORITIES} for i in range(len(BUCKETS))}
 	for r in rows:
@@ -56,17 +62,14 @@ def execute(filters=None):
 		row = {"age": str(label), **{frappe.scrub(p): grid[i][p] for p in PRIORITIES}}
 		row["total"] = sum(grid[i].values())
 		data.append(row)
-	columns = [{"fieldname": "age", "label": _("Age"), "fieldtype": "Data", "width": 140}]
-	columns += [
-		{"fieldname": frappe.scrub(p), "label": _(p), "fieldtype": "Int", "width": 100} for p in PRIORITIES
+	columns = [
+		column("age", _("Age"), "Data", 140),
+		*(column(frappe.scrub(p), _(p), "Int", 100) for p in PRIORITIES),
+		column("total", _("Total"), "Int", 100),
 	]
-	columns.append({"fieldname": "total", "label": _("Total"), "fieldtype": "Int", "width": 100})
-	chart = {
-		"data": {
-			"labels": [d["age"] for d in data],
-			"datasets": [{"name": _(p), "values": [d[frappe.scrub(p)] for d in data]} for p in PRIORITIES],
-		},
-		"type": "bar",
-		"barOptions": {"stacked": 1},
-	}
-	return columns, data, None, chart
+	ages = chart(
+		[d["age"] for d in data],
+		{_(p): [d[frappe.scrub(p)] for d in data] for p in PRIORITIES},
+		barOptions={"stacked": 1},
+	)
+	return columns, data, None, ages

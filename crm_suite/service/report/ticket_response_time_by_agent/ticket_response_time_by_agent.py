@@ -5,67 +5,54 @@ report measures business time)."""
 
 import frappe
 from frappe import _
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Avg, Count
 from frappe.utils import flt
 
-from crm_suite.utils.permissions import readable_condition
-
-AGENT = "coalesce(t.agent, json_unquote(json_extract(t._assign, '$[0]')), '')"
+from crm_suite.service.report_filters import agent, seconds, ticket_criterion
+from crm_suite.utils.reports import chart, column, count_if
 
 
 @frappe.read_only()
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	# only the tickets the user may read
-	conditions, values = [readable_condition("Ticket", "t.`name`")], {}
-	if filters.get("from_date"):
-		conditions.append("t.opening_date >= %(from_date)s")
-		values["from_date"] = filters.from_date
-	if filters.get("to_date"):
-		conditions.append("t.opening_date < date_add(%(to_date)s, interval 1 day)")
-		values["to_date"] = filters.to_date
-	rows = frappe.db.sql(
-		f"""select {AGENT} as agent, count(*) as tickets,
-			avg(timestampdiff(second, t.opening_date, t.first_responded_on)) / 3600 as avg_response_hours,
-			avg(case when t.resolution_date is not null
-				then timestampdiff(second, t.opening_date, t.resolution_date) end) / 3600 as avg_resolution_hours,
-			sum(t.resolution_date is not null) as resolved,
-			sum(t.agreement_status = 'Failed') as breached
-		from `tabTicket` t
-		where {" and ".join(conditions)}
-		group by agent order by tickets desc""",
-		values,
-		as_dict=True,
+	ticket = frappe.qb.DocType("Ticket")
+	by_agent, resolved = agent(ticket), ticket.resolution_date.notnull()
+	dates = {k: filters.get(k) for k in ("from_date", "to_date")}  # (this report has no customer filter)
+	rows = (
+		frappe.qb.from_(ticket)
+		.select(
+			by_agent.as_("agent"),
+			Count("*").as_("tickets"),
+			(Avg(seconds(ticket.opening_date, ticket.first_responded_on)) / 3600).as_("avg_response_hours"),
+			(Avg(Case().when(resolved, seconds(ticket.opening_date, ticket.resolution_date))) / 3600).as_(
+				"avg_resolution_hours"
+			),
+			count_if(resolved).as_("resolved"),
+			count_if(ticket.agreement_status == "Failed").as_("breached"),
+		)
+		.where(ticket_criterion(dates, ticket, ticket.opening_date))
+		.groupby(by_agent)
+		.orderby(Count("*"), order=frappe.qb.desc)
+		.run(as_dict=True)
 	)
 	for r in rows:
 		r.agent = r.agent or _("(unassigned)")
 		r.avg_response_hours = flt(r.avg_response_hours, 2)
 		r.avg_resolution_hours = flt(r.avg_resolution_hours, 2)
 	columns = [
-		{"fieldname": "agent", "label": _("Agent"), "fieldtype": "Data", "width": 220},
-		{"fieldname": "tickets", "label": _("Tickets"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "resolved", "label": _("Resolved"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "breached", "label": _("SLA Failed"), "fieldtype": "Int", "width": 100},
-		{
-			"fieldname": "avg_response_hours",
-			"label": _("Avg First Response (h)"),
-			"fieldtype": "Float",
-			"width": 170,
-		},
-		{
-			"fieldname": "avg_resolution_hours",
-			"label": _("Avg Resolution (h)"),
-			"fieldtype": "Float",
-			"width": 150,
-		},
+		column("agent", _("Agent"), "Data", 220),
+		column("tickets", _("Tickets"), "Int", 90),
+		column("resolved", _("Resolved"), "Int", 90),
+		column("breached", _("SLA Failed"), "Int", 100),
+		column("avg_response_hours", _("Avg First Response (h)"), "Float", 170),
+		column("avg_resolution_hours", _("Avg Resolution (h)"), "Float", 150),
 	]
-	chart = {
-		"data": {
-			"labels": [r.agent for r in rows],
-			"datasets": [
-				{"name": _("Avg First Response (h)"), "values": [r.avg_response_hours for r in rows]},
-				{"name": _("Avg Resolution (h)"), "values": [r.avg_resolution_hours for r in rows]},
-			],
+	times = chart(
+		[r.agent for r in rows],
+		{
+			_("Avg First Response (h)"): [r.avg_response_hours for r in rows],
+			_("Avg Resolution (h)"): [r.avg_resolution_hours for r in rows],
 		},
-		"type": "bar",
-	}
-	return columns, rows, None, chart
+	)
+	return columns, rows, None, times

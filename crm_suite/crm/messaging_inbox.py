@@ -1,0 +1,321 @@
+"""The inbound SMS inbox: the webhook stores the message and answers; a `short`-queue job matches and stores it.
+
+The shape Meta recommends for webhooks, and what lets one 2-core machine take 50 messages a second: the
+webhook checks the token and the payload, inserts one *Channel Inbox* row (named by the provider's message
+id, so a replay inserts nothing: `insert ignore` on the primary key) and answers 200. After the commit it
+queues the job unless one is already queued (a Redis key set with NX; the job deletes it as it starts, so a
+message stored while a job runs queues the next one). The job (`process_inbox`) takes the inbox's named
+lock (one job at a time: the messages of a conversation are stored in the order they came), and stores the
+pending rows oldest first through `crm_suite.crm.messaging.record_inbound` (matching, threading, the lead
+or ticket an unknown number makes, consent), each row marked Done in the same transaction as its
+Interaction. A worker killed mid-batch leaves the rest Pending: the next job (or the sweep every minute)
+stores them, each once (the Interaction's message id is unique, a stored one answers "duplicate").
+"""
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from rq.timeouts import BaseTimeoutException
+
+from crm_suite.crm import messaging
+from crm_suite.crm.messaging_rules import conversation_key
+from crm_suite.sales.contact_lookup import phone_digit_forms
+from crm_suite.utils.contact_details import normalise_phone
+
+INBOX = "Channel Inbox"
+LOCK = "crm_suite:channel_inbox"
+LOCK_TIMEOUT = 60  # seconds a second job waits for the one that is storing
+QUEUED_KEY = "crm_suite:channel_inbox:queued"
+QUEUED_TTL = 120  # seconds: a key left by a job that was never queued expires (and the sweep queues one)
+BATCH = 200
+COMMIT_EVERY = 20
+KEEP_DAYS = 30  # Done rows kept this long (purge_inbox)
+
+
+def queue_inbound(
+	channel: str, message_id: str, number: str, text: str | None = None, timestamp=None
+) -> dict:
+	"""Store the message for the job; {"status": "queued" | "duplicate", "message_id"}."""
+	key = f"{channel}:{message_id}"
+	Inbox = DocType(INBOX)
+	now = frappe.utils.now_datetime()
+	user = frappe.session.user
+	(
+		frappe.qb.into(Inbox)
+		.columns(
+			Inbox.name,
+			Inbox.creation,
+			Inbox.modified,
+			Inbox.owner,
+			Inbox.modified_by,
+			Inbox.message_key,
+			Inbox.channel,
+			Inbox.message_id,
+			Inbox.phone_number,
+			Inbox.received_on,
+			Inbox.status,
+			Inbox.text,
+		)
+		# without the gateway's time, the time it came: the Interaction's, however late the job runs
+		.insert(
+			key, now, now, user, user, key, channel, message_id, number, timestamp or now, "Pending", text
+		)
+		.ignore()  # a replay: the row is there already (the primary key is the provider's id)
+	).run()
+	if not frappe.db._cursor.rowcount:
+		return {"status": "duplicate", "message_id": message_id}
+	frappe.db.after_commit.add(queue_job)
+	return {"status": "queued", "message_id": message_id}
+
+
+def queue_job() -> None:
+	"""Queue `process_inbox` unless a job is queued and not yet started."""
+	if frappe.cache.set(frappe.cache.make_key(QUEUED_KEY), 1, nx=True, ex=QUEUED_TTL):
+		frappe.enqueue("crm_suite.crm.messaging_inbox.process_inbox", queue="short", timeout=1800)
+
+
+def pending(limit: int = BATCH) -> list:
+	Inbox = DocType(INBOX)
+	return (
+		frappe.qb.from_(Inbox)
+		.select(
+			Inbox.name, Inbox.channel, Inbox.message_id, Inbox.phone_number, Inbox.text, Inbox.received_on
+		)
+		.where(Inbox.status == "Pending")
+		.orderby(Inbox.creation)
+		.orderby(Inbox.name)
+		.limit(limit)
+	).run(as_dict=True)
+
+
+def process_inbox() -> int:
+	"""Store the pending inbound messages, oldest first (the `short`-queue job). Returns how many it stored."""
+	frappe.cache.delete(frappe.cache.make_key(QUEUED_KEY))  # a message stored from now on queues a new job
+	frappe.db.commit()  # a snapshot from after that
+	if not frappe.db.sql("select get_lock(%s, %s)", (LOCK, LOCK_TIMEOUT))[0][0]:
+		queue_job()  # the other job is still storing: try again after it
+		return 0
+	done = 0
+	try:
+		while rows := pending():
+			batch, uncommitted = Batch(rows), 0
+			for row in rows:
+				if not store(row, batch):
+					done -= uncommitted  # rolled back: they are pending again, read afresh in order
+					break
+				done, uncommitted = done + 1, uncommitted + 1
+				# a few rows a transaction; a lead or ticket made at once (its locks not held long)
+				if uncommitted >= COMMIT_EVERY or batch.made:
+					frappe.db.commit()
+					batch.made, uncommitted = False, 0
+			frappe.db.commit()
+	finally:
+		frappe.db.rollback()
+		frappe.db.sql("select release_lock(%s)", LOCK)
+	return done
+
+
+def store(row, batch) -> bool:
+	"""Store one inbox row as an Interaction and mark it Done, in the job's transaction. A failure rolls the
+	transaction back, marks the row Failed (with an Error Log) and returns False: the job reads the
+	pending rows again."""
+	try:
+		result = messaging.record_inbound(
+			row.channel, row.message_id, row.phone_number, row.text, row.received_on, batch=batch
+		)
+	except BaseTimeoutException:
+		raise  # the job's time is up (RQ): the row stays Pending for the next job
+	except Exception:
+		frappe.db.rollback()
+		frappe.log_error(title=_("Inbound {0} {1} not stored").format(_(row.channel), row.message_id))
+		mark(row.name, "Failed", error=frappe.get_traceback()[-1000:])
+		frappe.db.commit()
+		return False
+	interaction = result.get("interaction") or frappe.db.get_value(
+		"Interaction", {"message_id": f"{row.channel}:{row.message_id}"}, "name"
+	)
+	mark(row.name, "Done", interaction=interaction)
+	return True
+
+
+class Batch:
+	"""What a batch's messages are linked to, read set-based before the first is stored: the matches of all
+	its numbers (three queries: `match_numbers`) and the open tickets of all its conversations (one). Kept
+	up to date as its messages are stored (a lead or ticket the first message of a number makes)."""
+
+	def __init__(self, rows):
+		reg = messaging.region()
+		for row in rows:
+			row.e164 = normalise_phone(row.phone_number, reg)
+			row.conversation = conversation_key(row.channel, row.e164 or row.phone_number)
+		self.matches = match_numbers([r.e164 for r in rows if r.e164])
+		self.tickets = open_tickets([r.conversation for r in rows])
+		Interaction = DocType("Interaction")
+		self.stored_ids = set(
+			(
+				frappe.qb.from_(Interaction)
+				.select(Interaction.message_id)
+				.where(Interaction.message_id.isin([f"{r.channel}:{r.message_id}" for r in rows]))
+			).run(pluck=True)
+		)
+		self.made = False  # a lead or ticket made since the last commit
+
+	def is_stored(self, mid: str) -> bool:
+		return mid in self.stored_ids
+
+	def link(self, e164: str | None, conversation: str) -> dict | None:
+		"""As messaging.link_inbound links a message from a known number; None for the others (it runs)."""
+		match = self.matches.get(e164) if e164 else None
+		if not match:
+			return None
+		if ticket := self.tickets.get(conversation):
+			return {**match, "reference_doctype": "Ticket", "reference_name": ticket}
+		if match.get("customer"):
+			return {**match, "reference_doctype": "Customer", "reference_name": match["customer"]}
+		return {**match, "reference_doctype": "Lead", "reference_name": match["lead"]}
+
+	def stored(self, mid: str, e164: str | None, conversation: str, link: dict) -> None:
+		self.stored_ids.add(mid)
+		self.made = self.made or bool(link.get("created"))
+		if link.get("reference_doctype") == "Ticket":
+			self.tickets[conversation] = link["reference_name"]
+		if e164 and link.get("lead") and not self.matches.get(e164):
+			self.matches[e164] = {"lead": link["lead"], "customer": None}
+
+
+def match_numbers(numbers: list[str]) -> dict[str, dict]:
+	"""crm_suite.crm.telephony.match_number for many E.164 numbers at once, by the same rules and the same
+	indexed columns: {number: {"customer", "contact", "lead"}} for the numbers that match."""
+	numbers = sorted(set(numbers))
+	if not numbers:
+		return {}
+	forms = {n: set(phone_digit_forms(n)) for n in numbers}
+	digits = sorted(set().union(*forms.values()))
+	Customer, Lead = DocType("Customer"), DocType("Lead")
+	Contact, Phone, Link = DocType("Contact"), DocType("Contact Phone"), DocType("Dynamic Link")
+	customers = (
+		frappe.qb.from_(Customer)
+		.select(Customer.name, Customer.disabled, Customer.phone_digits, Customer.mobile_digits)
+		.where(Customer.phone_digits.isin(digits) | Customer.mobile_digits.isin(digits))
+		.orderby(Customer.creation)
+	).run(as_dict=True)
+	contacts = (
+		frappe.qb.from_(Phone)
+		.join(Contact)
+		.on(Contact.name == Phone.parent)
+		.select(Contact.name, Phone.phone_digits)
+		.where(Phone.phone_digits.isin(digits) & (Phone.parenttype == "Contact"))
+		.orderby(Contact.creation)
+	).run(as_dict=True)
+	contact_customer = {}
+	if contacts:
+		for row in (
+			frappe.qb.from_(Link)
+			.select(Link.parent, Link.link_name)
+			.where(
+				(Link.parenttype == "Contact")
+				& (Link.link_doctype == "Customer")
+				& Link.parent.isin([c.name for c in contacts])
+			)
+			.orderby(Link.idx, order=frappe.qb.desc)
+		).run(as_dict=True):
+			contact_customer[row.parent] = row.link_name  # the lowest idx last: it wins
+	leads = (
+		frappe.qb.from_(Lead)
+		.select(
+			Lead.name,
+			Lead.customer,
+			Lead.status,
+			Lead.phone_e164,
+			Lead.mobile_e164,
+			Lead.phone_digits,
+			Lead.mobile_digits,
+		)
+		.where(
+			(
+				Lead.phone_e164.isin(numbers)
+				| Lead.mobile_e164.isin(numbers)
+				| Lead.phone_digits.isin(digits)
+				| Lead.mobile_digits.isin(digits)
+			)
+			& Lead.merged_into.isnull()
+		)
+		.orderby(Lead.creation)
+	).run(as_dict=True)
+	found = {}
+	for number in numbers:
+		f = forms[number]
+		if customer := next(
+			(c for c in customers if not c.disabled and (c.phone_digits in f or c.mobile_digits in f)), None
+		):
+			found[number] = {"customer": customer.name}
+		elif contact := next((c for c in contacts if c.phone_digits in f), None):
+			found[number] = {"contact": contact.name, "customer": contact_customer.get(contact.name)}
+		elif own := [
+			r
+			for r in leads
+			if number in (r.phone_e164, r.mobile_e164) or r.phone_digits in f or r.mobile_digits in f
+		]:
+			lead = sorted(reversed(own), key=lambda r: r.status == "Converted")[0]
+			found[number] = {"lead": lead.name, "customer": lead.customer}
+	return found
+
+
+def open_tickets(conversations: list[str]) -> dict[str, str]:
+	"""messaging.open_ticket_of for many conversations: {conversation: the ticket its latest message on a
+	ticket that is not Closed is on}."""
+	conversations = sorted(set(conversations))
+	if not conversations:
+		return {}
+	Interaction, Ticket = DocType("Interaction"), DocType("Ticket")
+	rows = (
+		frappe.qb.from_(Interaction)
+		.join(Ticket)
+		.on(Ticket.name == Interaction.reference_name)
+		.select(Interaction.conversation, Ticket.name)
+		.where(
+			Interaction.conversation.isin(conversations)
+			& (Interaction.reference_doctype == "Ticket")
+			& (Ticket.status != "Closed")
+		)
+		.orderby(Interaction.interaction_time)
+	).run()
+	return dict(rows)  # the latest last: it wins
+
+
+def mark(name: str, status: str, interaction: str | None = None, error: str | None = None) -> None:
+	Inbox = DocType(INBOX)
+	(
+		frappe.qb.update(Inbox)
+		.set(Inbox.status, status)
+		.set(Inbox.interaction, interaction)
+		.set(Inbox.error, error)
+		.set(Inbox.modified, frappe.utils.now_datetime())
+		.where(Inbox.name == name)
+	).run()
+
+
+def sweep_inbox() -> None:
+	"""Every minute (scheduler): pending messages with no job queued get one."""
+	Inbox = DocType(INBOX)
+	if (frappe.qb.from_(Inbox).select(Inbox.name).where(Inbox.status == "Pending").limit(1)).run():
+		queue_job()
+
+
+def purge_inbox(days: int = KEEP_DAYS) -> None:
+	"""Daily: the rows stored more than `days` ago go (a replay of one later is queued again and found
+	stored: the Interaction's message id is unique). Failed rows stay, for someone to look at."""
+	Inbox = DocType(INBOX)
+	cutoff = frappe.utils.add_days(frappe.utils.now_datetime(), -days)
+	# one set-based delete (qb), in chunks so a large backlog doesn't hold locks long
+	while True:
+		(
+			frappe.qb.from_(Inbox)
+			.delete()
+			.where((Inbox.status == "Done") & (Inbox.modified < cutoff))
+			.limit(5000)
+		).run()
+		deleted = frappe.db._cursor.rowcount
+		frappe.db.commit()
+		if deleted < 5000:
+			break

@@ -1,0 +1,267 @@
+"""The bulk path of a Lead import (crm_suite/sales/bulk_import.py): Frappe's Data Import with "Bulk
+Insert" ticked, started from the form's server call as a Sales Manager. Bad rows are reported with their
+row number and reason while good rows go in; the leads are named by their series, get their first stage
+and their Workflow Action; the pass after the import flags repeats, scores and assigns them (with the
+"assigned" timeline entry Frappe's assignment writes); a rerun after a chunk that died neither loses nor
+doubles rows; only the importing roles may run it.
+
+The bulk path commits chunk by chunk, so these tests commit and delete what they made (the `world`
+fixture of test_lead_import)."""
+
+import csv
+import io
+import json
+
+import frappe
+import pytest
+
+from crm_suite.sales import bulk_import, import_pass
+from tests.integration.factories import make_user, unique
+from tests.integration.sales import test_lead_import
+
+world = test_lead_import.world  # the fixture: a Sales Manager, a seller, an existing lead; all deleted after
+
+HEADER = ["First Name", "Last Name", "Email", "Organisation", "Source", "Phone", "Status"]
+
+
+def make_import(world, rows: list[list[str]], bulk: int = 1):
+	"""A Lead Data Import of `rows` (under HEADER), made as the Sales Manager; committed."""
+	frappe.set_user(world.manager)
+	content = io.StringIO()
+	writer = csv.writer(content)
+	writer.writerow(HEADER)
+	writer.writerows(rows)
+	file = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": f"{unique('bulk-')}.csv",
+			"content": content.getvalue().encode(),
+			"is_private": 1,
+		}
+	).insert()
+	data_import = frappe.get_doc(
+		{
+			"doctype": "Data Import",
+			"reference_doctype": "Lead",
+			"import_type": "Insert New Records",
+			"import_file": file.file_url,
+			"crm_bulk_insert": bulk,
+		}
+	).insert()
+	world.imports.append(data_import.name)
+	frappe.db.commit()
+	return data_import
+
+
+def results(data_import: str) -> frappe._dict:
+	logs = frappe.get_all(
+		"Data Import Log",
+		filters={"data_import": data_import},
+		fields=["success", "docname", "messages", "row_indexes"],
+		order_by="log_index",
+	)
+	return frappe._dict(
+		status=frappe.db.get_value("Data Import", data_import, "status"),
+		ok={json.loads(log.row_indexes)[0]: log.docname for log in logs if log.success},
+		failed={json.loads(log.row_indexes)[0]: log.messages for log in logs if not log.success},
+		logs=logs,
+	)
+
+
+def start(world, data_import) -> frappe._dict:
+	"""*Start Import* as the form does it (the job runs at once in tests), as the Sales Manager."""
+	from frappe.core.doctype.data_import.data_import import form_start_import
+
+	frappe.set_user(world.manager)
+	form_start_import(data_import.name)
+	frappe.set_user("Administrator")
+	return results(data_import.name)
+
+
+def test_bulk_import_reports_bad_rows_and_the_pass_finishes_the_good_ones(world):
+	email = world.existing.email_id
+	phone = f"+44 20 7946 {frappe.utils.random_string(4)}"  # a number no other test's lead has
+	phone = "+44 20 7946 " + "".join(str(ord(c) % 10) for c in phone[-4:])
+	rows = [
+		["Grace", unique(), f"{unique()}@example.com", "Navy Labs", "Website", "", ""],  # 2
+		["Again", unique(), email.upper(), "Repeat Ltd", "Referral", "", ""],  # 3: repeats the existing lead
+		["Bad", unique(), "not-an-email", "Broken Inc", "Website", "", ""],  # 4: bad email
+		["", "", f"{unique()}@example.com", "", "Website", "", ""],  # 5: no name nor organisation
+		["Ahead", unique(), f"{unique()}@example.com", "Skip Ltd", "Website", "", "Contacted"],  # 6
+		["Linus", unique(), f"{unique()}@example.com", "", "Partner", phone, ""],  # 7
+		["Phone", unique(), "", "Same Phone", "Partner", phone.replace(" ", ""), ""],  # 8: row 7's phone
+	]
+	data_import = make_import(world, rows)
+	result = start(world, data_import)
+	assert result.status == "Partial Success"
+	assert set(result.ok) == {2, 3, 7, 8}, "rows are numbered as in the file (header is row 1)"
+	assert set(result.failed) == {4, 5, 6}
+	assert "not-an-email" in result.failed[4]
+	assert "first name or an organisation" in result.failed[5]
+	assert "Contacted" in result.failed[6], "a lead starts where its workflow starts"
+	for company in ("Broken Inc", "Skip Ltd"):
+		assert not frappe.db.exists("Lead", {"company_name": company}), "nothing of a bad row saved"
+
+	imported = list(result.ok.values())
+	leads = {
+		r.name: r
+		for r in frappe.get_all(
+			"Lead",
+			filters={"name": ["in", imported]},
+			fields=["name", "naming_series", "status", "import_pending", "_assign", "owner", "phone_e164"],
+		)
+	}
+	year = frappe.utils.nowdate()[:4]
+	assert all(n.startswith(f"CRM-LEAD-{year}-") for n in leads), "named by the Lead's series"
+	assert all(r.import_pending and r.status == "New" and not r._assign for r in leads.values())
+	assert {r.owner for r in leads.values()} == {world.manager}
+	assert leads[result.ok[7]].phone_e164 == phone.replace(" ", ""), "phones normalised as on save"
+	for name in imported:  # what an insert leaves besides the lead: its first stage, its Workflow Action
+		assert frappe.db.exists(
+			"Stage History", {"reference_doctype": "Lead", "reference_name": name, "stage": "New"}
+		)
+		(action,) = frappe.get_all(
+			"Workflow Action",
+			filters={"reference_doctype": "Lead", "reference_name": name},
+			fields=["name", "workflow_state", "status"],
+		)
+		assert (action.workflow_state, action.status) == ("New", "Open")
+		roles = set(frappe.get_all("Workflow Action Permitted Role", {"parent": action.name}, pluck="role"))
+		assert roles == {"Sales User", "Sales Manager", "CRM Manager"}, (
+			"as Frappe's (Convert needs a customer)"
+		)
+
+	assert import_pass.run() >= 4
+	done = {
+		r.name: r
+		for r in frappe.get_all(
+			"Lead",
+			filters={"name": ["in", imported]},
+			fields=["name", "import_pending", "is_duplicate", "score_updated_on", "lead_score", "_assign"],
+		)
+	}
+	assert {r.name for r in done.values() if r.is_duplicate} == {result.ok[3], result.ok[8]}
+	assert frappe.get_all(
+		"Lead Duplicate", filters={"parent": result.ok[3]}, fields=["reference_doctype", "reference_name"]
+	) == [{"reference_doctype": "Lead", "reference_name": world.existing.name}]
+	assert frappe.get_all(
+		"Lead Duplicate", filters={"parent": result.ok[8]}, fields=["reference_name", "matched_on"]
+	) == [{"reference_name": result.ok[7], "matched_on": "Phone"}], "the earlier row, not the later"
+	rule_users = set(
+		frappe.get_all("Assignment Rule User", filters={"parent": "Lead Round Robin"}, pluck="user")
+	)
+	for lead in done.values():
+		assert lead.import_pending == 0 and lead.score_updated_on and lead.lead_score > 0
+		(assignee,) = json.loads(lead._assign)
+		assert assignee in rule_users
+		assert frappe.db.exists(
+			"ToDo", {"reference_type": "Lead", "reference_name": lead.name, "allocated_to": assignee}
+		)
+		# the timeline's "assigned" entry, as Frappe's assignment writes it
+		(comment,) = frappe.get_all(
+			"Comment",
+			filters={"reference_doctype": "Lead", "reference_name": lead.name, "comment_type": "Assigned"},
+			pluck="content",
+		)
+		assert frappe.utils.get_fullname(assignee) in comment
+
+
+def test_bulk_skip_leaves_out_repeats_of_leads_and_of_earlier_rows(world):
+	frappe.db.set_single_value("CRM Settings", "import_duplicates", "Skip")
+	frappe.db.commit()
+	fresh = f"{unique()}@example.com"
+	rows = [
+		["Again", unique(), world.existing.email_id, "Repeat Ltd", "Referral", "", ""],  # 2
+		["Fresh", unique(), fresh, "Fresh Ltd", "Website", "", ""],  # 3
+		["Twice", unique(), fresh.upper(), "Twice Ltd", "Website", "", ""],  # 4: repeats row 3
+	]
+	result = start(world, make_import(world, rows))
+	assert list(result.ok) == [3] and sorted(result.failed) == [2, 4]
+	assert world.existing.name in result.failed[2]
+	assert "row 3" in result.failed[4]
+	assert not frappe.db.exists("Lead", {"company_name": ["in", ["Repeat Ltd", "Twice Ltd"]]})
+
+
+def test_a_rerun_after_a_chunk_died_neither_loses_nor_doubles_rows(world):
+	"""A worker killed mid-chunk loses the chunk's transaction (MariaDB rolls back what was not committed);
+	one killed after the commit, before the import log was written, leaves the chunk's leads and record.
+	The rerun (*Start Import* again) skips what went in, logs it, and imports the rest, once."""
+	rows = [[f"R{i}", unique(), f"{unique()}@example.com", f"Rerun {i}", "Website", "", ""] for i in range(7)]
+	data_import = make_import(world, rows)
+	frappe.set_user(world.manager)
+	payloads = (
+		frappe.get_doc("Data Import", data_import.name).get_importer().import_file.get_payloads_for_import()
+	)
+	frappe.flags.in_import = frappe.flags.crm_bulk_import = True
+	try:
+		bulk_import.import_chunk(data_import.name, payloads[:2], 0)  # chunk 1: leads, record, logs
+		good = [(bulk_import.build_lead(p.doc), bulk_import._rows(p)) for p in payloads[2:4]]
+		bulk_import.assign_names([lead for lead, _r in good])
+		bulk_import.write_leads([lead for lead, _r in good])
+		bulk_import.write_record(data_import.name, good)
+		frappe.db.commit()  # chunk 2 committed; killed before its log
+		good = [(bulk_import.build_lead(p.doc), bulk_import._rows(p)) for p in payloads[4:6]]
+		bulk_import.assign_names([lead for lead, _r in good])
+		bulk_import.write_leads([lead for lead, _r in good])
+		bulk_import.write_logs(data_import.name, [{"success": 1, "docname": "x", "row_indexes": [6]}], 9)
+		frappe.db.rollback()  # chunk 3 killed before its commit (its log row, MyISAM, stays behind)
+	finally:
+		frappe.flags.in_import = frappe.flags.crm_bulk_import = False
+	assert frappe.db.count("Lead", {"company_name": ["like", "Rerun %"], "owner": world.manager}) == 4
+
+	status = bulk_import.run(frappe.get_doc("Data Import", data_import.name), chunk=2)  # the rerun
+	assert status == "Success"
+	frappe.set_user("Administrator")
+	result = results(data_import.name)
+	assert sorted(result.ok) == list(range(2, 9)) and not result.failed
+	assert len(result.logs) == 7, "one log per row"
+	imported = frappe.get_all(
+		"Lead", filters={"company_name": ["like", "Rerun %"], "owner": world.manager}, pluck="name"
+	)
+	assert sorted(imported) == sorted(result.ok.values()), "every row once, each log naming its lead"
+	assert frappe.db.get_value("Data Import Log", {"data_import": data_import.name, "docname": "x"}) is None
+
+
+def test_only_the_importing_roles_may_run_a_bulk_import(world):
+	data_import = make_import(world, [["Sneaky", unique(), f"{unique()}@example.com", "Sneak", "", "", ""]])
+	from frappe.core.doctype.data_import.data_import import form_start_import
+
+	for user in (make_user("Sales User").name, make_user("Support Manager").name, "Guest"):
+		frappe.set_user(user)
+		with pytest.raises(frappe.PermissionError):
+			form_start_import(data_import.name)
+		with pytest.raises(frappe.PermissionError):
+			bulk_import.run(frappe.get_doc("Data Import", data_import.name))
+	frappe.set_user("Administrator")
+	assert not frappe.db.exists("Lead", {"company_name": "Sneak"})
+	assert not frappe.db.count("Data Import Log", {"data_import": data_import.name})
+
+
+def test_bulk_insert_is_for_new_leads_only(world):
+	frappe.set_user(world.manager)
+	with pytest.raises(frappe.ValidationError, match="new Leads only"):
+		frappe.get_doc(
+			{
+				"doctype": "Data Import",
+				"reference_doctype": "Lead",
+				"import_type": "Update Existing Records",
+				"crm_bulk_insert": 1,
+			}
+		).insert()
+
+
+def test_the_bulk_parse_gives_what_frappes_importer_gives(world):
+	"""payloads_of (defaults computed once) against ImportFile.get_payloads_for_import (a document each)."""
+	rows = [
+		["Ada", unique(), f"{unique()}@example.com", "Engines", "Website", "+44 20 7946 0958", "New"],
+		["", "", "", "Only Org", "", "", ""],
+		["Bo", "", "bo@example.com", "", "Referral", "", ""],
+	]
+	data_import = make_import(world, rows)
+	frappe.set_user(world.manager)
+	import_file = frappe.get_doc("Data Import", data_import.name).get_importer().import_file
+	ours = bulk_import.payloads_of(import_file)
+	frappes = import_file.get_payloads_for_import()
+	assert [p.doc for p in ours] == [p.doc for p in frappes]
+	assert [bulk_import._rows(p) for p in ours] == [bulk_import._rows(p) for p in frappes] == [[2], [3], [4]]
+	assert frappe.get_doc("Data Import", data_import.name).payload_count == 3

@@ -30,21 +30,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
+from crm_suite.devserver import bench_folder, connect, database_pids
+
 PREFIX = "BENCHCHN"
 CUSTOMERS = 5_000
 TOKEN = "bench-channels-token"
 BASE = 3_400_000  # customers' numbers: +39 333 34xxxxx; unknown numbers: +39 347 …
-
-
-def connect(site: str):
-	import frappe
-
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
-	return frappe, bench
 
 
 def generate(frappe) -> None:
@@ -196,14 +187,6 @@ def server_pids(proc) -> list[int]:
 	return [proc.pid]
 
 
-def mariadb_pids() -> list[int]:
-	return [
-		int(p.parent.name)
-		for p in Path("/proc").glob("[0-9]*/comm")
-		if p.read_text().strip() in ("mariadbd", "mysqld")
-	]
-
-
 def bench_http(
 	frappe, requests, url: str, site: str, n: int, clients: int, proc, worker, idle: float = 10
 ) -> float:
@@ -221,7 +204,7 @@ def bench_http(
 		r = session.post(f"{url}/api/method/crm_suite.crm.sms.inbound", json=p, headers=headers, timeout=60)
 		return r.status_code, r.text[:200]
 
-	pids, worker_pids, db_pids = server_pids(proc), [worker.pid], mariadb_pids()
+	pids, worker_pids, db_pids = server_pids(proc), [worker.pid], database_pids()
 	# MariaDB serves every site on the machine: its CPU while nothing of ours runs, to subtract
 	idle_cpu, idle_start = cpu_seconds(db_pids), time.perf_counter()
 	time.sleep(idle)
@@ -306,7 +289,7 @@ def main():
 	parser.add_argument("--unknown-every", type=int, default=UNKNOWN_EVERY)
 	args = parser.parse_args()
 	UNKNOWN_EVERY = args.unknown_every
-	frappe, bench = connect(args.site)
+	frappe, bench = connect(args.site), bench_folder()
 	started_at = frappe.utils.now()
 	proc = worker = None
 	saved = set_token(frappe)

@@ -26,22 +26,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from crm_suite.devserver import connect, cpu_seconds, database_pids
+
 TAG = "bench-import"
 
 
 def db_cpu() -> float | None:
 	"""CPU seconds (user + system) of the MariaDB server so far, when it runs on this machine."""
-	for pid in os.listdir("/proc"):
-		if not pid.isdigit():
-			continue
-		try:
-			name = Path(f"/proc/{pid}/comm").read_text().strip()
-			if name in ("mariadbd", "mysqld"):
-				fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-				return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-		except OSError:
-			continue
-	return None
+	pids = database_pids()
+	return cpu_seconds(pids) if pids else None
 
 
 class Clock:
@@ -56,17 +49,6 @@ class Clock:
 		db = db_cpu()
 		db_text = f", database CPU {db - self.db:.1f} s" if db is not None and self.db is not None else ""
 		return wall, f"(CPU: this process {cpu:.1f} s{db_text}; load {os.getloadavg()[0]:.2f})"
-
-
-def connect(site: str):
-	import frappe
-
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
-	return frappe
 
 
 def seed_existing(frappe, count: int) -> list[str]:

@@ -27,25 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rest_load import Fixture, free_port, percentile  # noqa: E402
+from rest_load import Fixture, percentile, post_lead  # noqa: E402
 
-
-def cpu_seconds(pids: list[int]) -> float:
-	"""user + system CPU time of these processes, in seconds (/proc/PID/stat fields 14 and 15)."""
-	tick = os.sysconf("SC_CLK_TCK")
-	total = 0
-	for pid in pids:
-		try:
-			fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-		except FileNotFoundError:
-			continue
-		total += int(fields[11]) + int(fields[12])
-	return total / tick
-
-
-def worker_pids(master: int) -> list[int]:
-	children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-	return [int(p) for p in children]
+from crm_suite.devserver import connect, cpu_seconds, serve, server_pids  # noqa: E402
 
 
 def main() -> None:
@@ -63,21 +47,16 @@ def main() -> None:
 	)
 	args = parser.parse_args()
 
-	import subprocess
+	from contextlib import ExitStack
 
-	import frappe
 	import requests
+	from frappe.installer import update_site_config
 
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-	frappe.init(site=args.site, sites_path=str(bench / "sites"))
-	frappe.connect()
+	frappe = connect(args.site)
 	run = frappe.generate_hash(length=6).lower()
 	fixture = Fixture(frappe, run)
-	server = None
 	fx: dict = {}
-	log = open(bench / "logs" / f"rest-lead-{run}.log", "w")
-	from frappe.installer import update_site_config
+	server = ExitStack()  # the gunicorn `serve` starts, stopped in `finally`
 
 	try:
 		if args.in_save:
@@ -88,25 +67,10 @@ def main() -> None:
 		)  # the caller, the round robin's second user
 		frappe.db.commit()
 		sellers = sorted(frappe.get_all("Assignment Rule User", {"parent": "Lead Round Robin"}, pluck="user"))
-		port = free_port()
-		server = subprocess.Popen(
-			[str(bench / "env" / "bin" / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", str(args.workers)]
-			+ ["-t", "120", "frappe.app:application", "--preload"],
-			cwd=bench / "sites",
-			stdout=log,
-			stderr=subprocess.STDOUT,
+		url = server.enter_context(
+			serve(args.site, workers=args.workers, log_name=f"rest-lead-{run}", timeout=90)
 		)
-		url = f"http://127.0.0.1:{port}"
-		deadline = time.time() + 90
-		while time.time() < deadline:
-			try:
-				if requests.get(f"{url}/api/method/ping", headers={"Host": args.site}, timeout=2).ok:
-					break
-			except requests.ConnectionError:
-				time.sleep(0.3)
-		else:
-			raise RuntimeError(f"gunicorn did not start, see {log.name}")
-		workers = worker_pids(server.pid)
+		workers = server_pids(url)[1:]  # gunicorn's workers, not its master
 
 		session = requests.Session()
 		headers = {"Host": args.site, "Accept": "application/json", "Authorization": token}
@@ -115,14 +79,8 @@ def main() -> None:
 		for i in range(args.leads + 5):  # the first five warm both workers
 			if i == 5:
 				cpu_start, load_start = cpu_seconds(workers), os.getloadavg()[0]
-			marker = f"load-{run}-seq-{i}"
 			start = time.perf_counter()
-			r = session.post(
-				f"{url}/api/resource/Lead",
-				headers=headers,
-				json={"first_name": "Load", "last_name": marker, "email_id": f"{marker}@example.com"},
-			)
-			r.raise_for_status()
+			r = post_lead(session, url, headers, f"load-{run}-seq-{i}")
 			names.append(r.json()["data"]["name"])
 			if i >= 5:
 				times.append((time.perf_counter() - start) * 1000)
@@ -184,10 +142,7 @@ def main() -> None:
 	finally:
 		if args.in_save:
 			update_site_config("crm_sync_automation", "None")  # removes the key
-		if server:
-			server.terminate()
-			server.wait(timeout=60)
-		log.close()
+		server.close()
 		fixture.cleanup(fx.get("opportunities", []), fx.get("portal_tickets", []))
 		frappe.destroy()
 

@@ -27,7 +27,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 
-from crm_suite.devserver import bench_folder, connect, serve
+from crm_suite.devserver import bench_folder, connect, delete_traces, serve
 
 MIX = {
 	"lead": 30,
@@ -170,24 +170,7 @@ class Fixture:
 		if comms:
 			sql("delete from `tabCommunication Link` where parent in %(c)s", {"c": comms})
 			sql("delete from tabCommunication where name in %(c)s", {"c": comms})
-		actions = sql(
-			"select name from `tabWorkflow Action` where reference_name in %(r)s", {"r": refs}, pluck=True
-		)
-		if actions:
-			sql("delete from `tabWorkflow Action Permitted Role` where parent in %(a)s", {"a": actions})
-			sql("delete from `tabWorkflow Action` where name in %(a)s", {"a": actions})
-		for table, column in (
-			("Deferred Automation", "reference_name"),
-			("ToDo", "reference_name"),
-			("Comment", "reference_name"),
-			("Version", "docname"),
-			("Notification Log", "document_name"),
-			("Stage History", "reference_name"),
-			("DocShare", "share_name"),
-			("Lead Duplicate", "parent"),
-		):
-			if frappe.db.table_exists(table):
-				sql(f"delete from `tab{table}` where `{column}` in %(r)s", {"r": refs})
+		delete_traces(refs)
 		sql("delete from tabInteraction where name in %(i)s", {"i": interactions or [""]})
 		sql("delete from tabLead where name in %(l)s", {"l": leads or [""]})
 		sql("delete from tabTicket where name in %(t)s", {"t": tickets or [""]})
@@ -300,6 +283,17 @@ class Client(threading.Thread):
 		raise ValueError(op)
 
 
+def post_lead(session, url: str, headers: dict, marker: str):
+	"""One REST lead create (`marker` in its last name and e-mail); the response, a 2xx."""
+	r = session.post(
+		f"{url}/api/resource/Lead",
+		headers=headers,
+		json={"first_name": "Load", "last_name": marker, "email_id": f"{marker}@example.com"},
+	)
+	r.raise_for_status()
+	return r
+
+
 def sequential_leads(url: str, site: str, fx: dict, run: str, n: int) -> None:
 	"""One client, one lead after another (duplicate check, score, round robin and workflow all on)."""
 	import requests
@@ -308,14 +302,8 @@ def sequential_leads(url: str, site: str, fx: dict, run: str, n: int) -> None:
 	headers = {"Host": site, "Accept": "application/json", "Authorization": fx["manager"]}
 	times = []
 	for i in range(n + 5):  # the first five warm the worker's caches
-		marker = f"load-{run}-seq-{i}"
 		start = time.perf_counter()
-		r = session.post(
-			f"{url}/api/resource/Lead",
-			headers=headers,
-			json={"first_name": "Load", "last_name": marker, "email_id": f"{marker}@example.com"},
-		)
-		r.raise_for_status()
+		post_lead(session, url, headers, f"load-{run}-seq-{i}")
 		if i >= 5:
 			times.append((time.perf_counter() - start) * 1000)
 	print(

@@ -58,12 +58,23 @@ def server_command(site: str, port: int, workers: int = 0) -> list[str]:
 	]
 
 
+_SERVERS: dict[str, subprocess.Popen] = {}  # url -> the process `serve` started
+
+
+def server_pids(url: str) -> list[int]:
+	"""The processes of the server `serve` runs at `url`: the master and its (gunicorn) workers."""
+	proc = _SERVERS[url]
+	children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+	return [proc.pid, *(int(p) for p in children.read_text().split())] if children.exists() else [proc.pid]
+
+
 @contextmanager
 def serve(
 	site: str, *, workers: int = 0, log_name: str = "crm-suite-server", timeout: float = 60
 ) -> Iterator[str]:
 	"""Start a server for the site, wait (up to `timeout` seconds) until it answers `ping`, yield its URL,
-	stop it afterwards. Its output goes to `logs/<log_name>-<port>.log` of the bench."""
+	stop it afterwards. Its output goes to `logs/<log_name>-<port>.log` of the bench; `server_pids(url)`
+	are its processes while it runs."""
 	import requests
 
 	bench = bench_folder()
@@ -88,8 +99,10 @@ def serve(
 				if time.time() > deadline or proc.poll() is not None:
 					raise RuntimeError(f"The server did not start; see {log_path}")
 				time.sleep(0.3)
+			_SERVERS[url] = proc
 			yield url
 		finally:
+			_SERVERS.pop(url, None)
 			proc.terminate()
 			try:
 				proc.wait(timeout=20)
@@ -158,3 +171,34 @@ def database_pids() -> list[int]:
 		except OSError:
 			continue
 	return pids
+
+
+# What Frappe and the app leave behind for a record: (doctype, the column naming the record)
+TRACES = (
+	("ToDo", "reference_name"),
+	("Comment", "reference_name"),
+	("Version", "docname"),
+	("Notification Log", "document_name"),
+	("Stage History", "reference_name"),
+	("DocShare", "share_name"),
+	("Lead Duplicate", "parent"),
+	("Deferred Automation", "reference_name"),
+)
+
+
+def delete_traces(names: list[str]) -> None:
+	"""Delete the workflow actions and the TRACES of these records, for a benchmark that removes the
+	records it made set-based (not committed)."""
+	import frappe
+
+	sql = frappe.db.sql  # bulk deletes of a run's leftovers: raw SQL
+	names = names or [""]
+	actions = sql(
+		"select name from `tabWorkflow Action` where reference_name in %(n)s", {"n": names}, pluck=True
+	)
+	if actions:
+		sql("delete from `tabWorkflow Action Permitted Role` where parent in %(a)s", {"a": actions})
+		sql("delete from `tabWorkflow Action` where name in %(a)s", {"a": actions})
+	for doctype, column in TRACES:
+		if frappe.db.table_exists(doctype):
+			sql(f"delete from `tab{doctype}` where `{column}` in %(n)s", {"n": names})

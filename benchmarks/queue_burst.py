@@ -87,15 +87,12 @@ def main() -> None:
 	parser.add_argument("--sample", type=int, default=60, help="seconds of draining sampled")
 	args = parser.parse_args()
 
-	from pathlib import Path
-
-	import frappe
-
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-	frappe.init(site=args.site, sites_path=str(bench / "sites"))
-	frappe.connect()
 	from frappe.utils.background_jobs import get_queue
+
+	from crm_suite.devserver import bench_folder, connect, delete_traces
+
+	frappe = connect(args.site)
+	bench = bench_folder()
 
 	run = frappe.generate_hash(length=6).lower()
 	users = []
@@ -218,27 +215,7 @@ def main() -> None:
 		if names:
 			for start_at in range(0, len(names), 2000):
 				chunk = names[start_at : start_at + 2000]
-				actions = sql(
-					"select name from `tabWorkflow Action` where reference_name in %(n)s",
-					{"n": chunk},
-					pluck=True,
-				)
-				if actions:
-					sql(
-						"delete from `tabWorkflow Action Permitted Role` where parent in %(a)s",
-						{"a": actions},
-					)
-					sql("delete from `tabWorkflow Action` where name in %(a)s", {"a": actions})
-				for table, column in (
-					("ToDo", "reference_name"),
-					("Comment", "reference_name"),
-					("Version", "docname"),
-					("Notification Log", "document_name"),
-					("Stage History", "reference_name"),
-					("DocShare", "share_name"),
-				):
-					if frappe.db.table_exists(table):
-						sql(f"delete from `tab{table}` where `{column}` in %(n)s", {"n": chunk})
+				delete_traces(chunk)
 				sql("delete from tabLead where name in %(n)s", {"n": chunk})
 				sql("delete from tabTicket where name in %(n)s", {"n": chunk})
 				frappe.db.commit()

@@ -26,46 +26,12 @@ HEADER = ["First Name", "Last Name", "Email", "Organisation", "Source", "Phone",
 
 def make_import(world, rows: list[list[str]], bulk: int = 1):
 	"""A Lead Data Import of `rows` (under HEADER), made as the Sales Manager; committed."""
-	frappe.set_user(world.manager)
-	content = io.StringIO()
-	writer = csv.writer(content)
-	writer.writerow(HEADER)
-	writer.writerows(rows)
-	file = frappe.get_doc(
-		{
-			"doctype": "File",
-			"file_name": f"{unique('bulk-')}.csv",
-			"content": content.getvalue().encode(),
-			"is_private": 1,
-		}
-	).insert()
-	data_import = frappe.get_doc(
-		{
-			"doctype": "Data Import",
-			"reference_doctype": "Lead",
-			"import_type": "Insert New Records",
-			"import_file": file.file_url,
-			"crm_bulk_insert": bulk,
-		}
-	).insert()
-	world.imports.append(data_import.name)
-	frappe.db.commit()
-	return data_import
+	return test_lead_import.make_data_import(
+		world, HEADER, rows, "bulk-", import_type="Insert New Records", crm_bulk_insert=bulk
+	)
 
 
-def results(data_import: str) -> frappe._dict:
-	logs = frappe.get_all(
-		"Data Import Log",
-		filters={"data_import": data_import},
-		fields=["success", "docname", "messages", "row_indexes"],
-		order_by="log_index",
-	)
-	return frappe._dict(
-		status=frappe.db.get_value("Data Import", data_import, "status"),
-		ok={json.loads(log.row_indexes)[0]: log.docname for log in logs if log.success},
-		failed={json.loads(log.row_indexes)[0]: log.messages for log in logs if not log.success},
-		logs=logs,
-	)
+results = test_lead_import.import_results
 
 
 def start(world, data_import) -> frappe._dict:

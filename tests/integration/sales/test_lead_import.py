@@ -70,41 +70,50 @@ def run_import(world, rows: list[list[str]], import_type: str = "Insert New Reco
 	"""Import `rows` (under HEADER) as the Sales Manager through the Data Import form's server calls."""
 	from frappe.core.doctype.data_import.data_import import form_start_import
 
+	header = HEADER if import_type.startswith("Insert") else ["ID", "Organisation"]
+	data_import = make_data_import(world, header, rows, "leads-", import_type=import_type)
+	form_start_import(data_import.name)
+	frappe.set_user("Administrator")
+	return import_results(data_import.name)
+
+
+def make_data_import(world, header: list[str], rows: list[list[str]], prefix: str, **fields):
+	"""A Lead Data Import of `rows` (under `header`, a private CSV File), made as the Sales Manager;
+	committed."""
 	frappe.set_user(world.manager)
 	content = io.StringIO()
 	writer = csv.writer(content)
-	writer.writerow(HEADER if import_type.startswith("Insert") else ["ID", "Organisation"])
+	writer.writerow(header)
 	writer.writerows(rows)
 	file = frappe.get_doc(
 		{
 			"doctype": "File",
-			"file_name": f"{unique('leads-')}.csv",
+			"file_name": f"{unique(prefix)}.csv",
 			"content": content.getvalue().encode(),
 			"is_private": 1,
 		}
 	).insert()
 	data_import = frappe.get_doc(
-		{
-			"doctype": "Data Import",
-			"reference_doctype": "Lead",
-			"import_type": import_type,
-			"import_file": file.file_url,
-		}
+		{"doctype": "Data Import", "reference_doctype": "Lead", "import_file": file.file_url, **fields}
 	).insert()
 	world.imports.append(data_import.name)
 	frappe.db.commit()
-	form_start_import(data_import.name)
-	frappe.set_user("Administrator")
+	return data_import
+
+
+def import_results(data_import: str) -> frappe._dict:
+	"""The import's status and its log: rows imported (row -> lead), rows failed (row -> messages)."""
 	logs = frappe.get_all(
 		"Data Import Log",
-		filters={"data_import": data_import.name},
+		filters={"data_import": data_import},
 		fields=["success", "docname", "messages", "row_indexes"],
 		order_by="log_index",
 	)
 	return frappe._dict(
-		status=frappe.db.get_value("Data Import", data_import.name, "status"),
+		status=frappe.db.get_value("Data Import", data_import, "status"),
 		ok={json.loads(log.row_indexes)[0]: log.docname for log in logs if log.success},
 		failed={json.loads(log.row_indexes)[0]: log.messages for log in logs if not log.success},
+		logs=logs,
 	)
 
 

@@ -107,25 +107,20 @@ def isolated(fn, doctype: str, name: str, title: str) -> bool:
 	return run_isolated(lambda: result.append(fn()), doctype, name, title) and bool(result and result[0])
 
 
+# what a reminder reads of its activity (under a row lock)
+REMINDER_FIELDS = (
+	"name subject activity_type due_on assigned_to reference_doctype reference_name reference_title status"
+	" all_day reminder_sent_for"
+).split()
+
+
 def remind(name: str, window: tuple[datetime, datetime], settings) -> bool:
 	"""Claim the reminder (row lock, re-checked on the latest row) and send it. False when another run
 	got there first or the activity changed; raises (to be undone and logged) when sending fails."""
 	activity = frappe.qb.DocType("CRM Activity")
 	row = (
 		frappe.qb.from_(activity)
-		.select(
-			activity.name,
-			activity.subject,
-			activity.activity_type,
-			activity.due_on,
-			activity.assigned_to,
-			activity.reference_doctype,
-			activity.reference_name,
-			activity.reference_title,
-			activity.status,
-			activity.all_day,
-			activity.reminder_sent_for,
-		)
+		.select(*(activity[field] for field in REMINDER_FIELDS))
 		.where(activity.name == name)
 		.for_update()
 		.run(as_dict=True)

@@ -7,7 +7,8 @@ a Lead, routed by the Lead Round Robin rule; `--unknown-every N`: every Nth, 0 n
    per message) and the job's (process_inbox: every pending message matched and stored);
 2. end to end: the same mix posted over HTTP to the token webhook `crm_suite.crm.sms.inbound` on gunicorn
    (the production server; `--workers`, default 2 for 2 cores) from `--clients` concurrent clients
-   (default 8), with an RQ worker on the `short` queue storing them (as `bench worker`); every answer must
+   (default 8), with `--job-workers` RQ workers on the `short` queue storing them (as `bench worker`;
+   default 2, one for each of the inbox's two lanes); every answer must
    be 200, and every message must be stored exactly once. The rate is from the first post to the last
    message stored; the CPU time of gunicorn, the worker and MariaDB (from /proc) per message gives the rate
    a quiet 2-core machine can reach, whatever the load while it ran.
@@ -15,7 +16,7 @@ Everything generated is deleted afterwards and the SMS webhook token is put back
 folder, on a developer site only:
 
 	cd ~/frappe-bench && env/bin/python apps/crm_suite/benchmarks/channels_inbound.py --site SITE \
-		[--messages 500] [--workers 2] [--clients 8]
+		[--messages 500] [--workers 2] [--clients 8] [--job-workers 2] [--unknown-every 10]
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ def bench_http(
 		r = session.post(f"{url}/api/method/crm_suite.crm.sms.inbound", json=p, headers=headers, timeout=60)
 		return r.status_code, r.text[:200]
 
-	pids, worker_pids, db_pids = server_pids(proc), [worker.pid], database_pids()
+	pids, worker_pids, db_pids = server_pids(proc), [w.pid for w in worker], database_pids()
 	# MariaDB serves every site on the machine: its CPU while nothing of ours runs, to subtract
 	idle_cpu, idle_start = cpu_seconds(db_pids), time.perf_counter()
 	time.sleep(idle)
@@ -287,6 +288,8 @@ def main():
 	parser.add_argument("--clients", type=int, default=8)
 	parser.add_argument("--no-http", action="store_true")
 	parser.add_argument("--unknown-every", type=int, default=UNKNOWN_EVERY)
+	# RQ workers on the short queue: one a lane (crm_inbox_lanes, default 2) stores the lanes in parallel
+	parser.add_argument("--job-workers", type=int, default=2)
 	args = parser.parse_args()
 	UNKNOWN_EVERY = args.unknown_every
 	frappe, bench = connect(args.site), bench_folder()
@@ -299,13 +302,13 @@ def main():
 		print(f"generated {CUSTOMERS} customers in {time.perf_counter() - t:.1f} s; load {os.getloadavg()}")
 		bench_in_process(frappe, args.messages)
 		if not args.no_http:
-			worker = start_worker(bench)
+			worker = [start_worker(bench) for _ in range(args.job_workers)]
 			proc, url, requests = start_gunicorn(bench, args.workers)
 			wait_ready(requests, url, args.site)
 			bench_http(frappe, requests, url, args.site, args.messages, args.clients, proc, worker)
 		print(f"load average afterwards {os.getloadavg()}")
 	finally:
-		for p in (proc, worker):
+		for p in [proc, *(worker or [])]:
 			if p:
 				p.terminate()
 				p.wait(timeout=30)

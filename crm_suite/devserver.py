@@ -92,9 +92,9 @@ def serve(
 			deadline = time.time() + timeout
 			while True:
 				try:
-					if requests.get(f"{url}/api/method/ping", headers={"Host": site}, timeout=2).ok:
+					if requests.get(f"{url}/api/method/ping", headers={"Host": site}, timeout=5).ok:
 						break
-				except requests.ConnectionError:
+				except requests.RequestException:  # not listening yet, or too busy to answer in time
 					pass
 				if time.time() > deadline or proc.poll() is not None:
 					raise RuntimeError(f"The server did not start; see {log_path}")

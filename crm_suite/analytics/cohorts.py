@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Count, IfNull
 from frappe.utils import cint, getdate
 
-from crm_suite.utils.permissions import readable_condition
+from crm_suite.utils.permissions import readable_condition, readable_criterion
+from crm_suite.utils.reports import count_if
 
 MAX_MONTHS = 60
 
@@ -38,6 +40,7 @@ def cohort_counts(from_date=None, to_date=None, months: int = 12) -> list[tuple[
 	readable = (
 		f"{readable_condition('Customer', 'c.`name`')} AND {readable_condition('Sales Order', 'so.`name`')}"
 	)
+	# raw SQL: month arithmetic (EXTRACT YEAR_MONTH, PERIOD_DIFF, LAST_DAY + INTERVAL) frappe.qb writes poorly
 	return frappe.db.sql(
 		f"""SELECT EXTRACT(YEAR_MONTH FROM cs.first_order_date) AS cohort_ym,
 			PERIOD_DIFF(EXTRACT(YEAR_MONTH FROM so.transaction_date), EXTRACT(YEAR_MONTH FROM cs.first_order_date))
@@ -81,9 +84,13 @@ def cohort_matrix(from_date=None, to_date=None, months: int = 12) -> list[dict]:
 def repeat_purchase_rate() -> float:
 	"""Share (percent) of customers with an order who ordered at least twice (Customer Order Summary's
 	current counts; returns are not orders)."""
-	readable = readable_condition("Customer", "c.`name`", params=False)
-	buyers, repeat = frappe.db.sql(
-		"SELECT COUNT(*), IFNULL(SUM(cs.order_count >= 2), 0) FROM `tabCustomer Order Summary` cs"
-		f" JOIN `tabCustomer` c ON c.name = cs.name WHERE cs.order_count > 0 AND {readable}"
-	)[0]
+	summary, customer = frappe.qb.DocType("Customer Order Summary"), frappe.qb.DocType("Customer")
+	buyers, repeat = (
+		frappe.qb.from_(summary)
+		.join(customer)
+		.on(customer.name == summary.name)
+		.select(Count("*"), IfNull(count_if(summary.order_count >= 2), 0))
+		.where((summary.order_count > 0) & readable_criterion("Customer", customer.name))
+		.run()[0]
+	)
 	return round(100.0 * repeat / buyers, 2) if buyers else 0.0

@@ -91,6 +91,7 @@ def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[d
 			limit_page_length=0,
 			run=0,
 		)
+	# raw SQL: the IN subquery is the text of frappe.get_list's own query (run=0) for the caller's filters
 	with bad_filters_are_400():
 		return frappe.db.sql(
 			f"""select t.allocated_to as name, count(*) as count

@@ -2,15 +2,20 @@
 
 The shape Meta recommends for webhooks, and what lets one 2-core machine take 50 messages a second: the
 webhook checks the token and the payload, inserts one *Channel Inbox* row (named by the provider's message
-id, so a replay inserts nothing: `insert ignore` on the primary key) and answers 200. After the commit it
-queues the job unless one is already queued (a Redis key set with NX; the job deletes it as it starts, so a
-message stored while a job runs queues the next one). The job (`process_inbox`) takes the inbox's named
-lock (one job at a time: the messages of a conversation are stored in the order they came), and stores the
-pending rows oldest first through `crm_suite.crm.messaging.record_inbound` (matching, threading, the lead
-or ticket an unknown number makes, consent), each row marked Done in the same transaction as its
-Interaction. A worker killed mid-batch leaves the rest Pending: the next job (or the sweep every minute)
-stores them, each once (the Interaction's message id is unique, a stored one answers "duplicate").
+id, so a replay inserts nothing: `insert ignore` on the primary key) and answers 200. Each number has a
+lane (a hash of its E.164 form; `crm_inbox_lanes` in the site config, default 2: one per core), each lane
+its job. After the commit the webhook queues its lane's job unless one is queued or running (a Redis key
+set with NX, which the job owns until it ends: `process_inbox` tells how no message is left behind). The
+job takes its lane's named lock (one job a lane at a time: the messages of a conversation are stored in
+the order they came) and stores the lane's pending rows oldest first through
+`crm_suite.crm.messaging.record_inbound` (matching, threading, the lead or ticket an unknown number makes,
+consent), each row marked Done in the same transaction as its Interaction. A worker killed mid-batch
+leaves the rest Pending: the next job (or the sweep every minute) stores them, each once (the
+Interaction's message id is unique, a stored one answers "duplicate").
 """
+
+import time
+import zlib
 
 import frappe
 from frappe import _
@@ -23,13 +28,15 @@ from crm_suite.sales.contact_lookup import phone_digit_forms
 from crm_suite.utils.contact_details import normalise_phone
 
 INBOX = "Channel Inbox"
-LOCK = "crm_suite:channel_inbox"
-LOCK_TIMEOUT = 60  # seconds a second job waits for the one that is storing
-QUEUED_KEY = "crm_suite:channel_inbox:queued"
+LOCK = "crm_suite:channel_inbox:{}"  # a lane's
+LOCK_TIMEOUT = 60  # seconds a second job of a lane waits for the one that is storing
+QUEUED_KEY = "crm_suite:channel_inbox:queued:{}"  # a lane's
 QUEUED_TTL = 120  # seconds: a key left by a job that was never queued expires (and the sweep queues one)
 BATCH = 200
 COMMIT_EVERY = 20
 KEEP_DAYS = 30  # Done rows kept this long (purge_inbox)
+LINGER = 1.0  # seconds a drained job waits for more messages before it ends
+POLL = 0.2
 
 
 def queue_inbound(
@@ -37,6 +44,7 @@ def queue_inbound(
 ) -> dict:
 	"""Store the message for the job; {"status": "queued" | "duplicate", "message_id"}."""
 	key = f"{channel}:{message_id}"
+	lane = lane_of(normalise_phone(number, messaging.region()) or number)
 	Inbox = DocType(INBOX)
 	now = frappe.utils.now_datetime()
 	user = frappe.session.user
@@ -55,28 +63,50 @@ def queue_inbound(
 			Inbox.received_on,
 			Inbox.status,
 			Inbox.text,
+			Inbox.lane,
 		)
 		# without the gateway's time, the time it came: the Interaction's, however late the job runs
 		.insert(
-			key, now, now, user, user, key, channel, message_id, number, timestamp or now, "Pending", text
+			key,
+			now,
+			now,
+			user,
+			user,
+			key,
+			channel,
+			message_id,
+			number,
+			timestamp or now,
+			"Pending",
+			text,
+			lane,
 		)
 		.ignore()  # a replay: the row is there already (the primary key is the provider's id)
 	).run()
 	if not frappe.db._cursor.rowcount:
 		return {"status": "duplicate", "message_id": message_id}
-	frappe.db.after_commit.add(queue_job)
+	frappe.db.after_commit.add(lambda: queue_job(lane))
 	return {"status": "queued", "message_id": message_id}
 
 
-def queue_job() -> None:
-	"""Queue `process_inbox` unless a job is queued and not yet started."""
-	if frappe.cache.set(frappe.cache.make_key(QUEUED_KEY), 1, nx=True, ex=QUEUED_TTL):
-		frappe.enqueue("crm_suite.crm.messaging_inbox.process_inbox", queue="short", timeout=1800)
+def lanes() -> int:
+	return max(int(frappe.conf.get("crm_inbox_lanes") or 2), 1)
 
 
-def pending(limit: int = BATCH) -> list:
+def lane_of(number: str) -> int:
+	"""The lane of a number (its E.164 form when it has one): all of a conversation's messages share it."""
+	return zlib.crc32(number.encode()) % lanes()
+
+
+def queue_job(lane: int) -> None:
+	"""Queue the lane's `process_inbox` unless one is queued and not yet started."""
+	if frappe.cache.set(frappe.cache.make_key(QUEUED_KEY.format(lane)), 1, nx=True, ex=QUEUED_TTL):
+		frappe.enqueue("crm_suite.crm.messaging_inbox.process_inbox", queue="short", timeout=1800, lane=lane)
+
+
+def pending(lane: int | None, limit: int = BATCH) -> list:
 	Inbox = DocType(INBOX)
-	return (
+	query = (
 		frappe.qb.from_(Inbox)
 		.select(
 			Inbox.name, Inbox.channel, Inbox.message_id, Inbox.phone_number, Inbox.text, Inbox.received_on
@@ -85,34 +115,78 @@ def pending(limit: int = BATCH) -> list:
 		.orderby(Inbox.creation)
 		.orderby(Inbox.name)
 		.limit(limit)
-	).run(as_dict=True)
+	)
+	return (query if lane is None else query.where(Inbox.lane == lane)).run(as_dict=True)
 
 
-def process_inbox() -> int:
-	"""Store the pending inbound messages, oldest first (the `short`-queue job). Returns how many it stored."""
-	frappe.cache.delete(frappe.cache.make_key(QUEUED_KEY))  # a message stored from now on queues a new job
-	frappe.db.commit()  # a snapshot from after that
-	if not frappe.db.sql("select get_lock(%s, %s)", (LOCK, LOCK_TIMEOUT))[0][0]:
-		queue_job()  # the other job is still storing: try again after it
-		return 0
+def process_inbox(lane: int | None = None) -> int:
+	"""Store the lane's pending inbound messages, oldest first (the `short`-queue job); every lane's when
+	`lane` is None (holding every lane's lock). Returns how many it stored.
+
+	A lane's job owns the lane's queued key (set when it was queued) while it runs, so the webhook queues
+	no other; drained, it waits up to LINGER seconds for more (a job's start costs more than a message),
+	then deletes the key and looks once more: a message committed before that is seen, one after it
+	queued a new job."""
+	own = range(lanes()) if lane is None else [lane]
+	if lane is None:
+		for n in own:  # a message stored from now on queues a lane's job
+			frappe.cache.delete(frappe.cache.make_key(QUEUED_KEY.format(n)))
+	frappe.db.commit()  # a fresh snapshot
+	held = []
+	for n in own:  # in lane order: two all-lanes jobs queue on the first, never each on the other's
+		if not frappe.db.sql("select get_lock(%s, %s)", (LOCK.format(n), LOCK_TIMEOUT))[0][0]:
+			for h in held:
+				frappe.db.sql("select release_lock(%s)", LOCK.format(h))
+			if lane is not None:  # the lane's other job stores; the next message (or the sweep) queues one
+				frappe.cache.delete(frappe.cache.make_key(QUEUED_KEY.format(lane)))
+			return 0
+		held.append(n)
 	done = 0
 	try:
-		while rows := pending():
-			batch, uncommitted = Batch(rows), 0
-			for row in rows:
-				if not store(row, batch):
-					done -= uncommitted  # rolled back: they are pending again, read afresh in order
-					break
-				done, uncommitted = done + 1, uncommitted + 1
-				# a few rows a transaction; a lead or ticket made at once (its locks not held long)
-				if uncommitted >= COMMIT_EVERY or batch.made:
-					frappe.db.commit()
-					batch.made, uncommitted = False, 0
-			frappe.db.commit()
+		while True:
+			done += drain(lane)
+			if lane is None or not still_pending(lane):
+				break
 	finally:
 		frappe.db.rollback()
-		frappe.db.sql("select release_lock(%s)", LOCK)
+		for n in held:
+			frappe.db.sql("select release_lock(%s)", LOCK.format(n))
 	return done
+
+
+def drain(lane: int | None) -> int:
+	"""Store pending rows until there are none."""
+	done = 0
+	key = frappe.cache.make_key(QUEUED_KEY.format(lane))
+	while rows := pending(lane):
+		if lane is not None:
+			frappe.cache.expire(key, QUEUED_TTL)  # still running: no other job for the lane
+		batch, uncommitted = Batch(rows), 0
+		for row in rows:
+			if not store(row, batch):
+				done -= uncommitted  # rolled back: they are pending again, read afresh in order
+				break
+			done, uncommitted = done + 1, uncommitted + 1
+			# a few rows a transaction; a lead or ticket made at once (its locks not held long)
+			if uncommitted >= COMMIT_EVERY or batch.made:
+				frappe.db.commit()
+				batch.made, uncommitted = False, 0
+		frappe.db.commit()
+	return done
+
+
+def still_pending(lane: int) -> bool:
+	"""After a drain: wait up to LINGER seconds for more; then give up the lane's key and look once more
+	(True: more came and this job took the key back, go on)."""
+	key = frappe.cache.make_key(QUEUED_KEY.format(lane))
+	for _poll in range(int(LINGER / POLL)):
+		time.sleep(POLL)
+		frappe.db.commit()  # a fresh snapshot
+		if pending(lane, limit=1):
+			return True
+	frappe.cache.delete(key)
+	frappe.db.commit()
+	return bool(pending(lane, limit=1)) and bool(frappe.cache.set(key, 1, nx=True, ex=QUEUED_TTL))
 
 
 def store(row, batch) -> bool:
@@ -296,10 +370,12 @@ def mark(name: str, status: str, interaction: str | None = None, error: str | No
 
 
 def sweep_inbox() -> None:
-	"""Every minute (scheduler): pending messages with no job queued get one."""
+	"""Every minute (scheduler): the lanes with pending messages and no job queued get one."""
 	Inbox = DocType(INBOX)
-	if (frappe.qb.from_(Inbox).select(Inbox.name).where(Inbox.status == "Pending").limit(1)).run():
-		queue_job()
+	for lane in (frappe.qb.from_(Inbox).select(Inbox.lane).distinct().where(Inbox.status == "Pending")).run(
+		pluck=True
+	):
+		queue_job(lane)
 
 
 def purge_inbox(days: int = KEEP_DAYS) -> None:

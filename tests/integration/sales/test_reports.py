@@ -5,7 +5,7 @@ import pytest
 from frappe.utils import add_days, add_months, getdate, nowdate
 
 from crm_suite.sales.conversion import convert_lead
-from tests.integration.factories import make_campaign, make_lead, make_opportunity
+from tests.integration.factories import make_campaign, make_lead, make_opportunity, make_user
 
 REPORTS = (
 	"Sales Funnel",
@@ -86,6 +86,23 @@ def test_pipeline_forecast(pipeline):
 	assert [(r["month"], r["opportunities"], r["amount"], r["weighted_amount"]) for r in rows] == [
 		(pipeline.month, 1, 500, 100)  # Qualification: 20 %
 	]
+
+
+def test_pipeline_forecast_groups_by_the_opportunity_owner_not_the_creator():
+	"""Two open opportunities made by one user for two owners: a row per owner (GROUP BY on the opportunity
+	owner, not on the document's `owner` column, which holds the creator)."""
+	campaign = make_campaign().name
+	owners = sorted(make_user("Sales User").name for _ in range(2))
+	for owner in owners:
+		make_opportunity(
+			campaign=campaign,
+			amount=300,
+			sales_stage="Qualification",
+			expected_close_date=add_months(nowdate(), 1),
+			opportunity_owner=owner,
+		)
+	rows = run("Pipeline Forecast", campaign=campaign, from_date=add_days(nowdate(), -1))["result"]
+	assert [(r["owner"], r["opportunities"], r["amount"]) for r in rows] == [(o, 1, 300) for o in owners]
 
 
 def test_win_loss_analysis(pipeline):

@@ -17,6 +17,7 @@ class ChannelInbox(Document):
 		channel: DF.Literal["SMS", "WhatsApp"]
 		error: DF.SmallText | None
 		interaction: DF.Link | None
+		lane: DF.Int
 		message_id: DF.Data
 		message_key: DF.Data
 		phone_number: DF.Data | None
@@ -28,5 +29,5 @@ class ChannelInbox(Document):
 
 
 def on_doctype_update():
-	# the job reads the pending messages in the order they came
-	frappe.db.add_index("Channel Inbox", ["status", "creation"])
+	# a lane's job reads its pending messages in the order they came
+	frappe.db.add_index("Channel Inbox", ["status", "lane", "creation"])

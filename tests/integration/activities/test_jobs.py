@@ -130,14 +130,14 @@ def test_the_morning_digest_once_a_day_from_the_digest_hour(seller):
 	user = seller.name
 	frappe.db.set_value("User", user, "time_zone", "Asia/Tokyo")
 	frappe.db.set_single_value("Activity Settings", "digest_hour", 7)
-	make_activity(make_lead(), assigned_to=user, due_on=add_days(now_datetime(), -1))
-	make_activity(make_lead(), assigned_to=user, due_on=add_days(now_datetime(), -3))
 	# 06:30 in Tokyo: not yet; 07:30: yes, once
 	base = get_datetime(now_datetime().strftime("%Y-%m-%d 12:00:00"))
-	tokyo = lambda hh, mm: reminders.local_time(base, "Asia/Tokyo")  # noqa: E731
-	offset = tokyo(0, 0) - base
-	before = base.replace(hour=6, minute=30) - offset + timedelta(days=0)
+	offset = reminders.local_time(base, "Asia/Tokyo") - base
+	before = base.replace(hour=6, minute=30) - offset
 	after = base.replace(hour=7, minute=30) - offset
+	# overdue at the digest's hour whatever the time of day the test runs at
+	make_activity(make_lead(), assigned_to=user, due_on=add_days(after, -1))
+	make_activity(make_lead(), assigned_to=user, due_on=add_days(after, -3))
 	assert reminders.local_time(before, "Asia/Tokyo").hour == 6
 	assert reminders.send_digests(now=before, users=[user], commit=False) == 0
 	assert reminders.send_digests(now=after, users=[user], commit=False) == 1

@@ -29,6 +29,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 
+def waiting_saves(frappe) -> int:
+	"""Saves whose Workflow Actions and assignment wait for the job on `short`
+	(crm_suite/utils/workflow_actions.py)."""
+	return frappe.db.count("Deferred Automation")
+
+
 def record(kind: str, run: str, i: int, customer: str) -> dict:
 	if kind == "Lead":
 		return {
@@ -153,11 +159,13 @@ def main() -> None:
 		cpu = sum(cpu_after[:4]) - sum(cpu_before[:4])  # this process and its (finished) children
 		frappe.db.rollback()
 		flood = default.count - base
+		deferred = waiting_saves(frappe)
 		print(
 			f"burst: {len(made['Lead'])} of {args.leads} leads + {len(made['Ticket'])} of {args.tickets}"
 			f" tickets in {burst:.0f} s ({(args.leads + args.tickets) / burst:.1f}/s from {args.processes}"
 			f" processes, a commit per record, {retries} deadlocks retried; {cpu:.0f} s CPU in them,"
-			f" MariaDB's not counted); `default` holds {flood} jobs",
+			f" MariaDB's not counted); waiting: {deferred} saves' Workflow Actions and assignments"
+			f" (Deferred Automation, for the job on `short`), {flood} jobs on `default`",
 			flush=True,
 		)
 
@@ -177,24 +185,27 @@ def main() -> None:
 			frappe.db.rollback()
 			escalated = frappe.db.get_value("Ticket", breached.name, "escalated_on")
 		waited = time.perf_counter() - started
-		left = default.count - base
+		frappe.db.rollback()
 		print(
 			f"SLA check escalated {waited:.1f} s after the worker started (worker start-up included);"
-			f" {left} of {flood} notification jobs still waiting"
+			f" still waiting then: {waiting_saves(frappe)} of {deferred} deferred saves,"
+			f" {default.count - base} jobs on `default`"
 			if escalated
 			else "SLA check: not run in 600 s",
 			flush=True,
 		)
-		sample_from, count_from = time.perf_counter(), default.count
+		sample_from, saves_from, jobs_from = time.perf_counter(), waiting_saves(frappe), default.count
 		time.sleep(args.sample)
-		drained = count_from - default.count
-		rate = drained / (time.perf_counter() - sample_from)
+		frappe.db.rollback()
+		elapsed = time.perf_counter() - sample_from
+		saves_rate = (saves_from - waiting_saves(frappe)) / elapsed
+		jobs_rate = (jobs_from - default.count) / elapsed
 		print(
-			f"`default` drains at {rate:.2f} jobs/s with one worker ({drained} in {args.sample} s):"
-			f" the whole burst takes about {flood / rate / 60:.0f} min, the wait the SLA check had behind it"
-			f" on `default`"
-			if rate
-			else "`default` did not drain",
+			f"one worker (all queues) over {args.sample} s: {saves_rate:.2f} deferred saves/s done"
+			f" (about {deferred / saves_rate / 60:.0f} min for the burst's)"
+			if saves_rate > 0
+			else f"one worker over {args.sample} s: no deferred save done",
+			f"; `default` net {jobs_rate:+.2f} jobs/s (the notification jobs those saves queue, less those run)",
 			flush=True,
 		)
 		load_after = os.getloadavg()

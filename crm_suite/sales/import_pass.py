@@ -381,7 +381,7 @@ def _match_rows(parent: str, matches: list, kept: dict | None = None) -> list[tu
 def _insert_match_rows(values: list[tuple]) -> None:
 	if not values:
 		return
-	frappe.db.bulk_insert(
+	_insert_rows(
 		"Lead Duplicate",
 		[
 			"name",
@@ -413,6 +413,12 @@ def _assigned(row) -> bool:
 		return False
 
 
+def _insert_rows(doctype: str, columns: list[str], rows: list[tuple]) -> None:
+	from crm_suite.sales.bulk_import import insert_rows
+
+	insert_rows(doctype, columns, rows)
+
+
 def assign_round_robin(rows: list) -> None:
 	"""Assign these leads in turn to the Lead Round Robin rule's users, continuing from its last user:
 	one ToDo each (bulk insert) and the lead's `_assign`, then the rule's last user."""
@@ -423,6 +429,14 @@ def assign_round_robin(rows: list) -> None:
 	if not users:
 		return
 	start = users.index(rule.last_user) + 1 if rule.last_user in users else 0
+	# the rule's description as frappe.render_template renders it, compiled once for the chunk
+	from frappe.utils.jinja import guess_is_path
+
+	description = rule.description or ""
+	if description and ".__" not in description and not guess_is_path(description):
+		render = frappe.get_jenv().from_string(description).render
+	else:  # empty, a path or refused: Frappe's own function decides
+		render = lambda row: frappe.render_template(description, row)  # noqa: E731
 	now = now_datetime()
 	todos, assignees = [], {}
 	for i, row in enumerate(rows):
@@ -440,12 +454,12 @@ def assign_round_robin(rows: list) -> None:
 				user,
 				"Lead",
 				row.name,
-				frappe.render_template(rule.description or "", row) or row.lead_name or row.name,
+				render(row) or row.lead_name or row.name,
 				frappe.session.user,
 				RULE,
 			)
 		)
-	frappe.db.bulk_insert(
+	_insert_rows(
 		"ToDo",
 		[
 			"name",
@@ -466,7 +480,7 @@ def assign_round_robin(rows: list) -> None:
 	)
 	# the "assigned" timeline entry Frappe's ToDo adds (ToDo.validate/on_update), one multi-row INSERT
 	by = get_fullname(frappe.session.user)
-	frappe.db.bulk_insert(
+	_insert_rows(
 		"Comment",
 		[
 			"name",

@@ -173,10 +173,27 @@ def process_chunk(limit: int = CHUNK) -> int:
 	open_rows = [r for r in rows if r.status in scoring.OPEN_STATES]
 	scoring.score_leads(open_rows, scoring.cached_model(), weight)
 	assign_round_robin([r for r in rows if r.status == "New" and not _assigned(r)])
+	failed |= apply_new_lead_plan([r.name for r in rows if r.status == "New"])
 	done = [n for n in names if n not in failed]
 	if done:
 		frappe.db.sql("update `tabLead` set import_pending = 0 where name in %s", [done])
 	return len(names)
+
+
+def apply_new_lead_plan(names: list[str]) -> set[str]:
+	"""The Activity Plan set to apply when a lead becomes New, on each of these leads once, after their
+	assignment (as a saved lead gets it); a plan already under way on a lead is left as it is. Per lead,
+	through the plan's own code: only sites with such a plan pay for it. Returns the leads that failed."""
+	plan = frappe.db.get_value("Activity Plan", {"apply_on_lead_status": "New", "enabled": 1})
+	if not plan:
+		return set()
+	from crm_suite.activities.plans import apply_plan
+
+	return {
+		name
+		for name in names
+		if not _isolated(name, lambda name=name: apply_plan(plan, "Lead", name, automatic=True))
+	}
 
 
 def _isolated(name: str, fn) -> bool:

@@ -231,3 +231,43 @@ def test_the_bulk_parse_gives_what_frappes_importer_gives(world):
 	assert [p.doc for p in ours] == [p.doc for p in frappes]
 	assert [bulk_import._rows(p) for p in ours] == [bulk_import._rows(p) for p in frappes] == [[2], [3], [4]]
 	assert frappe.get_doc("Data Import", data_import.name).payload_count == 3
+
+
+def test_the_pass_applies_the_new_lead_plan_after_the_assignment(world):
+	"""A saved lead gets the plan set to "Apply When a Lead Becomes New" after its assignment; an imported
+	one gets it from the pass, with the step for the record owner given to its round-robin user."""
+	plan = frappe.get_doc(
+		{
+			"doctype": "Activity Plan",
+			"plan_name": unique("Plan "),
+			"applies_to": "Lead",
+			"apply_on_lead_status": "New",
+			"steps": [{"activity_type": "Call", "subject": "Welcome call", "due_after_days": 1}],
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	imported = []
+	try:
+		result = start(
+			world, make_import(world, [["Plan", unique(), f"{unique()}@example.com", "", "", "", ""]])
+		)
+		imported = list(result.ok.values())
+		assert not frappe.db.exists("CRM Activity", {"reference_name": ["in", imported]}), (
+			"not before the pass"
+		)
+		import_pass.run()
+		(lead,) = imported
+		(assignee,) = json.loads(frappe.db.get_value("Lead", lead, "_assign"))
+		activities = frappe.get_all(
+			"CRM Activity",
+			filters={"reference_doctype": "Lead", "reference_name": lead, "activity_plan": plan.name},
+			fields=["subject", "assigned_to"],
+		)
+		assert activities == [{"subject": "Welcome call", "assigned_to": assignee}]
+		import_pass.apply_new_lead_plan([lead])
+		assert frappe.db.count("CRM Activity", {"reference_name": lead}) == 1, "once"
+	finally:
+		frappe.db.rollback()
+		frappe.db.delete("CRM Activity", {"activity_plan": plan.name})
+		frappe.delete_doc("Activity Plan", plan.name, force=True, ignore_permissions=True)
+		frappe.db.commit()

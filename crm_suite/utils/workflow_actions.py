@@ -17,9 +17,6 @@ with the record as it was saved, as that user, then the handlers that must follo
 makes in the save; an admin's edit of a Workflow or an Assignment Rule applies to the next job, without
 code. A row is durable: if the queue is unreachable at the commit, the minute's sweep queues the job. A
 job works for at most 30 s and then queues its successor, so the SLA check on `short` never waits long.
-Only saves with something to defer write a row: those of a doctype with an enabled Assignment Rule, and
-inserts and state changes of the others (a save that keeps the state writes no Workflow Action, and
-Frappe's check for that is one query, left in the save).
 
 In tests (`frappe.flags.in_test`), as Frappe runs its own jobs there, the same work runs at once, in the
 save. Saves during an import, a patch, an install or a migrate keep Frappe's handlers in the save, and so
@@ -79,10 +76,10 @@ def defers(doc) -> bool:
 		return False
 	if flags.crm_sync_automation or frappe.conf.crm_sync_automation:  # Frappe's handlers in the save
 		return False
-	if has_assignment_rules(doc.doctype):
-		return True
-	# a save that keeps the workflow state writes no Workflow Action: Frappe's check is one query, in the save
-	return bool(get_workflow_name(doc.doctype) and (doc.flags.in_insert or _state_changed(doc)))
+	# every save of a workflow-governed record, even one that keeps the state: in the save, Frappe's handler
+	# would write the Workflow Action that a pending row of the same record has not written yet, beside
+	# the job (measured: a deadlock between the two inserts)
+	return bool(get_workflow_name(doc.doctype) or has_assignment_rules(doc.doctype))
 
 
 def has_assignment_rules(doctype: str) -> bool:
@@ -230,7 +227,8 @@ def process(row) -> None:
 	error = None
 	for attempt in range(ATTEMPTS):
 		try:
-			frappe.set_user(row.user or "Administrator")
+			if frappe.session.user != (row.user or "Administrator"):
+				frappe.set_user(row.user or "Administrator")
 			apply(row.reference_doctype, row.reference_name, row.document, row.document_before_save)
 			frappe.db.delete(QUEUE_DOCTYPE, {"name": row.name})
 			frappe.db.commit()

@@ -22,7 +22,7 @@ from frappe.utils.background_jobs import get_job, get_queue
 from crm_suite.devserver import give_api_key, serve
 from crm_suite.sales import routing
 from crm_suite.utils import workflow_actions
-from tests.integration.factories import make_user, unique
+from tests.integration.factories import make_customer, make_opportunity, make_user, unique
 
 RULE = routing.RULE
 
@@ -314,3 +314,53 @@ def test_a_failing_row_is_logged_and_the_rest_still_run(sellers):
 	assert frappe.db.count("ToDo", {"reference_name": good.name, "status": "Open"}) == 1
 	frappe.db.delete("Error Log", {"reference_name": broken.name})
 	frappe.db.commit()
+
+
+def test_an_edit_while_the_insert_still_waits_leaves_the_workflow_action_to_the_job():
+	"""An edit that keeps the state, saved before the job reached the record's insert: in the save,
+	Frappe's handler would insert the Workflow Action the pending row has not written yet, beside the
+	job's own insert (a deadlock under load). The edit waits in line too, and the job writes one."""
+	manager = make_user("Sales Manager")
+	customer = make_customer()
+	frappe.db.commit()
+	frappe.set_user(manager.name)
+	frappe.flags.in_test = False  # as the server saves
+	made = []
+	try:
+		opportunity = make_opportunity(customer=customer.name)
+		made.append(opportunity.name)
+		frappe.db.commit()
+		opportunity.reload()
+		opportunity.notes = "edited"
+		opportunity.save()
+		frappe.db.commit()
+	finally:
+		frappe.flags.in_test = True
+		frappe.set_user("Administrator")
+	try:
+		assert not frappe.db.exists("Workflow Action", {"reference_name": opportunity.name})
+		waiting = frappe.get_all(
+			workflow_actions.QUEUE_DOCTYPE, {"reference_name": opportunity.name}, pluck="name"
+		)
+		assert len(waiting) == 2  # the insert and the edit, in that order
+		run_worker()
+		assert not frappe.db.exists(workflow_actions.QUEUE_DOCTYPE, {"reference_name": opportunity.name})
+		assert frappe.db.count("Workflow Action", {"reference_name": opportunity.name, "status": "Open"}) == 1
+	finally:
+		frappe.db.rollback()
+		frappe.db.delete(workflow_actions.QUEUE_DOCTYPE, {"reference_name": ("in", made or [""])})
+		for action in frappe.get_all(
+			"Workflow Action", {"reference_name": ("in", made or [""])}, pluck="name"
+		):
+			frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+		for table, column in (
+			("Version", "docname"),
+			("Stage History", "reference_name"),
+			("Comment", "reference_name"),
+		):
+			frappe.db.sql(f"delete from `tab{table}` where `{column}` in %(n)s", {"n": made or [""]})
+		for name in made:
+			frappe.delete_doc("Opportunity", name, force=True, ignore_permissions=True)
+		frappe.delete_doc("Customer", customer.name, force=True, ignore_permissions=True)
+		frappe.delete_doc("User", manager.name, force=True, ignore_permissions=True)
+		frappe.db.commit()

@@ -199,13 +199,13 @@ def main() -> None:
 		frappe.db.rollback()
 		elapsed = time.perf_counter() - sample_from
 		saves_rate = (saves_from - waiting_saves(frappe)) / elapsed
-		jobs_rate = (jobs_from - default.count) / elapsed
+		jobs_rate = (default.count - jobs_from) / elapsed
 		print(
 			f"one worker (all queues) over {args.sample} s: {saves_rate:.2f} deferred saves/s done"
 			f" (about {deferred / saves_rate / 60:.0f} min for the burst's)"
 			if saves_rate > 0
 			else f"one worker over {args.sample} s: no deferred save done",
-			f"; `default` net {jobs_rate:+.2f} jobs/s (the notification jobs those saves queue, less those run)",
+			f"; `default` grew by {jobs_rate:.2f} jobs/s (the notification jobs those saves queue, less those run)",
 			flush=True,
 		)
 		load_after = os.getloadavg()

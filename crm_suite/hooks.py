@@ -250,6 +250,10 @@ after_migrate = [
 	"crm_suite.utils.i18n.compile_catalogues",  # i18n: locale/*.po to the bench's .mo files (docs/i18n.md)
 ]
 
+# Bookkeeping rows that point at a record must not keep it from being deleted: a save still waiting for
+# its deferred automation (the job skips a record deleted meanwhile), an inbound message's inbox row.
+ignore_links_on_delete = ["Deferred Automation", "Channel Inbox"]
+
 # Scheduled jobs
 # --------------
 # Queues: these run on the `short` queue, which every worker takes first, so a burst of intake on

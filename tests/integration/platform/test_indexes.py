@@ -76,7 +76,9 @@ def test_single_column_indexes_are_search_index_fields():
 	for doctype, declared in indexes.INDEXES.items():
 		if doctype != "Contact Email":
 			assert all(len(index.columns) > 1 for index in declared), doctype
-	on_site = indexes.indexes_on_site("Ticket")
+	# Frappe names a search_index index after its field on a new site; a site that had the old
+	# declaration keeps it as `<field>_index`: either way, one index on that column alone
+	single = {index.columns for index in indexes.indexes_on_site("Ticket").values()}
 	for field in ("opening_date", "customer", "raised_by", "escalated_to", "service_level_agreement"):
 		assert frappe.get_meta("Ticket").get_field(field).search_index, field
-		assert on_site[f"{field}_index"].columns == (field,), field
+		assert (field,) in single, field

@@ -80,6 +80,10 @@ def test_the_portal_list_uses_the_customer_and_sender_indexes(many_closed_ticket
 	sql = frappe.get_list("Ticket", fields=["name"], run=0)
 	frappe.set_user("Administrator")
 	plan = explain(sql)
-	assert plan["type"] != "ALL" and {"customer_index", "raised_by_index"} <= set(plan["key"].split(",")), (
-		plan
-	)
+	# the indexes on each column alone, whatever their names (Frappe names a search_index index after
+	# its field on a new site; older sites keep `<field>_index`)
+	from crm_suite.setup.indexes import indexes_on_site
+
+	single = {index.columns: name for name, index in indexes_on_site("Ticket").items()}
+	wanted = {single[("customer",)], single[("raised_by",)]}
+	assert plan["type"] != "ALL" and wanted <= set(plan["key"].split(",")), plan

@@ -33,6 +33,8 @@ def test_no_key_is_given_twice_in_a_hook_dict():
 
 def test_every_doctype_class_override_is_kept():
 	assert hooks.override_doctype_class == {
+		"Data Import": "crm_suite.sales.bulk_import.BulkDataImport",
+		"Personal Data Deletion Request": "crm_suite.crm.privacy.CRMPersonalDataDeletionRequest",
 		"Email Account": "crm_suite.service.inbound_mail.account.SupportEmailAccount",
 		"Notification Log": "crm_suite.service.inbound_mail.notification_log.SupportNotificationLog",
 		"Scheduled Job Type": "crm_suite.utils.scheduled_jobs.CRMScheduledJobType",

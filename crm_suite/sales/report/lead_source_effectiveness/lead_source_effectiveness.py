@@ -16,14 +16,17 @@ from crm_suite.utils.reports import chart, column, count_if
 @frappe.read_only()
 def execute(filters=None):
 	rows = data(filters or {})
-	labels = [r["source"] or _("Not Set") for r in rows]
-	result = chart(labels, {_("Conversion Rate %"): [r["conversion_rate"] for r in rows]})
+	for row in rows:  # leads without a source are a row of their own, named as such
+		row["source"] = row["source"] or _("Not Set")
+	result = chart(
+		[r["source"] for r in rows], {_("Conversion Rate %"): [r["conversion_rate"] for r in rows]}
+	)
 	return money.in_reporting_currency((columns(), rows, None, result), "Opportunity")
 
 
 def columns():
 	return [
-		column("source", _("Source"), "Link", 160, options="Lead Source"),
+		column("source", _("Source"), "Data", 160),  # a Lead Source, or "Not Set"
 		column("leads", _("Leads"), "Int", 100),
 		column("converted", _("Converted"), "Int", 100),
 		column("conversion_rate", _("Conversion Rate %"), "Percent", 140),

@@ -180,7 +180,14 @@ def test_a_rest_lead_ends_as_frappe_leaves_it_in_the_save(server, sellers):
 	run_worker()
 	assert not frappe.db.exists(workflow_actions.QUEUE_DOCTYPE, {"reference_name": lead})
 	state = end_state(lead, sellers.caller)
-	assert state == end_state(reference.name, sellers.caller)
+	reference_state = end_state(reference.name, sellers.caller)
+	assert state == reference_state, {  # what to look at when they differ
+		"assignee": frappe.db.get_value("ToDo", {"reference_name": lead}, "allocated_to"),
+		"caller": sellers.caller,
+		"last default jobs": [
+			(j.kwargs.get("method"), j.kwargs.get("kwargs")) for j in get_queue("default").jobs[-3:]
+		],
+	}
 	assert state["notified as Frappe does"]
 	assert len(state["todos"]) == 1 and state["todos"][0]["assignment_rule"] == RULE
 	assert state["todos"][0]["assigned_by"] == sellers.caller

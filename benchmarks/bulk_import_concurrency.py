@@ -20,18 +20,13 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import data_import_leads  # noqa: E402
+
+from crm_suite.devserver import connect  # noqa: E402
+
 TAG = "bench-concurrency"
-
-
-def connect(site: str):
-	import frappe
-
-	bench = Path(frappe.__file__).resolve().parents[3]
-	os.chdir(bench / "sites")
-	frappe.init(site=site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
-	return frappe
 
 
 def make_import(frappe, label: str, rows: int) -> str:
@@ -96,26 +91,7 @@ def save_leads(site: str, stop, result) -> None:
 
 
 def cleanup(frappe) -> None:
-	leads = f"select name from `tabLead` where email_id like '%%@{TAG}.example.com'"
-	for table, column in (
-		("ToDo", "reference_name"),
-		("Comment", "reference_name"),
-		("Stage History", "reference_name"),
-		("Version", "docname"),
-	):
-		frappe.db.sql(f"delete from `tab{table}` where {column} in ({leads})")
-	actions = f"select name from `tabWorkflow Action` where reference_name in ({leads})"
-	frappe.db.sql(f"delete from `tabWorkflow Action Permitted Role` where parent in ({actions})")
-	frappe.db.sql(f"delete from `tabWorkflow Action` where reference_name in ({leads})")
-	frappe.db.sql(f"delete from `tabLead Duplicate` where parent in ({leads})")
-	frappe.db.sql(f"delete from `tabLead` where email_id like '%%@{TAG}.example.com'")
-	for name in frappe.get_all("Data Import", filters={"import_file": ["like", f"%{TAG}%"]}, pluck="name"):
-		frappe.db.delete("Data Import Log", {"data_import": name})
-		frappe.db.delete("Lead Import Chunk", {"data_import": name})
-		frappe.db.delete("Data Import", {"name": name})
-	for name in frappe.get_all("File", filters={"file_name": ["like", f"{TAG}%"]}, pluck="name"):
-		frappe.delete_doc("File", name, force=True, ignore_permissions=True)
-	frappe.db.commit()
+	data_import_leads.cleanup(frappe, TAG)
 
 
 def main() -> int:

@@ -90,9 +90,11 @@ def write_csv(path: str, rows: int, repeats: list[str]) -> int:
 	return repeated
 
 
-def cleanup(frappe) -> None:
+def cleanup(frappe, tag: str = TAG) -> None:
+	"""Delete the leads of a run (email @<tag>.example.com), what their import and pass left, and the
+	run's Data Imports and files (also used by bulk_import_concurrency.py)."""
 	frappe.db.rollback()
-	leads = f"select name from `tabLead` where email_id like '%%@{TAG}.example.com'"
+	leads = f"select name from `tabLead` where email_id like '%%@{tag}.example.com'"
 	frappe.db.sql(f"delete from `tabToDo` where reference_type = 'Lead' and reference_name in ({leads})")
 	frappe.db.sql(f"delete from `tabLead Duplicate` where parent in ({leads})")
 	frappe.db.sql(
@@ -106,12 +108,13 @@ def cleanup(frappe) -> None:
 	for table in ("Version", "Stage History"):
 		column = "docname" if table == "Version" else "reference_name"
 		frappe.db.sql(f"delete from `tab{table}` where {column} in ({leads})")
-	frappe.db.sql(f"delete from `tabLead` where email_id like '%%@{TAG}.example.com'")
-	imports = frappe.get_all("Data Import", filters={"import_file": ["like", f"%{TAG}%"]}, pluck="name")
+	frappe.db.sql(f"delete from `tabLead` where email_id like '%%@{tag}.example.com'")
+	imports = frappe.get_all("Data Import", filters={"import_file": ["like", f"%{tag}%"]}, pluck="name")
 	for name in imports:
 		frappe.db.delete("Data Import Log", {"data_import": name})
+		frappe.db.delete("Lead Import Chunk", {"data_import": name})  # the bulk path's progress rows
 		frappe.db.delete("Data Import", {"name": name})
-	for name in frappe.get_all("File", filters={"file_name": ["like", f"{TAG}%"]}, pluck="name"):
+	for name in frappe.get_all("File", filters={"file_name": ["like", f"{tag}%"]}, pluck="name"):
 		frappe.delete_doc("File", name, force=True, ignore_permissions=True)
 	frappe.db.commit()
 

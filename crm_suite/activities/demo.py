@@ -1,4 +1,4 @@
-"""Demo rows for the daily-work features (called by crm_suite/setup/demo.py): each demo lead's and
+"""Demo rows for the daily-work features (called by crm_suite/setup/demo/__init__.py): each demo lead's and
 opportunity's stage history (a plausible path from creation to its status or stage), and open planned
 activities on recent open leads, so My Day, the calendar and Stage Velocity have something to show.
 

@@ -19,9 +19,11 @@ that have a success log and does the rest: nothing lost, nothing twice (a killed
 in the numbering). Leads are stored `import_pending = 1`: the pass after the import
 (`crm_suite/sales/import_pass.py`) flags repeats, scores and assigns them, chunk by chunk.
 
-Not written per lead, unlike a save: the Version "created via Data Import" row, the list's realtime
-update, the `after_insert` webhook (the "CRM Lead Created" webhook, disabled as shipped) and Frappe's
-follow of created documents; docs/import.md says so.
+What a lead saved by Frappe's importer leaves is written for the chunk at once, with its leads: the
+Version "created via Data Import" (Frappe's data for it) and, for a user who follows what they create,
+the Document Follow. After the chunk's commit, Frappe's `after_insert` Webhooks on Lead are queued, one
+job per webhook for the chunk, sending Frappe's request for each lead (Frappe's importer sends none: its
+run_webhooks skips imports). Not done per lead: the list's realtime update; docs/import.md says so.
 """
 
 from __future__ import annotations
@@ -250,13 +252,20 @@ def import_chunk(data_import: str, payloads: list, log_index: int) -> int:
 			failures.append(_failure(rows, error=e))
 	good, skipped = skip_repeats(good)
 	failures += skipped
-	record = None
-	if good:
-		assign_names([lead for lead, _rows in good])
-		write_leads([lead for lead, _rows in good])
-		record = write_record(data_import, good)
-	frappe.db.commit()  # the chunk's leads and its record
+	record = write_chunk(data_import, good) if good else None
+	frappe.db.commit()  # the chunk's leads, their traces and its record
+	if record:
+		queue_webhooks(record.name, [lead for lead, _rows in good])
 	return write_chunk_logs(data_import, good, failures, log_index, record)
+
+
+def write_chunk(data_import: str, good: list):
+	"""The chunk's writes, in one transaction (the caller commits): names, leads, their traces, its record."""
+	leads = [lead for lead, _rows in good]
+	assign_names(leads)
+	write_leads(leads)
+	write_traces(data_import, leads)
+	return write_record(data_import, good)
 
 
 def write_record(data_import: str, good: list):
@@ -271,6 +280,104 @@ def write_record(data_import: str, good: list):
 	)
 	record.db_insert()
 	return record
+
+
+def write_traces(data_import: str, leads: list) -> None:
+	"""What Frappe's save leaves for a lead its importer creates, for the chunk at once, in the chunk's
+	transaction (a chunk redone after a kill writes them once): the Version "created via Data Import" with
+	Frappe's data (Version.for_insert: the lead's creation, the Data Import as updater reference, its
+	owner) and, for a user who follows the documents they create, the Document Follow
+	(Document.save_version, frappe.desk.form.document_follow.follow_document)."""
+	from frappe.core.doctype.version.version import Version
+
+	if not frappe.get_meta(DOCTYPE).track_changes:
+		return
+	now = now_datetime()
+	reference = {"doctype": "Data Import", "docname": data_import, "label": _("via Data Import")}
+	versions = []
+	for lead in leads:
+		data = {"creation": lead.creation, "updater_reference": reference, "created_by": lead.owner}
+		Version.set_impersonator(data)
+		versions.append((DOCTYPE, lead.name, frappe.as_json(data, indent=None, separators=(",", ":"))))
+	_bulk("Version", ["ref_doctype", "docname", "data"], versions, now)
+	user = frappe.session.user
+	if (
+		user != "Administrator"
+		and frappe.get_cached_value("User", user, "follow_created_documents")
+		and frappe.db.get_value("User", user, "document_follow_notify", cache=True)
+	):
+		_bulk(
+			"Document Follow",
+			["ref_doctype", "ref_docname", "user"],
+			[(DOCTYPE, lead.name, user) for lead in leads],
+			now,
+		)
+
+
+WEBHOOK_JOB = "crm_suite.sales.bulk_import.send_webhooks"
+WEBHOOK_SECONDS_PER_LEAD = 30  # the most Frappe's enqueue_webhook takes for a document: 3 tries, 5 s, sleeps
+
+
+def lead_webhooks() -> list:
+	"""The enabled Webhooks on Lead `after_insert`, as Frappe's run_webhooks reads them (cached)."""
+	from frappe.integrations.doctype.webhook import get_all_webhooks
+
+	webhooks = frappe.cache.get_value("webhooks", get_all_webhooks)
+	return [w for w in webhooks.get(DOCTYPE, []) if w.webhook_docevent == "after_insert"]
+
+
+def queue_webhooks(chunk: str, leads: list) -> None:
+	"""After the chunk's commit, Frappe's `after_insert` Webhooks on Lead (which Frappe's run_webhooks
+	skips during an import): per webhook, one job (on the webhook's queue) for the chunk's leads that meet
+	its condition, evaluated as Frappe does. Queued again by a rerun for a chunk cut off before its log;
+	the job skips leads the webhook already has a request log for."""
+	webhooks = lead_webhooks()
+	if not webhooks:
+		return
+	from frappe.integrations.doctype.webhook.webhook import get_context
+
+	for webhook in webhooks:
+		try:
+			names = [
+				lead.name
+				for lead in leads
+				if not webhook.condition or frappe.safe_eval(webhook.condition, eval_locals=get_context(lead))
+			]
+		except Exception:  # a broken condition: logged, nothing sent for it (Frappe's save would fail)
+			frappe.log_error(_("Webhook {0}: condition failed on imported leads").format(webhook.name))
+			frappe.db.commit()
+			continue
+		if names:
+			frappe.enqueue(
+				WEBHOOK_JOB,
+				queue=webhook.background_jobs_queue or "default",
+				timeout=WEBHOOK_SECONDS_PER_LEAD * len(names),
+				job_id=f"crm_lead_webhooks::{webhook.name}::{chunk}",
+				deduplicate=True,
+				now=frappe.flags.in_test,
+				webhook=webhook,
+				leads=names,
+			)
+
+
+def send_webhooks(webhook: dict, leads: list[str]) -> None:
+	"""The job: Frappe's own `enqueue_webhook` for each lead (its request body, headers, signature,
+	retries and Webhook Request Log, committed per lead), skipping a lead the webhook already has a request
+	log for (a chunk queued again after a restart, a job retried) or that no longer exists."""
+	from frappe.integrations.doctype.webhook.webhook import enqueue_webhook
+
+	sent = set(
+		frappe.get_all(
+			"Webhook Request Log",
+			filters={"webhook": webhook["name"], "reference_document": ["in", leads]},
+			pluck="reference_document",
+		)
+	)
+	for name in leads:
+		if name in sent or not frappe.db.exists(DOCTYPE, name):
+			continue
+		enqueue_webhook(frappe.get_doc(DOCTYPE, name), webhook)
+		frappe.db.commit()
 
 
 def write_chunk_logs(data_import: str, good: list, failures: list, log_index: int, record=None) -> int:
@@ -288,7 +395,9 @@ def repair_logs(data_import: str) -> int:
 	are tried again) and success logs of rows no committed chunk has (a chunk killed before its commit),
 	and write the missing logs of committed rows (a chunk killed before its log). Returns the next index."""
 	frappe.db.delete("Data Import Log", {"data_import": data_import, "success": 0})
-	records = frappe.get_all(CHUNK_DOCTYPE, filters={"data_import": data_import}, fields=["name", "leads"])
+	records = frappe.get_all(
+		CHUNK_DOCTYPE, filters={"data_import": data_import}, fields=["name", "leads", "logged"]
+	)
 	done = {int(row): name for r in records for row, name in json.loads(r.leads or "{}").items()}
 	have, stale = set(), []
 	for log in frappe.get_all(
@@ -310,6 +419,12 @@ def repair_logs(data_import: str) -> int:
 			[{"success": 1, "docname": lead.name, "row_indexes": rows} for lead, rows in missing],
 			_next_log_index(data_import),
 		)
+	for r in records:  # a chunk cut off after its commit: its webhooks may not have been queued
+		if not r.logged and lead_webhooks():
+			names = list(json.loads(r.leads or "{}").values())
+			queue_webhooks(
+				r.name, [frappe.get_doc(DOCTYPE, n) for n in names if frappe.db.exists(DOCTYPE, n)]
+			)
 	if records:
 		frappe.db.sql(
 			"update `tabLead Import Chunk` set logged = 1 where name in %s", [[r.name for r in records]]

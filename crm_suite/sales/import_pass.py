@@ -14,7 +14,8 @@ pass below does the rest for a chunk of pending leads at a time:
   (`check_row`: the import log names the lead it repeats) and nothing is left for the pass;
 - scores: the stored model, one UPDATE per chunk (`scoring.score_leads`);
 - assignment: the rule's round robin continued from its last user, one ToDo per New lead (bulk insert) and
-  the lead's `_assign`, as Frappe's assignment would leave them (without a notification per lead).
+  the lead's `_assign`, as Frappe's assignment would leave them, and one notification per assignee for the
+  chunk (Frappe notifies per lead).
 
 Each chunk is claimed with `FOR UPDATE SKIP LOCKED` and committed with its `import_pending` cleared, so a
 killed job loses nothing and two jobs never take the same leads; a lead that fails is logged and left for
@@ -27,7 +28,7 @@ import json
 
 import frappe
 from frappe import _
-from frappe.utils import get_fullname, now_datetime
+from frappe.utils import get_fullname, get_url, now_datetime
 
 from crm_suite.sales import duplicates, scoring
 
@@ -534,3 +535,46 @@ def assign_round_robin(rows: list) -> None:
 		frappe.db.sql("update `tabLead` set _assign = %s where name in %s", (json.dumps([user]), names))
 	frappe.db.set_value("Assignment Rule", RULE, "last_user", users[(start + len(rows) - 1) % len(users)])
 	frappe.clear_document_cache("Assignment Rule", RULE)
+	notify_assignees(assignees)
+
+
+def notify_assignees(assignees: dict[str, str]) -> None:
+	"""One assignment notification per assignee for the chunk ("X assigned you imported leads: N") instead
+	of Frappe's one per lead, in the chunk's transaction (a chunk redone after a kill notifies once). As
+	Frappe's notify_assignment: in the assignee's language, not to the user who assigns nor to a disabled
+	user; Frappe's make_notification_logs honours the user's Notification Settings and sends the email.
+	It links to the assignee's open ToDos of leads."""
+	from urllib.parse import urlencode
+
+	from frappe.desk.doctype.notification_log.notification_log import make_notification_logs
+
+	by_user: dict[str, list[str]] = {}
+	for lead, user in assignees.items():
+		by_user.setdefault(user, []).append(lead)
+	me = frappe.session.user
+	languages = dict(
+		frappe.get_all(
+			"User",
+			filters={"name": ["in", sorted(by_user)], "enabled": 1},
+			fields=["name", "language"],
+			as_list=True,
+		)
+	)
+	by = frappe.bold(get_fullname(me))
+	for user, leads in by_user.items():
+		if user == me or user not in languages:
+			continue
+		query = urlencode({"reference_type": "Lead", "allocated_to": user, "status": "Open"})
+		make_notification_logs(
+			frappe._dict(
+				type="Assignment",
+				document_type="Lead",
+				document_name=leads[0],
+				from_user=me,
+				subject=_("{0} assigned you imported leads: {1}", lang=languages[user]).format(
+					by, len(leads)
+				),
+				link=get_url(f"/app/todo?{query}"),  # absolute: the notification email links it too
+			),
+			[user],
+		)

@@ -3,7 +3,9 @@ Insert" ticked, started from the form's server call as a Sales Manager. Bad rows
 row number and reason while good rows go in; the leads are named by their series, get their first stage
 and their Workflow Action; the pass after the import flags repeats, scores and assigns them (with the
 "assigned" timeline entry Frappe's assignment writes); a rerun after a chunk that died neither loses nor
-doubles rows; only the importing roles may run it.
+doubles rows; only the importing roles may run it. The leads leave what Frappe's importer leaves (a
+Version "created via Data Import", the importer's follow), reach the `after_insert` Webhooks of an
+integration (a real HTTP server on loopback), and each assignee is notified once per chunk of the pass.
 
 The bulk path commits chunk by chunk, so these tests commit and delete what they made (the `world`
 fixture of test_lead_import)."""
@@ -11,12 +13,16 @@ fixture of test_lead_import)."""
 import csv
 import io
 import json
+from collections import Counter
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 
 import frappe
 import pytest
 
 from crm_suite.sales import bulk_import, import_pass
 from tests.integration.factories import make_user, unique
+from tests.integration.loopback import HttpServer
 from tests.integration.sales import test_lead_import
 
 world = test_lead_import.world  # the fixture: a Sales Manager, a seller, an existing lead; all deleted after
@@ -148,44 +154,176 @@ def test_bulk_skip_leaves_out_repeats_of_leads_and_of_earlier_rows(world):
 	assert not frappe.db.exists("Lead", {"company_name": ["in", ["Repeat Ltd", "Twice Ltd"]]})
 
 
+@contextmanager
+def lead_webhook(condition: str | None = None):
+	"""An integration subscribed to Lead `after_insert`: a Frappe Webhook (made by Administrator, as a
+	System Manager sets it up) posting JSON to an HTTP server on loopback; `bodies` are the requests it
+	received. The webhook and its request logs are deleted afterwards."""
+	bodies: list[dict] = []
+
+	class Consumer(BaseHTTPRequestHandler):
+		def do_POST(self):
+			bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+			self.send_response(200)
+			self.end_headers()
+			self.wfile.write(b"ok")
+
+		def log_message(self, *args):
+			pass
+
+	with HttpServer(Consumer) as server:
+		webhook = frappe.get_doc(
+			{
+				"doctype": "Webhook",
+				"__newname": unique("Lead created "),
+				"webhook_doctype": "Lead",
+				"webhook_docevent": "after_insert",
+				"condition": condition,
+				"request_url": f"{server.url}/leads",
+				"request_method": "POST",
+				"request_structure": "JSON",
+				"webhook_json": '{"name": "{{ doc.name }}", "email": "{{ doc.email_id }}", "source": "{{ doc.source }}"}',
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		try:
+			yield frappe._dict(name=webhook.name, bodies=bodies)
+		finally:
+			frappe.db.rollback()
+			frappe.set_user("Administrator")
+			frappe.db.delete("Webhook Request Log", {"webhook": webhook.name})
+			frappe.delete_doc("Webhook", webhook.name, force=True, ignore_permissions=True)
+			frappe.db.commit()
+			frappe.cache.delete_value("webhooks")
+
+
+def version_data(lead: str) -> list[dict]:
+	return [
+		json.loads(data)
+		for data in frappe.get_all("Version", filters={"ref_doctype": "Lead", "docname": lead}, pluck="data")
+	]
+
+
+def test_bulk_imported_leads_leave_what_frappes_importer_leaves(world):
+	"""A lead saved by Frappe's importer gets a Version "created via Data Import" and, for a user who
+	follows the documents they create, a Document Follow; a bulk-imported lead gets the same, with the
+	same Version data."""
+	frappe.db.set_value("User", world.manager, {"follow_created_documents": 1, "document_follow_notify": 1})
+	frappe.db.commit()
+	row = ["Frappe", unique(), f"{unique()}@example.com", "Row By Row", "Website"]
+	(frappes,) = test_lead_import.run_import(world, [row]).ok.values()
+	frappes_import = world.imports[-1]
+	bulk = start(
+		world, make_import(world, [["Bulk", unique(), f"{unique()}@example.com", "Bulk", "", "", ""]])
+	)
+	(ours,) = bulk.ok.values()
+	ours_import = world.imports[-1]
+
+	(theirs_data,) = version_data(frappes)
+	(ours_data,) = version_data(ours)
+	assert set(ours_data) == set(theirs_data) == {"creation", "updater_reference", "created_by"}
+	for lead, data, data_import in ((frappes, theirs_data, frappes_import), (ours, ours_data, ours_import)):
+		assert data["updater_reference"] == {
+			"doctype": "Data Import",
+			"docname": data_import,
+			"label": "via Data Import",
+		}
+		assert data["created_by"] == world.manager
+		assert data["creation"] == str(frappe.db.get_value("Lead", lead, "creation"))
+		assert frappe.db.exists(
+			"Document Follow", {"ref_doctype": "Lead", "ref_docname": lead, "user": world.manager}
+		)
+
+
+def test_bulk_imported_leads_reach_the_after_insert_webhooks_that_match(world):
+	"""Frappe's importer sends no webhook (its run_webhooks skips imports); the bulk path sends each lead
+	meeting the webhook's condition to it once, with Frappe's request body and request log."""
+	from frappe.integrations.doctype.webhook.webhook import get_webhook_data
+
+	with lead_webhook('doc.source == "Website"') as hook:
+		rows = [
+			["Web", unique(), f"{unique()}@example.com", "", "Website", "", ""],  # 2
+			["Ref", unique(), f"{unique()}@example.com", "", "Referral", "", ""],  # 3: not sent
+			["Web", unique(), f"{unique()}@example.com", "", "Website", "", ""],  # 4
+		]
+		result = start(world, make_import(world, rows))
+		assert result.status == "Success"
+		assert sorted(b["name"] for b in hook.bodies) == sorted([result.ok[2], result.ok[4]]), "once each"
+		webhook = frappe.get_doc("Webhook", hook.name)
+		for body in hook.bodies:
+			assert body == get_webhook_data(frappe.get_doc("Lead", body["name"]), webhook)
+			assert body["source"] == "Website"
+		logs = frappe.get_all(
+			"Webhook Request Log", filters={"webhook": hook.name}, fields=["reference_document", "user"]
+		)
+		assert sorted(log.reference_document for log in logs) == sorted([result.ok[2], result.ok[4]])
+		assert {log.user for log in logs} == {world.manager}
+
+
 def test_a_rerun_after_a_chunk_died_neither_loses_nor_doubles_rows(world):
 	"""A worker killed mid-chunk loses the chunk's transaction (MariaDB rolls back what was not committed);
 	one killed after the commit, before the import log was written, leaves the chunk's leads and record.
-	The rerun (*Start Import* again) skips what went in, logs it, and imports the rest, once."""
+	The rerun (*Start Import* again) skips what went in, logs it, and imports the rest, once: each lead
+	one Version and one webhook request. The pass killed before its commit, then run again, notifies each
+	assignee once."""
 	rows = [[f"R{i}", unique(), f"{unique()}@example.com", f"Rerun {i}", "Website", "", ""] for i in range(7)]
 	data_import = make_import(world, rows)
-	frappe.set_user(world.manager)
-	payloads = (
-		frappe.get_doc("Data Import", data_import.name).get_importer().import_file.get_payloads_for_import()
-	)
-	frappe.flags.in_import = frappe.flags.crm_bulk_import = True
-	try:
-		bulk_import.import_chunk(data_import.name, payloads[:2], 0)  # chunk 1: leads, record, logs
-		good = [(bulk_import.build_lead(p.doc), bulk_import._rows(p)) for p in payloads[2:4]]
-		bulk_import.assign_names([lead for lead, _r in good])
-		bulk_import.write_leads([lead for lead, _r in good])
-		bulk_import.write_record(data_import.name, good)
-		frappe.db.commit()  # chunk 2 committed; killed before its log
-		good = [(bulk_import.build_lead(p.doc), bulk_import._rows(p)) for p in payloads[4:6]]
-		bulk_import.assign_names([lead for lead, _r in good])
-		bulk_import.write_leads([lead for lead, _r in good])
-		bulk_import.write_logs(data_import.name, [{"success": 1, "docname": "x", "row_indexes": [6]}], 9)
-		frappe.db.rollback()  # chunk 3 killed before its commit (its log row, MyISAM, stays behind)
-	finally:
-		frappe.flags.in_import = frappe.flags.crm_bulk_import = False
-	assert frappe.db.count("Lead", {"company_name": ["like", "Rerun %"], "owner": world.manager}) == 4
+	with lead_webhook() as hook:
+		frappe.set_user(world.manager)
+		payloads = (
+			frappe.get_doc("Data Import", data_import.name)
+			.get_importer()
+			.import_file.get_payloads_for_import()
+		)
+		frappe.flags.in_import = frappe.flags.crm_bulk_import = True
+		try:
+			bulk_import.import_chunk(data_import.name, payloads[:2], 0)  # chunk 1: leads, record, logs
+			good = [(bulk_import.build_lead(p.doc), bulk_import._rows(p)) for p in payloads[2:4]]
+			bulk_import.write_chunk(data_import.name, good)
+			frappe.db.commit()  # chunk 2 committed; killed before its webhooks and its log
+			good = [(bulk_import.build_lead(p.doc), bulk_import._rows(p)) for p in payloads[4:6]]
+			bulk_import.write_chunk(data_import.name, good)
+			lost = [lead.name for lead, _r in good]
+			bulk_import.write_logs(data_import.name, [{"success": 1, "docname": "x", "row_indexes": [6]}], 9)
+			frappe.db.rollback()  # chunk 3 killed before its commit (its log row, MyISAM, stays behind)
+		finally:
+			frappe.flags.in_import = frappe.flags.crm_bulk_import = False
+		assert frappe.db.count("Lead", {"company_name": ["like", "Rerun %"], "owner": world.manager}) == 4
+		assert len(hook.bodies) == 2, "chunk 1's leads"
 
-	status = bulk_import.run(frappe.get_doc("Data Import", data_import.name), chunk=2)  # the rerun
-	assert status == "Success"
+		status = bulk_import.run(frappe.get_doc("Data Import", data_import.name), chunk=2)  # the rerun
+		assert status == "Success"
+		frappe.set_user("Administrator")
+		result = results(data_import.name)
+		assert sorted(result.ok) == list(range(2, 9)) and not result.failed
+		assert len(result.logs) == 7, "one log per row"
+		imported = frappe.get_all(
+			"Lead", filters={"company_name": ["like", "Rerun %"], "owner": world.manager}, pluck="name"
+		)
+		assert sorted(imported) == sorted(result.ok.values()), "every row once, each log naming its lead"
+		assert (
+			frappe.db.get_value("Data Import Log", {"data_import": data_import.name, "docname": "x"}) is None
+		)
+		assert sorted(b["name"] for b in hook.bodies) == sorted(imported), "each lead sent once"
+		assert all(len(version_data(lead)) == 1 for lead in imported), "one Version each"
+		assert not frappe.db.exists("Version", {"ref_doctype": "Lead", "docname": ["in", lost]})
+
+	frappe.set_user(world.manager)  # the pass runs as the user whose import queued it
+	import_pass.process_chunk()
+	frappe.db.rollback()  # the pass killed before its chunk's commit
+	import_pass.run()
 	frappe.set_user("Administrator")
-	result = results(data_import.name)
-	assert sorted(result.ok) == list(range(2, 9)) and not result.failed
-	assert len(result.logs) == 7, "one log per row"
-	imported = frappe.get_all(
-		"Lead", filters={"company_name": ["like", "Rerun %"], "owner": world.manager}, pluck="name"
+	assignees = Counter(json.loads(frappe.db.get_value("Lead", lead, "_assign"))[0] for lead in imported)
+	notified = frappe.get_all(
+		"Notification Log",
+		filters={"from_user": world.manager, "type": "Assignment", "document_type": "Lead"},
+		fields=["for_user", "subject", "link"],
 	)
-	assert sorted(imported) == sorted(result.ok.values()), "every row once, each log naming its lead"
-	assert frappe.db.get_value("Data Import Log", {"data_import": data_import.name, "docname": "x"}) is None
+	enabled = [u for u in assignees if frappe.db.get_value("User", u, "enabled")]
+	assert sorted(n.for_user for n in notified) == sorted(enabled), "one per assignee, not per lead"
+	for note in notified:
+		assert note.subject.endswith(f"assigned you imported leads: {assignees[note.for_user]}")
+		assert "/app/todo?" in note.link and "reference_type=Lead" in note.link
 
 
 def test_only_the_importing_roles_may_run_a_bulk_import(world):

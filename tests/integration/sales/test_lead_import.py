@@ -57,6 +57,10 @@ def world():
 		if frappe.db.exists("Lead", lead):
 			frappe.delete_doc("Lead", lead, force=True, ignore_permissions=True)
 		frappe.db.delete("Stage History", {"reference_doctype": "Lead", "reference_name": lead})
+		frappe.db.delete("Version", {"ref_doctype": "Lead", "docname": lead})
+		frappe.db.delete("Document Follow", {"ref_doctype": "Lead", "ref_docname": lead})
+		frappe.db.delete("Webhook Request Log", {"reference_document": lead})
+	frappe.db.delete("Notification Log", {"from_user": manager.name})
 	for doctype, name in reversed(made):
 		if frappe.db.exists(doctype, name):
 			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)

@@ -105,8 +105,13 @@ def cleanup(frappe, tag: str = TAG) -> None:
 	frappe.db.sql(
 		f"delete from `tabWorkflow Action` where reference_doctype = 'Lead' and reference_name in ({leads})"
 	)
-	for table in ("Version", "Stage History"):
-		column = "docname" if table == "Version" else "reference_name"
+	for table, column in (
+		("Version", "docname"),
+		("Stage History", "reference_name"),
+		("Document Follow", "ref_docname"),
+		("Notification Log", "document_name"),  # the pass's one per assignee and chunk names a lead
+		("Webhook Request Log", "reference_document"),
+	):
 		frappe.db.sql(f"delete from `tab{table}` where {column} in ({leads})")
 	frappe.db.sql(f"delete from `tabLead` where email_id like '%%@{tag}.example.com'")
 	imports = frappe.get_all("Data Import", filters={"import_file": ["like", f"%{tag}%"]}, pluck="name")

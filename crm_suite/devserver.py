@@ -41,6 +41,27 @@ def free_port() -> int:
 		return s.getsockname()[1]
 
 
+def frappe_command(*args: str, site: str | None = None) -> list[str]:
+	"""`bench [--site SITE] ARGS` as this bench's interpreter runs it (Frappe's bench_helper), to run in
+	the bench's `sites` folder: a worker, `execute`, `serve`."""
+	return (
+		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe"]
+		+ (["--site", site] if site else [])
+		+ list(args)
+	)
+
+
+def start_command(*args: str, site: str | None = None) -> subprocess.Popen:
+	"""`frappe_command(*args)` started in the bench's `sites` folder, its output discarded; the caller
+	stops it (terminate, or SIGKILL to play a killed worker)."""
+	return subprocess.Popen(
+		frappe_command(*args, site=site),
+		cwd=bench_folder() / "sites",
+		stdout=subprocess.DEVNULL,
+		stderr=subprocess.DEVNULL,
+	)
+
+
 def server_command(site: str, port: int, workers: int = 0) -> list[str]:
 	"""`workers` 0: werkzeug as `bench serve` runs it, one request at a time; else gunicorn with that many
 	workers, as production runs it."""
@@ -50,12 +71,7 @@ def server_command(site: str, port: int, workers: int = 0) -> list[str]:
 			"frappe.app:application",
 			"--preload",
 		]
-	return [sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "--site", site, "serve"] + [
-		"--port",
-		str(port),
-		"--noreload",
-		"--nothreading",
-	]
+	return frappe_command("serve", "--port", str(port), "--noreload", "--nothreading", site=site)
 
 
 _SERVERS: dict[str, subprocess.Popen] = {}  # url -> the process `serve` started

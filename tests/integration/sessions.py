@@ -1,7 +1,8 @@
 """Other database sessions for the concurrency tests: each runs in a thread with its own frappe context and
-connection, as another web worker or background job would."""
+connection, as another web worker or background job would; and waiting for another process's commits."""
 
 import threading
+import time
 
 import frappe
 
@@ -52,3 +53,16 @@ def run_in_threads(site, works, barrier=None, timeout: float = 90, users=None) -
 def run_together(site, works) -> list:
 	"""`run_in_threads` with the sessions lined up at a barrier before they start their work."""
 	return run_in_threads(site, works, barrier=threading.Barrier(len(works), timeout=30))
+
+
+def wait_until(condition, timeout: float, interval: float = 0.1):
+	"""Call `condition()` on a fresh snapshot (the transaction rolled back first) every `interval` seconds
+	until it returns something true or `timeout` seconds have passed; its last result. For a worker or a
+	job in another process whose commits the test waits for."""
+	deadline = time.monotonic() + timeout
+	while True:
+		frappe.db.rollback()
+		result = condition()
+		if result or time.monotonic() > deadline:
+			return result
+		time.sleep(interval)

@@ -5,11 +5,7 @@ they came; a worker killed mid-batch leaves the rest pending and the rerun store
 jobs at once store each message once; the job's set-based matching is the call webhook's, number by number.
 """
 
-import os
 import signal
-import subprocess
-import sys
-import time
 
 import frappe
 import pytest
@@ -17,9 +13,10 @@ import requests
 
 from crm_suite.crm.messaging_inbox import lane_of, match_numbers, purge_inbox, queue_inbound
 from crm_suite.crm.telephony import match_number
+from crm_suite.devserver import start_command
 from tests.integration.channels.conftest import SMS_TOKEN, italian_mobile, store_inbox
 from tests.integration.factories import make_customer, make_lead, unique
-from tests.integration.sessions import run_together
+from tests.integration.sessions import run_together, wait_until
 
 
 def post(server, payload: dict):
@@ -39,6 +36,17 @@ def stored(number: str) -> list:
 		["name", "message_id", "notes", "interaction_time", "reference_doctype", "reference_name"],
 		order_by="creation, name",
 	)
+
+
+def numbers_in_both_lanes(each: int) -> list[str]:
+	"""New mobile numbers, `each` of them in each of the inbox's two lanes."""
+	numbers, by_lane = [], {0: 0, 1: 0}
+	while len(numbers) < 2 * each:
+		number = italian_mobile()
+		if by_lane.get(lane_of(number), each) < each:
+			by_lane[lane_of(number)] += 1
+			numbers.append(number)
+	return numbers
 
 
 def queue_as_guest(message_id: str, number: str, text: str):
@@ -95,12 +103,7 @@ def test_a_conversation_is_stored_in_the_order_it_came_over_http(channels, serve
 
 @pytest.mark.commits
 def test_a_worker_killed_mid_batch_leaves_the_rest_and_the_rerun_stores_each_once(channels, site):
-	numbers, by_lane = [], {0: 0, 1: 0}
-	while len(numbers) < 6:  # three in each lane
-		number = italian_mobile()
-		if by_lane.get(lane_of(number), 3) < 3:
-			by_lane[lane_of(number)] += 1
-			numbers.append(number)
+	numbers = numbers_in_both_lanes(3)
 	channels.numbers.extend(numbers)
 	keys = []
 	frappe.set_user("Guest")
@@ -111,35 +114,18 @@ def test_a_worker_killed_mid_batch_leaves_the_rest_and_the_rerun_stores_each_onc
 			keys.append(f"SMS:{message_id}")
 	frappe.db.commit()
 	frappe.set_user("Administrator")
-	bench = os.path.dirname(frappe.local.sites_path.rstrip("/"))
-	job = subprocess.Popen(
-		[
-			sys.executable,
-			"-m",
-			"frappe.utils.bench_helper",
-			"frappe",
-			"--site",
-			site,
-			"execute",
-			"crm_suite.crm.messaging_inbox.process_inbox",
-		],
-		cwd=os.path.join(bench, "sites"),
-		stdout=subprocess.DEVNULL,
-		stderr=subprocess.DEVNULL,
-	)
-	done = 0
-	try:
-		for _ in range(1200):  # the job has committed some messages: kill it (SIGKILL, no clean-up)
-			frappe.db.rollback()
-			done = frappe.db.count("Channel Inbox", {"name": ("in", keys), "status": "Done"})
-			if done or job.poll() is not None:
-				break
-			time.sleep(0.1)
+	job = start_command("execute", "crm_suite.crm.messaging_inbox.process_inbox", site=site)
+
+	def stored_some():
+		return frappe.db.count("Channel Inbox", {"name": ("in", keys), "status": "Done"})
+
+	try:  # the job has committed some messages: kill it (SIGKILL, no clean-up)
+		wait_until(lambda: stored_some() or job.poll() is not None, timeout=120)
 	finally:
 		job.send_signal(signal.SIGKILL)
 		job.wait(timeout=30)
 	frappe.db.rollback()
-	print(f"killed with {done} of {len(keys)} stored")
+	print(f"killed with {stored_some()} of {len(keys)} stored")
 	store_inbox()  # the rerun (the next job, or the sweep's)
 	frappe.db.rollback()
 	assert frappe.db.count("Channel Inbox", {"name": ("in", keys), "status": "Done"}) == len(keys)
@@ -154,12 +140,7 @@ def test_a_worker_killed_mid_batch_leaves_the_rest_and_the_rerun_stores_each_onc
 def test_jobs_at_once_store_each_message_once_in_order(channels, site):
 	"""Each lane's job and an all-lanes one at once (the lanes' jobs store in parallel, the all-lanes one
 	waits for their locks): no deadlock, each message once, each conversation in order."""
-	numbers, by_lane = [], {0: 0, 1: 0}
-	while len(numbers) < 6:  # three in each lane
-		number = italian_mobile()
-		if by_lane.get(lane_of(number), 3) < 3:
-			by_lane[lane_of(number)] += 1
-			numbers.append(number)
+	numbers = numbers_in_both_lanes(3)
 	channels.numbers.extend(numbers)
 	frappe.set_user("Guest")
 	for i in range(5):

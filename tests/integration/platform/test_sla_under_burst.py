@@ -9,18 +9,16 @@ issue's 10,000 leads and 2,000 tickets.) It needs the bench's own workers stoppe
 take the burst's jobs too.
 """
 
-import subprocess
-import sys
-import time
-
 import frappe
 import pytest
 from frappe.utils.background_jobs import get_queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from crm_suite.devserver import start_command
 from crm_suite.utils.scheduled_jobs import QUEUE
 from tests.integration.factories import make_customer, make_user, unique
+from tests.integration.sessions import wait_until
 
 LEADS, TICKETS = 80, 20
 SLA_METHOD = "crm_suite.service.jobs.check_sla"
@@ -111,19 +109,13 @@ def test_the_sla_check_escalates_while_the_burst_still_waits(burst_site):
 	assert flood >= LEADS + TICKETS, flood  # one notification job per assignment
 
 	frappe.get_doc("Scheduled Job Type", {"method": SLA_METHOD}).enqueue(force=True)  # the scheduler's path
-	worker = subprocess.Popen(
-		[sys.executable, "-m", "frappe.utils.bench_helper", "frappe", "worker"],
-		cwd=frappe.local.sites_path,
-		stdout=subprocess.DEVNULL,
-		stderr=subprocess.DEVNULL,
-	)
+	worker = start_command("worker")
 	try:
-		deadline = time.time() + 120
-		escalated = None
-		while time.time() < deadline and not escalated:
-			time.sleep(0.3)
-			frappe.db.rollback()  # a fresh snapshot
-			escalated = frappe.db.get_value("Ticket", burst_site.ticket, "escalated_on")
+		escalated = wait_until(
+			lambda: frappe.db.get_value("Ticket", burst_site.ticket, "escalated_on"),
+			timeout=120,
+			interval=0.3,
+		)
 		waiting = default.count - before
 	finally:
 		worker.terminate()

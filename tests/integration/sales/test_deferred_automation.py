@@ -9,17 +9,16 @@ once with the round robin still taking turns.
 """
 
 import json
-import subprocess
-import sys
 import threading
 from collections import Counter
+from contextlib import contextmanager
 
 import frappe
 import pytest
 import requests
 from frappe.utils.background_jobs import get_job, get_queue
 
-from crm_suite.devserver import give_api_key, serve
+from crm_suite.devserver import delete_traces, give_api_key, serve, start_command
 from crm_suite.sales import routing
 from crm_suite.utils import workflow_actions
 from tests.integration.factories import make_customer, make_opportunity, make_user, unique
@@ -32,24 +31,44 @@ NOTIFY = "frappe.desk.doctype.notification_log.notification_log.make_notificatio
 
 def run_worker(timeout: int = 240) -> None:
 	"""A real RQ worker of this bench, in burst mode: it runs what is queued on `short` and stops."""
-	subprocess.run(
-		[
-			sys.executable,
-			"-m",
-			"frappe.utils.bench_helper",
-			"frappe",
-			"worker",
-			"--queue",
-			"short",
-			"--burst",
-		],
-		cwd=frappe.local.sites_path,
-		stdout=subprocess.DEVNULL,
-		stderr=subprocess.DEVNULL,
-		timeout=timeout,
-		check=True,
-	)
+	worker = start_command("worker", "--queue", "short", "--burst")
+	try:
+		assert worker.wait(timeout=timeout) == 0
+	finally:
+		if worker.poll() is None:
+			worker.kill()
+			worker.wait()
 	frappe.db.rollback()  # a fresh snapshot
+
+
+@contextmanager
+def as_the_server(user: str, sync_automation: bool = False):
+	"""Saves in the block as `user`, as the web server makes them (not in test mode: the jobs are queued
+	after the commit; with `sync_automation`, Frappe's own handlers in the save), committed at its end;
+	then Administrator in test mode again."""
+	frappe.set_user(user)
+	frappe.flags.in_test = False
+	frappe.flags.crm_sync_automation = sync_automation
+	try:
+		yield
+		frappe.db.commit()
+	finally:
+		frappe.flags.in_test = True
+		frappe.flags.crm_sync_automation = False
+		frappe.set_user("Administrator")
+
+
+def new_lead(prefix: str):
+	"""A lead saved as the current user (first name from the prefix, a unique last name and email)."""
+	marker = unique(f"{prefix}-")
+	return frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": prefix.title(),
+			"last_name": marker,
+			"email_id": f"{marker}@example.com",
+		}
+	).insert()
 
 
 @pytest.fixture
@@ -67,18 +86,7 @@ def sellers():
 	for job in notification_jobs(leads):
 		job.delete()
 	names = leads or [""]
-	frappe.db.delete(workflow_actions.QUEUE_DOCTYPE, {"reference_name": ("in", names)})
-	for action in frappe.get_all("Workflow Action", {"reference_name": ("in", names)}, pluck="name"):
-		frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
-	for table, column in (
-		("ToDo", "reference_name"),
-		("Comment", "reference_name"),
-		("Version", "docname"),
-		("DocShare", "share_name"),
-		("Notification Log", "document_name"),
-		("Stage History", "reference_name"),
-	):
-		frappe.db.sql(f"delete from `tab{table}` where `{column}` in %(n)s", {"n": names})
+	delete_traces(names)  # workflow actions, pending rows, ToDos, comments, versions, shares, ...
 	frappe.db.sql("delete from tabLead where name in %(n)s", {"n": names})
 	for user in [u.name for u in made]:
 		frappe.db.sql("delete from `tabNotification Log` where for_user = %s", user)
@@ -156,25 +164,9 @@ def test_a_rest_lead_ends_as_frappe_leaves_it_in_the_save(server, sellers):
 	routing.sync_round_robin_users()
 	frappe.db.commit()
 	# the reference: a lead by the same seller, with Frappe's handlers in the save
-	frappe.set_user(sellers.caller)
-	frappe.flags.crm_sync_automation = True
-	frappe.flags.in_test = False  # as the server saves: Frappe queues its notification job
-	try:
-		marker = unique("sync-")
-		reference = frappe.get_doc(
-			{
-				"doctype": "Lead",
-				"first_name": "Sync",
-				"last_name": marker,
-				"email_id": f"{marker}@example.com",
-			}
-		).insert()
+	with as_the_server(sellers.caller, sync_automation=True):  # Frappe queues its notification job
+		reference = new_lead("sync")
 		sellers.leads.append(reference.name)
-		frappe.db.commit()
-	finally:
-		frappe.flags.crm_sync_automation = False
-		frappe.flags.in_test = True
-	frappe.set_user("Administrator")
 	last_user = frappe.db.get_value("Assignment Rule", RULE, "last_user")
 
 	response = post_lead(server.url, server.host, sellers.token, unique("rest-"))
@@ -260,23 +252,9 @@ def test_many_clients_at_once_each_lead_assigned_once_in_turn(site, sellers):
 def test_a_save_whose_job_was_lost_is_picked_up_by_the_sweep(sellers):
 	routing.sync_round_robin_users()
 	frappe.db.commit()
-	frappe.set_user(sellers.caller)
-	frappe.flags.in_test = False  # a save as the server makes it: its row, and the job after the commit
-	try:
-		marker = unique("sweep-")
-		lead = frappe.get_doc(
-			{
-				"doctype": "Lead",
-				"first_name": "Sweep",
-				"last_name": marker,
-				"email_id": f"{marker}@example.com",
-			}
-		).insert()
+	with as_the_server(sellers.caller):  # its row, and the job after the commit
+		lead = new_lead("sweep")
 		sellers.leads.append(lead.name)
-		frappe.db.commit()
-	finally:
-		frappe.flags.in_test = True
-	frappe.set_user("Administrator")
 	job = get_job(workflow_actions.JOB_ID)
 	assert job is not None
 	job.delete()  # lost (the queue was down at the commit)
@@ -294,27 +272,9 @@ def test_a_save_whose_job_was_lost_is_picked_up_by_the_sweep(sellers):
 def test_a_failing_row_is_logged_and_the_rest_still_run(sellers):
 	routing.sync_round_robin_users()
 	frappe.db.commit()
-	frappe.set_user(sellers.caller)
-	frappe.flags.in_test = False
-	try:
-		made = []
-		for i in range(2):
-			marker = unique(f"fail-{i}-")
-			made.append(
-				frappe.get_doc(
-					{
-						"doctype": "Lead",
-						"first_name": "Fail",
-						"last_name": marker,
-						"email_id": f"{marker}@example.com",
-					}
-				).insert()
-			)
+	with as_the_server(sellers.caller):
+		made = [new_lead("fail") for _ in range(2)]
 		sellers.leads.extend(lead.name for lead in made)
-		frappe.db.commit()
-	finally:
-		frappe.flags.in_test = True
-	frappe.set_user("Administrator")
 	get_job(workflow_actions.JOB_ID).delete()  # this test runs the rows itself
 	broken, good = made
 	frappe.db.set_value(
@@ -340,20 +300,14 @@ def test_an_edit_while_the_insert_still_waits_leaves_the_workflow_action_to_the_
 	manager = make_user("Sales Manager")
 	customer = make_customer()
 	frappe.db.commit()
-	frappe.set_user(manager.name)
-	frappe.flags.in_test = False  # as the server saves
 	made = []
-	try:
+	with as_the_server(manager.name):
 		opportunity = make_opportunity(customer=customer.name)
 		made.append(opportunity.name)
 		frappe.db.commit()
 		opportunity.reload()
 		opportunity.notes = "edited"
 		opportunity.save()
-		frappe.db.commit()
-	finally:
-		frappe.flags.in_test = True
-		frappe.set_user("Administrator")
 	try:
 		assert not frappe.db.exists("Workflow Action", {"reference_name": opportunity.name})
 		waiting = frappe.get_all(
@@ -365,17 +319,7 @@ def test_an_edit_while_the_insert_still_waits_leaves_the_workflow_action_to_the_
 		assert frappe.db.count("Workflow Action", {"reference_name": opportunity.name, "status": "Open"}) == 1
 	finally:
 		frappe.db.rollback()
-		frappe.db.delete(workflow_actions.QUEUE_DOCTYPE, {"reference_name": ("in", made or [""])})
-		for action in frappe.get_all(
-			"Workflow Action", {"reference_name": ("in", made or [""])}, pluck="name"
-		):
-			frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
-		for table, column in (
-			("Version", "docname"),
-			("Stage History", "reference_name"),
-			("Comment", "reference_name"),
-		):
-			frappe.db.sql(f"delete from `tab{table}` where `{column}` in %(n)s", {"n": made or [""]})
+		delete_traces(made)
 		for name in made:
 			frappe.delete_doc("Opportunity", name, force=True, ignore_permissions=True)
 		frappe.delete_doc("Customer", customer.name, force=True, ignore_permissions=True)

@@ -1,4 +1,5 @@
-"""Bench commands of the app: `bench --site SITE crm-suite demo --seed 1 --scale small|large --locale en|it|bs`,
+"""Bench commands of the app: `bench --site SITE crm-suite demo --seed 1 --scale small|large --locale en|it|bs
+[--country C --language L --time-zone TZ]`,
 `bench crm-suite untranslated` (docs/i18n.md)."""
 
 import click
@@ -26,6 +27,22 @@ def crm_suite():
 	"--skip-nightly", is_flag=True, help="Don't run the nightly analytics and scoring jobs afterwards"
 )
 @click.option(
+	"--country",
+	default=None,
+	help="Country of the setup wizard the demo finishes (default: the locale's: United States, Italy, "
+	"Bosnia and Herzegovina); its time zone, date and number formats follow",
+)
+@click.option(
+	"--language",
+	default=None,
+	help="Language code of the site (System Settings; default: the locale's: en, it, bs)",
+)
+@click.option(
+	"--time-zone",
+	default=None,
+	help="Time zone of the site (default: the country's: America/New_York, Europe/Rome, Europe/Sarajevo)",
+)
+@click.option(
 	"--keep-setup-wizard",
 	is_flag=True,
 	help="Leave Frappe's setup wizard unfinished (by default the demo finishes it: the desk opens on CRM)",
@@ -38,17 +55,24 @@ def demo(
 	until: str | None,
 	locale: str,
 	skip_nightly: bool,
+	country: str | None,
+	language: str | None,
+	time_zone: str | None,
 	keep_setup_wizard: bool,
 ):
 	"""Fill the site with a year of deterministic demo data."""
 	from crm_suite.setup.demo import make_demo
-	from crm_suite.setup.install import complete_setup_wizard, set_crm_home
+	from crm_suite.setup.install import complete_setup_wizard, set_crm_home, setup_wizard_args
 
+	try:
+		wizard = setup_wizard_args(locale, country=country, language=language, time_zone=time_zone)
+	except ValueError as e:
+		raise click.BadParameter(str(e)) from e
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	try:
-		if not keep_setup_wizard and complete_setup_wizard():
-			click.echo("Frappe's setup wizard finished (United States, USD, English)")
+		if not keep_setup_wizard and complete_setup_wizard(**wizard):
+			click.echo("Frappe's setup wizard finished ({country}, {timezone}, {language})".format(**wizard))
 		if not keep_setup_wizard:
 			set_crm_home()
 		result = make_demo(seed=seed, scale=scale, until=until, locale=locale)

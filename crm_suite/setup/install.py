@@ -141,20 +141,64 @@ def create_default_masters() -> None:
 				frappe.get_doc({"doctype": doctype, **record}).insert(ignore_permissions=True)
 
 
+# The demo's --locale: the country and language (Frappe Language code) of its setup wizard
+LOCALE_SETUP = {
+	"en": ("United States", "en"),
+	"it": ("Italy", "it"),
+	"bs": ("Bosnia and Herzegovina", "bs"),
+}
+# A country with several time zones: the one the demo takes (else the first Frappe lists for the country)
+MAIN_TIME_ZONE = {"United States": "America/New_York"}
+
+
+def setup_wizard_args(
+	locale: str = "en", country: str | None = None, language: str | None = None, time_zone: str | None = None
+) -> dict:
+	"""What the setup wizard's last step gets for a demo in `locale`: the locale's country and language
+	unless given, and the country's time zone (unless given) and currency from Frappe's country list
+	(Italy: Europe/Rome, EUR; Bosnia and Herzegovina: Europe/Sarajevo, BAM). Raises ValueError for a
+	country Frappe does not know or a time zone that does not exist."""
+	from zoneinfo import available_timezones
+
+	from frappe.geo.country_info import get_country_info
+
+	default_country, default_language = LOCALE_SETUP[locale]
+	country = country or default_country
+	info = get_country_info(country)
+	zones = info.get("timezones") or []
+	if not zones:
+		raise ValueError(f"Unknown country: {country}")
+	time_zone = time_zone or MAIN_TIME_ZONE.get(country) or zones[0]
+	if time_zone not in available_timezones():
+		raise ValueError(f"Unknown time zone: {time_zone}")
+	return {
+		"country": country,
+		"timezone": time_zone,
+		"currency": info.get("currency") or "USD",
+		"language": language or default_language,
+	}
+
+
 def complete_setup_wizard(
 	country: str = "United States",
-	time_zone: str = "America/New_York",
+	timezone: str = "America/New_York",
 	currency: str = "USD",
-	language: str = "English",
+	language: str = "en",
 ) -> bool:
 	"""Finish Frappe's setup wizard the way its last step does (`setup_complete`: System Settings' country,
-	language, time zone, date and number formats, then setup_complete), so the desk opens on the
-	workspaces instead of the wizard. Returns False when the wizard was already done. Commits."""
+	language, time zone, date and number formats, the standard users' time zone, then setup_complete), so
+	the desk opens on the workspaces instead of the wizard. A default currency the install set is kept
+	(amounts are stored converted into it; CRM Settings' Reporting Currency changes it and re-converts).
+	`language` is a Language code (`it`) or name (`Italiano`). Returns False when the wizard was already
+	done. Commits."""
 	from frappe.desk.page.setup_wizard.setup_wizard import setup_complete
 
 	if frappe.db.get_single_value("System Settings", "setup_complete"):
 		return False
-	setup_complete({"country": country, "timezone": time_zone, "currency": currency, "language": language})
+	name = frappe.db.get_value("Language", language, "language_name") or language
+	setup_complete(
+		{"country": country, "timezone": timezone, "currency": currency, "language": name, "lang": name}
+	)
 	if not frappe.db.get_default("currency"):
 		frappe.db.set_default("currency", currency)
 	frappe.db.commit()

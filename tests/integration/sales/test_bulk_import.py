@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler
 import frappe
 import pytest
 
+from crm_suite.devserver import start_command
 from crm_suite.sales import bulk_import, import_pass
 from tests.integration.factories import make_user, unique
 from tests.integration.loopback import HttpServer
@@ -258,6 +259,34 @@ def test_bulk_imported_leads_reach_the_after_insert_webhooks_that_match(world):
 		)
 		assert sorted(log.reference_document for log in logs) == sorted([result.ok[2], result.ok[4]])
 		assert {log.user for log in logs} == {world.manager}
+
+
+def test_outside_tests_the_chunks_webhook_job_is_queued_and_a_worker_sends_it(world):
+	"""As on a live site: the job is queued on the webhook's queue (`default`) after the chunk's commit,
+	and a real RQ worker (`bench worker --burst`) sends each lead, as the importing user."""
+	from frappe.utils.background_jobs import get_job
+
+	rows = [["Queued", unique(), f"{unique()}@example.com", "", "Website", "", ""] for _ in range(3)]
+	data_import = make_import(world, rows)
+	with lead_webhook() as hook:
+		frappe.set_user(world.manager)
+		frappe.flags.in_test = False  # as the import's background job runs: jobs are queued
+		try:
+			status = bulk_import.run(frappe.get_doc("Data Import", data_import.name))
+		finally:
+			frappe.flags.in_test = True
+			frappe.set_user("Administrator")
+			if job := get_job(import_pass.JOB_ID):  # the pass it queued: run by the tests themselves
+				job.delete()
+		assert status == "Success"
+		assert hook.bodies == [], "queued, not sent in the import's job"
+		worker = start_command("worker", "--queue", "default", "--burst")
+		assert worker.wait(timeout=240) == 0
+		imported = list(results(data_import.name).ok.values())
+		assert sorted(b["name"] for b in hook.bodies) == sorted(imported)
+		frappe.db.rollback()
+		logs = frappe.get_all("Webhook Request Log", filters={"webhook": hook.name}, pluck="user")
+		assert logs == [world.manager] * 3
 
 
 def test_a_rerun_after_a_chunk_died_neither_loses_nor_doubles_rows(world):

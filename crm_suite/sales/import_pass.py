@@ -561,7 +561,7 @@ def notify_assignees(assignees: dict[str, str]) -> None:
 		)
 	)
 	by = frappe.bold(get_fullname(me))
-	for user, leads in by_user.items():
+	for user, leads in sorted(by_user.items()):  # rows of Notification Settings locked in one order
 		if user == me or user not in languages:
 			continue
 		query = urlencode({"reference_type": "Lead", "allocated_to": user, "status": "Open"})

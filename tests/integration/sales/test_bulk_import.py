@@ -337,6 +337,8 @@ def test_a_rerun_after_a_chunk_died_neither_loses_nor_doubles_rows(world):
 		assert all(len(version_data(lead)) == 1 for lead in imported), "one Version each"
 		assert not frappe.db.exists("Version", {"ref_doctype": "Lead", "docname": ["in", lost]})
 
+	frappe.db.set_value("User", world.seller, "language", "it")  # notified in their language
+	frappe.db.commit()
 	frappe.set_user(world.manager)  # the pass runs as the user whose import queued it
 	import_pass.process_chunk()
 	frappe.db.rollback()  # the pass killed before its chunk's commit
@@ -351,7 +353,10 @@ def test_a_rerun_after_a_chunk_died_neither_loses_nor_doubles_rows(world):
 	enabled = [u for u in assignees if frappe.db.get_value("User", u, "enabled")]
 	assert sorted(n.for_user for n in notified) == sorted(enabled), "one per assignee, not per lead"
 	for note in notified:
-		assert note.subject.endswith(f"assigned you imported leads: {assignees[note.for_user]}")
+		if note.for_user == world.seller:
+			assert note.subject.endswith(f"ti ha assegnato lead importati: {assignees[world.seller]}")
+		else:
+			assert note.subject.endswith(f"assigned you imported leads: {assignees[note.for_user]}")
 		assert "/app/todo?" in note.link and "reference_type=Lead" in note.link
 
 

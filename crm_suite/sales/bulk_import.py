@@ -422,9 +422,10 @@ def repair_logs(data_import: str) -> int:
 	for r in records:  # a chunk cut off after its commit: its webhooks may not have been queued
 		if not r.logged and lead_webhooks():
 			names = list(json.loads(r.leads or "{}").values())
-			queue_webhooks(
-				r.name, [frappe.get_doc(DOCTYPE, n) for n in names if frappe.db.exists(DOCTYPE, n)]
-			)
+			leads = [frappe.get_doc(DOCTYPE, n) for n in names if frappe.db.exists(DOCTYPE, n)]
+			for lead in leads:  # conditions see the lead as inserted, whether or not a pass ran since
+				lead.import_pending = 1
+			queue_webhooks(r.name, leads)
 	if records:
 		frappe.db.sql(
 			"update `tabLead Import Chunk` set logged = 1 where name in %s", [[r.name for r in records]]

@@ -111,3 +111,30 @@ def test_guest_and_staff_without_the_role_read_no_inbox_row(channels, server, gu
 			r = api.request(method, path, **kwargs)
 			assert r.status_code in (401, 403, 404), (path, r.status_code, r.text[:200])
 			assert number not in r.text and number[1:] not in r.text
+
+
+def test_sixteen_first_messages_of_one_unknown_number_at_once_make_one_record(channels, server):
+	"""Sixteen different messages from a number nobody knows, at once: one ticket (WhatsApp) or lead (SMS)
+	for the number, every message stored once on it, no 5xx."""
+	sms_number, wa_number = italian_mobile(), italian_mobile()
+	channels.numbers += [sms_number, wa_number]
+	with ThreadPoolExecutor(CLIENTS) as pool:
+		answers = list(
+			pool.map(
+				lambda i: sms(server, {"message_id": unique("gw-"), "from": sms_number, "text": f"m{i}"}),
+				range(CLIENTS),
+			)
+		)
+		answers += list(
+			pool.map(lambda i: deliver(server, envelope([text_message(wa_number, f"m{i}")])), range(CLIENTS))
+		)
+	assert [r.status_code for r in answers] == [200] * 2 * CLIENTS, [r.text[:200] for r in answers]
+	store_inbox()
+	frappe.db.rollback()
+	for number in (sms_number, wa_number):
+		rows = frappe.get_all(
+			"Interaction", {"normalised_phone": number}, ["reference_doctype", "reference_name"]
+		)
+		assert len(rows) == CLIENTS, number
+		assert len({(r.reference_doctype, r.reference_name) for r in rows}) == 1, rows
+		assert rows[0].reference_name, rows

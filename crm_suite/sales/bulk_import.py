@@ -407,9 +407,7 @@ def skip_repeats(good: list) -> tuple[list, list]:
 		if repeat:
 			kind, what, matched_on = repeat
 			if kind == "lead":
-				message = _("Not imported: this lead repeats lead {0} (same {1}).").format(
-					what, _(matched_on)
-				)
+				message = import_pass.repeat_message(what, matched_on)
 			else:
 				message = _("Not imported: this lead repeats row {0} of the file (same {1}).").format(
 					what, _(matched_on)

@@ -9,9 +9,9 @@ Frappe's importer commits, so these tests commit and delete what they made (test
 import frappe
 import pytest
 
-from tests.integration.factories import make_user, make_website_user, unique
+from tests.integration.factories import make_customer, make_user, make_website_user, unique
 from tests.integration.sales import test_lead_import
-from tests.integration.security.world import http_request
+from tests.integration.security.world import http_request, limit_to_customer
 
 world = test_lead_import.world  # the fixture: a Sales Manager (who imports) and a seller; deleted after
 
@@ -134,3 +134,44 @@ def test_an_import_reads_only_a_file_its_user_may_read(world, others):
 			import_file=data_import.import_file,
 		)
 	frappe.db.rollback()
+
+
+@pytest.mark.parametrize("bulk", [0, 1], ids=["row by row", "bulk insert"])
+def test_a_skipped_repeat_names_only_a_lead_the_importer_may_read(world, bulk):
+	"""With repeats = Skip, the log of a row repeating a lead said "repeats lead CRM-LEAD-…": the name of
+	a lead of a customer the importing Sales Manager is not allowed (a User Permission) came back. Now
+	the log says only that the row repeats a lead they may not open (the row is still left out)."""
+	frappe.set_user("Administrator")
+	allowed, other = make_customer(), make_customer()
+	email = f"{unique('hidden-')}@example.com"
+	hidden = frappe.get_doc(
+		{"doctype": "Lead", "first_name": "Hidden", "last_name": unique(), "email_id": email}
+	).insert(ignore_permissions=True)
+	frappe.db.set_value("Lead", hidden.name, "customer", other.name)
+	limit_to_customer(world.manager, allowed.name)
+	frappe.db.set_single_value("CRM Settings", "import_duplicates", "Skip")
+	frappe.db.commit()
+	try:
+		data_import = test_lead_import.make_data_import(
+			world,
+			test_lead_import.HEADER,
+			[["Again", unique(), email, "", ""]],
+			"repeat-",
+			import_type="Insert New Records",
+			crm_bulk_insert=bulk,
+		)
+		assert not frappe.has_permission("Lead", "read", doc=hidden.name, user=world.manager)
+		frappe.set_user(world.manager)
+		call(f"{MODULE}.form_start_import", data_import=data_import.name)
+		frappe.set_user("Administrator")
+		result = test_lead_import.import_results(data_import.name)
+		assert list(result.failed) == [2] and not result.ok
+		assert hidden.name not in result.failed[2]
+		assert "may not open" in result.failed[2]
+	finally:
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+		frappe.db.delete("User Permission", {"user": world.manager})
+		for doctype, name in (("Lead", hidden.name), ("Customer", allowed.name), ("Customer", other.name)):
+			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		frappe.db.commit()

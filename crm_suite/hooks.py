@@ -323,6 +323,10 @@ has_permission = {
 	"Lead": "crm_suite.sales.visibility.has_lead_permission",
 	"Opportunity": "crm_suite.sales.visibility.has_opportunity_permission",
 	"Channel Consent": "crm_suite.crm.consent_permissions.has_permission",
+	# Data Import: one's own imports (System Managers: all); crm_suite/api/data_import.py
+	"Data Import": "crm_suite.api.data_import.has_permission",
+	# Analytics: a customer's order totals follow the customer (crm_suite/analytics/order_summary.py)
+	"Customer Order Summary": "crm_suite.analytics.order_summary.has_permission",
 }
 permission_query_conditions = {
 	"CRM Activity": "crm_suite.activities.permissions.activity_query_conditions",
@@ -332,6 +336,8 @@ permission_query_conditions = {
 	"Lead": "crm_suite.sales.visibility.lead_query_conditions",
 	"Opportunity": "crm_suite.sales.visibility.opportunity_query_conditions",
 	"Channel Consent": "crm_suite.crm.consent_permissions.query_conditions",
+	"Data Import": "crm_suite.api.data_import.query_conditions",
+	"Customer Order Summary": "crm_suite.analytics.order_summary.query_conditions",
 }
 # Privacy: the app's personal data in Frappe's Personal Data Download and Deletion Request. A deletion
 # overwrites the person's fields (and their name and email in the texts) and keeps every record, amount and
@@ -371,6 +377,17 @@ override_whitelisted_methods = {
 	"frappe.client.get_count": "crm_suite.api.generic.get_count",
 	"frappe.desk.listview.get_group_by_count": "crm_suite.api.generic.get_group_by_count",
 	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_suite.utils.i18n.dashboard_chart",
+	# Data Import's server calls check the import they name (crm_suite/api/data_import.py)
+	**{
+		f"frappe.core.doctype.data_import.data_import.{fn}": f"crm_suite.api.data_import.{fn}"
+		for fn in (
+			"form_start_import",
+			"get_preview_from_template",
+			"get_import_status",
+			"download_import_log",
+			"download_errored_template",
+		)
+	},
 }
 # Service: the customers' support portal (/support) in the website's account menu.
 standard_portal_menu_items = [

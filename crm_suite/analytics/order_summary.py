@@ -149,3 +149,22 @@ def on_sales_order_change(doc, method=None) -> None:
 def on_customer_rename(doc, method=None, old=None, new=None, merge=False) -> None:
 	"""Customer after_rename: the orders now carry the new name (merged ones included)."""
 	refresh_order_summaries([old, new])
+
+
+# ---------------------------------------------------------------- who reads a summary row
+def query_conditions(user: str | None = None) -> str:
+	"""Customer Order Summary permission_query_conditions: the rows of the customers the user may read.
+	`customer` is plain data (not a link), so Frappe's User Permissions on Customer do not reach it: a CRM
+	Manager limited to one customer read every customer's order totals."""
+	from crm_suite.utils.permissions import ALL, readable_condition
+
+	condition = readable_condition("Customer", f"{TABLE}.`customer`", user, params=False)
+	return "" if condition == ALL else condition
+
+
+def has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	"""Customer Order Summary has_permission: a row follows its customer (only takes permission away)."""
+	user = user or frappe.session.user
+	if user == "Administrator" or not doc.get("customer") or not frappe.db.exists("Customer", doc.customer):
+		return None
+	return None if frappe.has_permission("Customer", "read", doc=doc.customer, user=user) else False

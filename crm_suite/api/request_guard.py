@@ -309,7 +309,8 @@ def validate_api_request() -> None:
 	doctype = unquote(m["doctype"]) if m else None
 	if doctype and not is_app_doctype(doctype):
 		return
-	if doctype:
+	method_call = METHOD_PATH.match(request.path)
+	if doctype or method_call:  # the app's DocTypes and methods, its guest webhooks included
 		limit = frappe.conf.get("crm_api_max_body_bytes") or DEFAULT_MAX_BODY_BYTES
 		if (request.content_length or 0) > limit:
 			frappe.throw(
@@ -326,7 +327,7 @@ def validate_api_request() -> None:
 		validate_resource_request(request, doctype, m["name"])
 	elif RUN_DOC_METHOD_PATH.match(request.path) and not guest:
 		validate_run_doc_method(frappe.local.form_dict)
-	elif method_call := METHOD_PATH.match(request.path):
+	elif method_call:
 		validate_method_call(method_call["method"], guest)
 
 

@@ -26,6 +26,9 @@ from crm_suite.crm.messaging_inbox import queue_inbound
 from crm_suite.crm.messaging_rules import SMS_STATUS_WORDS
 
 FIELD_LENGTH = 140
+# the Channel Inbox row is named "SMS:<message id>" (140 characters at most): a longer id would be cut by
+# the insert, and two ids alike in their first 136 characters would be stored as one
+MESSAGE_ID_LENGTH = FIELD_LENGTH - len("SMS:")
 TEXT_LENGTH = 5000
 
 
@@ -85,7 +88,7 @@ def _field(payload: dict, key: str, required: bool = True, length: int = FIELD_L
 
 def parse_inbound(payload: dict) -> frappe._dict:
 	p = frappe._dict(
-		message_id=_field(payload, "message_id"),
+		message_id=_field(payload, "message_id", length=MESSAGE_ID_LENGTH),
 		number=_field(payload, "from"),
 		text=_field(payload, "text", required=False, length=TEXT_LENGTH),
 	)

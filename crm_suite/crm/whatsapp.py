@@ -172,7 +172,10 @@ def _timestamp(value) -> datetime | None:
 		_bad(_("timestamp is not a Unix time: {0}").format(raw))
 	from frappe.utils import convert_utc_to_system_timezone
 
-	utc = datetime.utcfromtimestamp(int(raw))
+	try:
+		utc = datetime.utcfromtimestamp(int(raw))
+	except (OverflowError, OSError, ValueError):  # beyond the years Python's datetime holds
+		_bad(_("timestamp is not a Unix time: {0}").format(raw))
 	return convert_utc_to_system_timezone(utc).replace(tzinfo=None)
 
 

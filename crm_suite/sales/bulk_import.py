@@ -36,6 +36,7 @@ from frappe import _
 from frappe.core.doctype.data_import.data_import import DataImport
 from frappe.utils import now_datetime
 
+from crm_suite.api.data_import import check_import_file
 from crm_suite.sales import duplicates, import_pass
 
 CHUNK = 2_000
@@ -67,6 +68,10 @@ class BulkDataImport(DataImport):
 	"""Frappe's Data Import; *Start Import* of a bulk Lead import queues `run` instead of Frappe's job."""
 
 	def validate(self):
+		if self.has_value_changed("import_file"):
+			check_import_file(
+				self.import_file
+			)  # only a file the user may read (crm_suite/api/data_import.py)
 		super().validate()
 		if self.get(FIELD) and not wanted(self):
 			frappe.throw(
@@ -74,6 +79,12 @@ class BulkDataImport(DataImport):
 				title=_("Bulk Insert"),
 				exc=frappe.ValidationError,
 			)
+
+	@frappe.whitelist()
+	def get_preview_from_template(self, import_file=None, google_sheets_url=None):
+		"""Frappe's preview, of a file the user may read (the form passes the file it is about to save)."""
+		check_import_file(import_file or self.import_file)
+		return super().get_preview_from_template(import_file, google_sheets_url)
 
 	def get_importer(self):
 		"""Frappe's importer; for a bulk import, one per file and mapping (Frappe's save builds it twice)."""
@@ -512,9 +523,7 @@ def skip_repeats(good: list) -> tuple[list, list]:
 		if repeat:
 			kind, what, matched_on = repeat
 			if kind == "lead":
-				message = _("Not imported: this lead repeats lead {0} (same {1}).").format(
-					what, _(matched_on)
-				)
+				message = import_pass.repeat_message(what, matched_on)
 			else:
 				message = _("Not imported: this lead repeats row {0} of the file (same {1}).").format(
 					what, _(matched_on)

@@ -162,10 +162,12 @@ def flag_duplicates(lead) -> None:
 
 def hide_unreadable_matches(lead, user: str | None = None) -> None:
 	"""Blank the name and title of stored matches the reader may not read (rows stored before the
-	own-records option was switched on still name them); called where Frappe strips what a reader may not
-	see (Lead.apply_fieldlevel_read_permissions: the form, frappe.client.get, REST)."""
+	own-records option was switched on still name them; a reader limited by User Permissions, whose matches
+	are stored with names, e.g. a Sales Manager limited to one customer reading a lead that repeats another
+	customer's); called where Frappe strips what a reader may not see (Lead.apply_fieldlevel_read_permissions:
+	the form, frappe.client.get, REST)."""
 	user = user or frappe.session.user
-	if not visibility.is_restricted(user):
+	if not (visibility.is_restricted(user) or frappe.permissions.get_user_permissions(user)):
 		return
 	for row in lead.get("duplicates") or []:
 		if row.reference_name and not may_read(row.reference_doctype, row.reference_name, user):

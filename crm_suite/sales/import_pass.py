@@ -57,13 +57,16 @@ def check_row(lead) -> None:
 			if m.doctype == "Lead"
 		]
 		if repeats:
-			frappe.throw(
-				_("Not imported: this lead repeats lead {0} (same {1}).").format(
-					repeats[0].name, _(repeats[0].matched_on)
-				),
-				title=_("Duplicate Lead"),
-			)
+			frappe.throw(repeat_message(repeats[0].name, repeats[0].matched_on), title=_("Duplicate Lead"))
 	lead.import_pending = 1
+
+
+def repeat_message(lead: str, matched_on: str) -> str:
+	"""The import log of a row left out as a repeat of `lead`: the lead is named only to an importer who may
+	read it (a User Permission or the own-records rule may hide it; the log would hand its name over)."""
+	if duplicates.may_read("Lead", lead):
+		return _("Not imported: this lead repeats lead {0} (same {1}).").format(lead, _(matched_on))
+	return _("Not imported: this lead repeats a lead you may not open (same {0}).").format(_(matched_on))
 
 
 def create_workflow_action(lead) -> None:

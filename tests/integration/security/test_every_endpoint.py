@@ -40,7 +40,8 @@ class Case:
 	(empty before planting). `on_hidden`: the arguments name a hidden record (the call must be refused);
 	`stable`: the answer may be compared before and after planting (False for methods that create
 	something new on each call). `headers`/`body`: what the request carries besides the arguments (a
-	webhook's forged token or signature); `forged`: every caller, Guest included, must be refused."""
+	webhook's forged token or signature); `forged`: every caller, Guest included, must be refused (a
+	forged token, a Data Import somebody else made)."""
 
 	args: Callable[[frappe._dict, dict], dict]
 	on_hidden: tuple[str, ...] = ()
@@ -156,7 +157,17 @@ METHODS: dict[str, Case] = {
 		body=WHATSAPP_BODY,
 		forged=True,
 	),
-	# Platform
+	# Platform: Frappe's Data Import calls on an import somebody else made (every caller is refused)
+	**{
+		f"crm_suite.api.data_import.{fn}": Case(lambda w, h, arg=arg: {arg: w.data_import}, forged=True)
+		for fn, arg in (
+			("form_start_import", "data_import"),
+			("get_preview_from_template", "data_import"),
+			("get_import_status", "data_import_name"),
+			("download_import_log", "data_import_name"),
+			("download_errored_template", "data_import_name"),
+		)
+	},
 	"crm_suite.api.dashboards.sla_breaches_today": Case(lambda w, h: {}),
 	"crm_suite.api.generic.get_count": Case(lambda w, h: {"doctype": "Lead"}),
 	"crm_suite.api.generic.get_count#Ticket": Case(lambda w, h: {"doctype": "Ticket"}),
@@ -230,6 +241,9 @@ METHODS: dict[str, Case] = {
 	),
 	"crm_suite.marketing.segments.get_filterable_fields": Case(lambda w, h: {"doctype": "Lead"}),
 	"crm_suite.marketing.doctype.segment.segment.Segment.refresh_count": Case(lambda w, h: {}),
+	"crm_suite.sales.bulk_import.BulkDataImport.get_preview_from_template": Case(
+		lambda w, h: {}, forged=True
+	),
 	# Analytics
 	"crm_suite.analytics.basket.enqueue_rules": Case(lambda w, h: {}),
 	"crm_suite.analytics.basket.get_cross_sell": Case(
@@ -239,6 +253,14 @@ METHODS: dict[str, Case] = {
 		lambda w, h: {"source_name": first(h, "Opportunity")}, ("Opportunity",)
 	),
 	"crm_suite.analytics.rfm.enqueue_rfm": Case(lambda w, h: {}),
+}
+
+
+# The document a controller method is called on: the world's segment (the caller's own), Administrator's
+# Data Import (no caller may read it).
+CONTROLLER_DOCS = {
+	"Segment": lambda w: ("Segment", w.segment),
+	"BulkDataImport": lambda w: ("Data Import", w.data_import),
 }
 
 
@@ -284,9 +306,11 @@ def invoke(cmd: str, args: dict, world, case: Case | None = None):
 	frappe.local.message_log = []
 	try:
 		frappe.db.savepoint("trust_call")
-		if "." in fn.__qualname__:  # a controller method: run_doc_method on a segment of the world
-			answer = run_doc_method(method=fn.__name__, dt="Segment", dn=world.segment)
-			answer = frappe.local.response.get("message", answer)  # (the segment itself is the world's)
+		if "." in fn.__qualname__:  # a controller method: run_doc_method on a document of the world
+			dt, dn = CONTROLLER_DOCS[fn.__qualname__.split(".")[0]](world)
+			frappe.local.form_dict.update(dt=dt, dn=dn)
+			answer = run_doc_method(method=fn.__name__, dt=dt, dn=dn)
+			answer = frappe.local.response.get("message", answer)  # (the document itself is the world's)
 		else:
 			frappe.is_whitelisted(fn)
 			is_valid_http_method(fn)
@@ -384,6 +408,13 @@ def world():
 				"segment_type": "Filter Conditions",
 				"conditions": [{"fieldname": "status", "operator": "!=", "value": "x"}],
 			}
+		)
+		.insert()
+		.name
+	)
+	w.data_import = (  # Administrator's (none of the callers may read it)
+		frappe.get_doc(
+			{"doctype": "Data Import", "reference_doctype": "Lead", "import_type": "Insert New Records"}
 		)
 		.insert()
 		.name

@@ -12,6 +12,7 @@ import frappe
 from frappe import _
 from frappe.model.dynamic_links import get_dynamic_links
 from frappe.model.rename_doc import get_link_fields
+from pypika.terms import ValueWrapper
 
 from crm_suite.activities.activities import refresh_next_activity
 from crm_suite.sales import visibility
@@ -97,25 +98,30 @@ def find_matches(email: str | None, phones: list[str], exclude_lead: str | None 
 
 	exclude = exclude_lead or ""
 	if email:
+		# one round trip: the Leads, Customers and Contacts with this email, each row tagged with its doctype
 		lead, customer = frappe.qb.DocType("Lead"), frappe.qb.DocType("Customer")
 		contact, contact_email = frappe.qb.DocType("Contact"), frappe.qb.DocType("Contact Email")
 		leads = (
 			frappe.qb.from_(lead)
-			.select(lead.name, lead.lead_name)
+			.select(ValueWrapper("Lead"), lead.name, lead.lead_name)
 			.where((lead.email_id == email) & (lead.name != exclude) & lead.merged_into.isnull())
 		)
-		add("Lead", leads.run(), "Email")
-		customers = frappe.qb.from_(customer).select(customer.name, customer.customer_name)
-		add("Customer", customers.where(customer.email_id == email).run(), "Email")
+		customers = (
+			frappe.qb.from_(customer)
+			.select(ValueWrapper("Customer"), customer.name, customer.customer_name)
+			.where(customer.email_id == email)
+		)
 		contacts = (
 			frappe.qb.from_(contact)
 			.join(contact_email)
 			.on((contact_email.parent == contact.name) & (contact_email.parenttype == "Contact"))
-			.select(contact.name, contact.full_name)
+			.select(ValueWrapper("Contact"), contact.name, contact.full_name)
 			.distinct()
 			.where(contact_email.email_id == email)
 		)
-		add("Contact", contacts.run(), "Email")
+		rows = leads.union_all(customers).union_all(contacts).run()
+		for doctype in ("Lead", "Customer", "Contact"):
+			add(doctype, [(name, title) for of, name, title in rows if of == doctype], "Email")
 	if phones:
 		found = records_with_phones(phones)
 		add("Lead", [(r.name, r.title) for r in found["Lead"] if r.name != exclude], "Phone")

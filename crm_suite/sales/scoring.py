@@ -67,6 +67,13 @@ def feature_values(lead: Mapping) -> dict[str, str]:
 	}
 
 
+# what rule_points and feature_values read of a lead
+SCORED_FIELDS = (
+	*("email_id", "phone", "mobile_no", "company_name", "job_title", "website", "industry"),
+	*("source", "status", "campaign", "territory", "country", "phone_e164", "mobile_e164"),
+)
+
+
 def rule_points(lead: Mapping, interactions: int = 0, source_points: int | None = None) -> int:
 	"""0–100: email 15, a phone 15, organisation 10, job title 5, website 5, industry 5 (data, max 55);
 	the lead source's points (`source_points`, its Lead Source's score_points: 20 for referrals and
@@ -146,7 +153,10 @@ def combine(points: int, probability: float | None, learned_weight: float) -> in
 
 
 def settings() -> tuple[float, int]:
-	values = frappe.db.get_singles_dict("CRM Settings")
+	"""(weight of the learned score, minimum closed leads to learn from). Read from Frappe's cached CRM
+	Settings document, as every lead save reads it: Frappe drops that cache when the settings are saved
+	or set (`frappe.db.set_single_value`), and again after the commit or rollback."""
+	values = frappe.get_cached_doc("CRM Settings")
 	weight = values.get("learned_score_weight")
 	minimum = values.get("min_history_for_learning")
 	return (flt(weight) if weight is not None else 60.0, cint(minimum) if minimum is not None else 20)
@@ -233,9 +243,10 @@ def set_score(lead) -> None:
 	"""Lead.validate: score the lead with its current data and the cached model."""
 	weight, _minimum = settings()
 	interactions = 0 if lead.is_new() else interactions_of([lead.name]).get(lead.name, 0)
-	lead.score_rule_points = rule_points(lead.as_dict(), interactions, source_points_of(lead.source))
+	values = {fieldname: lead.get(fieldname) for fieldname in SCORED_FIELDS}
+	lead.score_rule_points = rule_points(values, interactions, source_points_of(lead.source))
 	model = cached_model()
-	probability = model.probability(feature_values(lead.as_dict())) if model else None
+	probability = model.probability(feature_values(values)) if model else None
 	lead.score_probability = round(probability * 100, 2) if probability is not None else 0
 	lead.lead_score = combine(lead.score_rule_points, probability, weight)
 	lead.score_updated_on = now_datetime()

@@ -39,6 +39,7 @@ from frappe.core.doctype.server_script.server_script_utils import run_server_scr
 from frappe.integrations.doctype.webhook import run_webhooks
 from frappe.model.workflow import get_workflow_name, get_workflow_state_field
 from frappe.workflow.doctype.workflow_action.workflow_action import process_workflow_actions
+from pypika.terms import PseudoColumn
 
 QUEUE_DOCTYPE = "Deferred Automation"
 JOB = "crm_suite.utils.workflow_actions.run_pending"
@@ -136,7 +137,8 @@ def defer(doc) -> None:
 		"modified",
 		"modified_by",
 	).insert(
-		frappe.db.get_next_sequence_val(QUEUE_DOCTYPE),  # autoincrement: the order of the saves
+		# autoincrement (the order of the saves): the doctype's sequence, read inside the INSERT
+		PseudoColumn(f"nextval(`{frappe.scrub(QUEUE_DOCTYPE)}_id_seq`)"),
 		doc.doctype,
 		doc.name,
 		frappe.session.user,

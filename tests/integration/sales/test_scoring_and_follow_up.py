@@ -40,6 +40,33 @@ def test_nightly_scoring_learns_from_history_and_scores_open_leads(history):
 	)
 
 
+def test_a_settings_change_is_seen_by_the_next_lead_save(history):
+	"""The lead save reads CRM Settings from Frappe's cached document: a change saved in the form or set in
+	code (in the same transaction) applies to the very next save."""
+	scoring.store_model(scoring.learn_model(1))
+	seller, manager = make_user("Sales User"), make_user("CRM Manager")
+
+	def lead_score() -> tuple[int, int, float]:
+		frappe.set_user(seller.name)
+		lead = make_lead(source="Referral")
+		frappe.set_user("Administrator")
+		return lead.lead_score, lead.score_rule_points, lead.score_probability / 100
+
+	score, points, p = lead_score()
+	assert score == scoring.combine(points, p, 100) == round(100 * p)
+
+	frappe.set_user(manager.name)
+	settings = frappe.get_doc("CRM Settings")
+	settings.learned_score_weight = 0
+	settings.save()
+	score, points, _p = lead_score()
+	assert score == points  # weight 0: the rule points alone
+
+	frappe.db.set_single_value("CRM Settings", "learned_score_weight", 50)
+	score, points, p = lead_score()
+	assert score == scoring.combine(points, p, 50) != points
+
+
 def test_follow_up_todo_is_created_once_for_an_untouched_open_lead():
 	frappe.db.set_single_value("CRM Settings", "follow_up_days", 3)
 	owner = make_user("Sales User")

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from crm_suite.sales.scoring import build_model, combine, feature_values, rule_points
+from crm_suite.sales.scoring import SCORED_FIELDS, build_model, combine, feature_values, rule_points
 
 
 def test_empty_lead_scores_zero_and_a_complete_engaged_lead_scores_100():
@@ -71,3 +71,29 @@ def test_feature_values_mirror_the_sql_features():
 	values = feature_values({"source": "Website", "company_name": "Acme", "mobile_e164": "+4930"})
 	assert values["source"] == "Website" and values["has_company"] == "1" and values["has_phone"] == "1"
 	assert values["campaign"] == "" and values["industry"] == ""
+
+
+def test_a_save_scores_from_the_scored_fields_alone():
+	"""set_score hands the rules only SCORED_FIELDS of the lead: every field they read is among them."""
+	lead = {
+		"email_id": "a@b.c",
+		"mobile_no": "1",
+		"company_name": "Acme",
+		"job_title": "CEO",
+		"website": "acme.test",
+		"industry": "Retail",
+		"source": "Partner",
+		"status": "Contacted",
+		"campaign": "Spring",
+		"territory": "North",
+		"country": "Italy",
+		"mobile_e164": "+391",
+		"notes": "not scored",
+		"city": "Rome",
+	}
+	scored = {fieldname: lead.get(fieldname) for fieldname in SCORED_FIELDS}
+	assert rule_points(scored, 2, 20) == rule_points(lead, 2, 20)
+	assert feature_values(scored) == feature_values(lead)
+	for fieldname in SCORED_FIELDS:  # and each one counts: on its own it changes a result
+		alone = {fieldname: lead[fieldname] if fieldname in lead else "x"}
+		assert (rule_points(alone), feature_values(alone)) != (rule_points({}), feature_values({})), fieldname

@@ -14,6 +14,7 @@ POST /api/method/crm_suite.crm.sms.status {"message_id": "<our id>", "status": "
 No token → 401, a wrong one → 403, a malformed payload → 400; nothing is stored in any of these cases.
 """
 
+import hashlib
 import hmac
 
 import frappe
@@ -62,15 +63,33 @@ def send(number: str, text: str) -> str:
 	return message_id
 
 
+# {site: (the settings' `modified`, SHA-256 of the configured token or None)}, per web worker process
+_token_digests: dict[str, tuple[str, bytes | None]] = {}
+
+
+def token_digest() -> bytes | None:
+	"""SHA-256 of the configured token, kept in the process while Contact Center Settings are unchanged:
+	saving them changes their `modified` (read per message anyway, from Frappe's document cache), so a
+	new token applies to the next request, and a request reads neither `__Auth` nor decrypts."""
+	modified = str(messaging.settings().modified)
+	cached = _token_digests.get(frappe.local.site)
+	if cached and cached[0] == modified:
+		return cached[1]
+	expected = frappe.utils.password.get_decrypted_password(
+		messaging.SETTINGS, messaging.SETTINGS, "sms_webhook_token", raise_exception=False
+	)
+	digest = hashlib.sha256(expected.encode()).digest() if expected else None
+	_token_digests[frappe.local.site] = (modified, digest)
+	return digest
+
+
 def check_token() -> None:
 	"""401 without a token, 403 with a wrong one (or when none is configured)."""
 	token = (frappe.get_request_header("X-Webhook-Token") or "").strip()
 	if not token:
 		raise frappe.AuthenticationError(_("The SMS webhook needs a token."))
-	expected = frappe.utils.password.get_decrypted_password(
-		messaging.SETTINGS, messaging.SETTINGS, "sms_webhook_token", raise_exception=False
-	)
-	if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+	expected = token_digest()
+	if not expected or not hmac.compare_digest(hashlib.sha256(token.encode()).digest(), expected):
 		raise frappe.PermissionError(_("The SMS webhook token is not valid."))
 
 

@@ -149,8 +149,8 @@ def use_replica_only_if_reachable(*args, **kwargs) -> None:
 	"""before_request and before_job hook: with `read_from_replica` on, a replica that does not answer is
 	left out of this request or job, so what is marked @frappe.read_only() (reports, list views, the
 	analytics jobs' reads) reads from the primary instead of failing with a 500. Whether the replica
-	answers is probed (a TCP connect and login, 2 s at most) at most once every REPLICA_PROBE_SECONDS per
-	site and shared through the cache; a replica that stops between two probes fails the reports of those
+	answers is probed (a TCP connect and login, 2 s at most) at most once every REPLICA_PROBE_SECONDS (or
+	the site config's `replica_probe_seconds`) per site and shared through the cache; a replica that stops between two probes fails the reports of those
 	seconds."""
 	conf = frappe.local.conf
 	if not conf.get("read_from_replica") or replica_reachable():
@@ -171,10 +171,15 @@ def replica_reachable() -> bool:
 			f"replica {frappe.conf.replica_host}:{frappe.conf.replica_db_port} does not answer: reading from the primary"
 		)
 	try:
-		frappe.cache.set_value(REPLICA_STATE_KEY, int(reachable), expires_in_sec=REPLICA_PROBE_SECONDS)
+		frappe.cache.set_value(REPLICA_STATE_KEY, int(reachable), expires_in_sec=replica_probe_seconds())
 	except Exception:
 		pass
 	return reachable
+
+
+def replica_probe_seconds() -> int:
+	"""How long a probe's verdict holds: REPLICA_PROBE_SECONDS, or the site config's `replica_probe_seconds`."""
+	return int(frappe.conf.get("replica_probe_seconds") or REPLICA_PROBE_SECONDS)
 
 
 def probe_replica() -> bool:

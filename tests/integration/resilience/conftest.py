@@ -1,5 +1,6 @@
-"""The lab the resilience tests break: the MariaDB template and the dump of the test site are made once per
-session; each module starts its own servers (fixtures with scope="module") and stops them at its end."""
+"""The lab the resilience tests break: the MariaDB template with the test site's database loaded (from a
+dump of it) is made once per session; each module starts its own servers on copies of it (fixtures with
+scope="module") and stops them at its end."""
 
 import shutil
 import tempfile
@@ -33,12 +34,22 @@ def site_dump(lab_root, site):
 	return lab.dump_site_database(dict(frappe.conf), lab_root / "site.sql")
 
 
+@pytest.fixture(scope="session")
+def site_template(lab_root, mariadb_template, site_dump):
+	"""A datadir with the test site's database loaded as the lab site's (Lab.DB_NAME)."""
+	return lab.install_site_template(
+		lab_root / "site-template", mariadb_template, site_dump, Lab.DB_NAME, Lab.DB_PASSWORD
+	)
+
+
 class Lab:
 	"""One module's servers and bench, and the RQ view of its long queue."""
 
 	SITE = "lab.localhost"
+	DB_NAME, DB_PASSWORD = "lab_site", "pw-lab_site"
 
-	def __init__(self, root: Path, template: Path, dump: Path, server_id: int = 1, binlog: bool = False):
+	def __init__(self, root: Path, template: Path, server_id: int = 1, binlog: bool = False):
+		"""`template`: a datadir holding the lab site's database (the site_template fixture)."""
 		self.mariadb = lab.MariaDB(root / "mariadb", template, server_id=server_id, binlog=binlog)
 		self.redis = lab.Redis(root / "redis")
 		self.bench = None
@@ -47,7 +58,7 @@ class Lab:
 			self.mariadb.set_up_root_login()
 			self.redis.start()
 			self.bench = lab.LabBench(root / "bench", self.mariadb, self.redis)
-			self.conf = self.bench.add_site(self.SITE, "lab_site", dump, dict(frappe.conf))
+			self.conf = self.bench.attach_site(self.SITE, self.DB_NAME, self.DB_PASSWORD, dict(frappe.conf))
 		except BaseException:
 			self.stop()  # no server outlives a lab that failed to start
 			raise
@@ -108,13 +119,13 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab_factory(lab_root, mariadb_template, site_dump, request):
+def lab_factory(lab_root, site_template, request):
 	"""lab_factory(name, **kw) -> a Lab of this module, stopped when the module ends."""
 	labs: list[Lab] = []
 
 	def make(name: str = "lab", **kw) -> Lab:
 		root = lab_root / f"{request.module.__name__.rsplit('.', 1)[-1]}-{name}"
-		made = Lab(root, mariadb_template, site_dump, **kw)
+		made = Lab(root, site_template, **kw)
 		labs.append(made)
 		return made
 

@@ -3,7 +3,9 @@ site pointing at them, and real RQ workers and gunicorn on it. The tests kill an
 shared MariaDB and Redis (and the test site on them) are never touched.
 
 - MariaDB: `mariadb-install-db` into a temporary datadir once per test session (the template), copied for
-  every server a module starts (own port and socket, loopback only, as the user running the tests).
+  every server a module starts (own port and socket, loopback only, as the user running the tests). The
+  tests' template also holds the lab site's database, loaded from the dump once per session
+  (`install_site_template`): copying a datadir takes a second where loading the dump takes 10 to 15.
 - Redis: `redis-server` on its own port, no persistence.
 - LabBench: a folder with `sites/` (apps.txt, common_site_config.json pointing at the lab's Redis, the real
   bench's assets) where `python -m frappe.utils.bench_helper frappe ...` runs with that folder as its sites
@@ -76,6 +78,18 @@ def install_mariadb_template(datadir: Path) -> Path:
 		stderr=subprocess.PIPE,
 	)
 	return datadir
+
+
+def install_site_template(root: Path, template: Path, dump: Path, db_name: str, password: str) -> Path:
+	"""A datadir made from `template` with `dump` loaded as `db_name` (and its login, as
+	MariaDB.load_database makes them), shut down cleanly; servers start on copies of it."""
+	server = MariaDB(root, template)
+	server.start()
+	try:
+		server.load_database(db_name, password, dump)
+	finally:
+		server.stop()
+	return server.datadir
 
 
 class MariaDB:
@@ -301,6 +315,11 @@ class LabBench:
 			**extra,
 		}
 		(self.sites / "common_site_config.json").write_text(json.dumps(conf, indent=1))
+
+	def attach_site(self, site: str, db_name: str, password: str, template_conf: dict, **extra) -> dict:
+		"""A site on a database the lab's MariaDB already has (its datadir was copied from a site
+		template), with the source site's encryption key."""
+		return self.write_site_config(site, db_name, password, template_conf, **extra)
 
 	def add_site(self, site: str, db_name: str, dump: Path, template_conf: dict, **extra) -> dict:
 		"""A site whose database is loaded from `dump`, with the source site's encryption key (so stored

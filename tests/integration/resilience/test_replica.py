@@ -2,7 +2,8 @@
 go to the primary, and a replica that is down leaves the reports reading from the primary.
 
 The lab's MariaDB is the primary (binary log on); a second mariadbd (read_only, its own datadir and port)
-replicates it from the primary's first binary log, so it holds the site's whole database. The site config
+starts on a copy of the same datadir (the site template: the site's whole database) and replicates the
+primary from its first binary log, so it also holds everything written since the primary started. The site config
 gets `read_from_replica`, `replica_host` and `replica_db_port`; Frappe's production server (gunicorn) serves
 it, and a Sales Manager calls the Sales Funnel report over REST (`frappe.desk.query_report.run`, itself
 @frappe.read_only(), as every Script Report of the app is).
@@ -17,21 +18,21 @@ import time
 import pytest
 import requests
 
-from crm_suite.api.availability import REPLICA_PROBE_SECONDS
 from tests.integration.resilience import lab as lab_mod
 from tests.integration.resilience.conftest import Lab
 
 TASKS = "tests.integration.resilience.lab_tasks"
 REPL_PASSWORD = "lab-repl"
+PROBE_SECONDS = 1  # how long a replica probe's verdict holds here (site config replica_probe_seconds)
 
 
 @pytest.fixture(scope="module")
-def replicated(lab_factory, mariadb_template):
+def replicated(lab_factory, site_template):
 	primary: Lab = lab_factory("primary", binlog=True)
 	primary.mariadb.sql(f"CREATE USER 'repl'@'%' IDENTIFIED BY '{REPL_PASSWORD}'")
 	primary.mariadb.sql("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%'")
 	replica = lab_mod.MariaDB(
-		primary.bench.root.parent / "replica", mariadb_template, server_id=2, extra=["--read-only=1"]
+		primary.bench.root.parent / "replica", site_template, server_id=2, extra=["--read-only=1"]
 	).start()
 	try:
 		first_log = primary.mariadb.sql("SHOW BINARY LOGS")[0][0]
@@ -45,7 +46,12 @@ def replicated(lab_factory, mariadb_template):
 		catch_up(primary)
 		primary.bench.update_site_config(
 			primary.SITE,
-			{"read_from_replica": 1, "replica_host": "127.0.0.1", "replica_db_port": replica.port},
+			{
+				"read_from_replica": 1,
+				"replica_host": "127.0.0.1",
+				"replica_db_port": replica.port,
+				"replica_probe_seconds": PROBE_SECONDS,
+			},
 		)
 		token = primary.bench.execute(
 			primary.SITE, f"{TASKS}.api_user", roles=["Sales Manager"], email="reports@lab.invalid"
@@ -149,7 +155,7 @@ def test_a_replica_that_is_down_leaves_reports_on_the_primary(replicated):
 	client = Client(url, the_lab.SITE, token)
 	the_lab.replica.stop(signal.SIGTERM)
 	try:
-		time.sleep(REPLICA_PROBE_SECONDS + 1)  # the last probe's verdict ("reachable") has expired
+		time.sleep(PROBE_SECONDS + 1)  # the last probe's verdict ("reachable") has expired
 		assert client.create_lead("replica-down").status_code == 200  # writes never needed the replica
 		assert client.funnel_leads() == client.lead_count() == leads_on(the_lab.mariadb, the_lab.db)
 		# ... and so do the analytics jobs' reads
@@ -157,6 +163,6 @@ def test_a_replica_that_is_down_leaves_reports_on_the_primary(replicated):
 	finally:
 		the_lab.replica.start()
 	catch_up(the_lab)  # it catches up from where it stopped
-	time.sleep(REPLICA_PROBE_SECONDS + 1)
+	time.sleep(PROBE_SECONDS + 1)
 	assert client.funnel_leads() == leads_on(the_lab.replica, the_lab.db)
 	assert json.dumps(the_lab.bench.site_config(the_lab.SITE)).count("read_from_replica") == 1

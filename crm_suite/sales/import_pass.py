@@ -180,7 +180,12 @@ def process_chunk(limit: int = CHUNK) -> int:
 	failed |= apply_new_lead_plan([r.name for r in rows if r.status == "New"])
 	done = [n for n in names if n not in failed]
 	if done:
-		frappe.db.sql("update `tabLead` set import_pending = 0 where name in %s", [done])
+		# `force index (primary)` on each UPDATE of the chunk: point locks on the claimed rows only, never a scan
+		# of `tabLead` (what the optimizer picks for a long list on a small table) that would also lock leads
+		# saved meanwhile, held by the deferred-automation job while it waits for rows the pass holds
+		frappe.db.sql(
+			"update `tabLead` force index (primary) set import_pending = 0 where name in %s", [done]
+		)
 	return len(names)
 
 
@@ -267,10 +272,12 @@ def flag_duplicates_chunk(rows: list) -> None:
 	_insert_match_rows(all_rows)
 	# bulk statements: the chunk's flags at once
 	if flagged:
-		frappe.db.sql("update `tabLead` set is_duplicate = 1 where name in %s", [flagged])
+		frappe.db.sql(
+			"update `tabLead` force index (primary) set is_duplicate = 1 where name in %s", [flagged]
+		)
 	clear = [n for n in names if n not in set(flagged)]
 	if clear:
-		frappe.db.sql("update `tabLead` set is_duplicate = 0 where name in %s", [clear])
+		frappe.db.sql("update `tabLead` force index (primary) set is_duplicate = 0 where name in %s", [clear])
 
 
 def find_matches_chunk(rows: list) -> dict[str, list]:
@@ -535,7 +542,10 @@ def assign_round_robin(rows: list) -> None:
 	)
 	for user in set(assignees.values()):
 		names = [n for n, u in assignees.items() if u == user]
-		frappe.db.sql("update `tabLead` set _assign = %s where name in %s", (json.dumps([user]), names))
+		frappe.db.sql(
+			"update `tabLead` force index (primary) set _assign = %s where name in %s",
+			(json.dumps([user]), names),
+		)
 	frappe.db.set_value("Assignment Rule", RULE, "last_user", users[(start + len(rows) - 1) % len(users)])
 	frappe.clear_document_cache("Assignment Rule", RULE)
 	notify_assignees(assignees)

@@ -154,7 +154,7 @@ def run() -> int:
 def process_chunk(limit: int = CHUNK) -> int:
 	"""Claim up to `limit` pending leads (oldest first) and finish them. Does not commit."""
 	rows = frappe.db.sql(
-		f"""select {scoring.LEAD_COLUMNS}, creation, customer, _assign, lead_name
+		f"""select {scoring.LEAD_COLUMNS}, creation, customer, _assign, lead_name, owner
 		from `tabLead` where import_pending = 1
 		order by creation, name limit %s for update skip locked""",
 		limit,
@@ -171,7 +171,7 @@ def process_chunk(limit: int = CHUNK) -> int:
 				failed.add(row.name)
 	rows = [r for r in rows if r.name not in failed]
 	if duplicate_action() == "Merge":
-		merged = {r.name for r in rows if r.get("merge_into") and _isolated(r.name, lambda r=r: _merge(r))}
+		merged = {r.name for r in rows if r.get("merge_into") and merge_as_importer(r)}
 		rows = [r for r in rows if r.name not in merged]
 	weight, _minimum = scoring.settings()
 	open_rows = [r for r in rows if r.status in scoring.OPEN_STATES]
@@ -432,6 +432,69 @@ def _insert_match_rows(values: list[tuple]) -> None:
 
 def _merge(row) -> None:
 	duplicates.merge_leads(duplicate=row.name, original=row.merge_into)
+
+
+def merge_as_importer(row) -> bool:
+	"""Fold an imported lead into the lead it repeats as the user who imported it (the lead's owner),
+	whoever runs the pass: the hourly sweep's job runs as Administrator, and a pass queued by one import
+	also finishes another user's. A merge that user may not make (a User Permission or the own-records rule
+	hides the earlier lead) is not made: the lead stays a flagged duplicate, the importer is told the row and
+	why (without naming the lead), and nothing goes to the Error Log. Returns whether it was merged."""
+	runner = frappe.session.user
+	importer = row.owner or runner
+	try:
+		if importer != runner:
+			frappe.set_user(importer)
+		if not all(frappe.has_permission("Lead", "write", name) for name in (row.merge_into, row.name)):
+			report_refused_merge(row.name, importer)
+			return False
+		return _isolated(row.name, lambda: _merge(row))
+	finally:
+		if frappe.session.user != runner:
+			frappe.set_user(runner)
+
+
+def report_refused_merge(lead: str, importer: str) -> None:
+	"""Tell the importer, in their language, that the row of `lead` was not merged: in the row's Data Import
+	Log (its messages) and with a notification linking to the import."""
+	log = frappe.db.get_value(
+		"Data Import Log",
+		{"docname": lead, "success": 1},
+		["name", "data_import", "row_indexes", "messages"],
+		as_dict=True,
+		order_by="creation desc",
+	)
+	row = json.loads(log.row_indexes or "[]")[0] if log and log.row_indexes else None
+	language = frappe.db.get_value("User", importer, "language") or None
+
+	def message(lang=None):
+		if row is None:
+			return _(
+				"Imported lead {0} was not merged: it repeats a lead you may not edit. It is kept as a flagged duplicate.",
+				lang=lang,
+			).format(lead)
+		return _(
+			"Row {0}: not merged: it repeats a lead you may not edit. It is kept as a flagged duplicate ({1}).",
+			lang=lang,
+		).format(row, lead)
+
+	if log:
+		messages = json.loads(log.messages or "[]")
+		messages.append({"title": _("Not merged", lang=language), "message": message(language)})
+		frappe.db.set_value(
+			"Data Import Log", log.name, "messages", json.dumps(messages), update_modified=False
+		)
+	from frappe.desk.doctype.notification_log.notification_log import make_notification_logs
+
+	make_notification_logs(
+		frappe._dict(
+			type="Alert",
+			document_type="Data Import" if log else "Lead",
+			document_name=log.data_import if log else lead,
+			subject=message(language),
+		),
+		[importer],
+	)
 
 
 def _assigned(row) -> bool:

@@ -154,7 +154,7 @@ def run() -> int:
 def process_chunk(limit: int = CHUNK) -> int:
 	"""Claim up to `limit` pending leads (oldest first) and finish them. Does not commit."""
 	rows = frappe.db.sql(
-		f"""select {scoring.LEAD_COLUMNS}, creation, customer, _assign, lead_name
+		f"""select {scoring.LEAD_COLUMNS}, creation, customer, _assign, lead_name, owner
 		from `tabLead` where import_pending = 1
 		order by creation, name limit %s for update skip locked""",
 		limit,
@@ -171,7 +171,7 @@ def process_chunk(limit: int = CHUNK) -> int:
 				failed.add(row.name)
 	rows = [r for r in rows if r.name not in failed]
 	if duplicate_action() == "Merge":
-		merged = {r.name for r in rows if r.get("merge_into") and _isolated(r.name, lambda r=r: _merge(r))}
+		merged = {r.name for r in rows if r.get("merge_into") and merge_as_importer(r)}
 		rows = [r for r in rows if r.name not in merged]
 	weight, _minimum = scoring.settings()
 	open_rows = [r for r in rows if r.status in scoring.OPEN_STATES]
@@ -180,7 +180,12 @@ def process_chunk(limit: int = CHUNK) -> int:
 	failed |= apply_new_lead_plan([r.name for r in rows if r.status == "New"])
 	done = [n for n in names if n not in failed]
 	if done:
-		frappe.db.sql("update `tabLead` set import_pending = 0 where name in %s", [done])
+		# `force index (primary)` on each UPDATE of the chunk: point locks on the claimed rows only, never a scan
+		# of `tabLead` (what the optimizer picks for a long list on a small table) that would also lock leads
+		# saved meanwhile, held by the deferred-automation job while it waits for rows the pass holds
+		frappe.db.sql(
+			"update `tabLead` force index (primary) set import_pending = 0 where name in %s", [done]
+		)
 	return len(names)
 
 
@@ -267,10 +272,12 @@ def flag_duplicates_chunk(rows: list) -> None:
 	_insert_match_rows(all_rows)
 	# bulk statements: the chunk's flags at once
 	if flagged:
-		frappe.db.sql("update `tabLead` set is_duplicate = 1 where name in %s", [flagged])
+		frappe.db.sql(
+			"update `tabLead` force index (primary) set is_duplicate = 1 where name in %s", [flagged]
+		)
 	clear = [n for n in names if n not in set(flagged)]
 	if clear:
-		frappe.db.sql("update `tabLead` set is_duplicate = 0 where name in %s", [clear])
+		frappe.db.sql("update `tabLead` force index (primary) set is_duplicate = 0 where name in %s", [clear])
 
 
 def find_matches_chunk(rows: list) -> dict[str, list]:
@@ -427,6 +434,69 @@ def _merge(row) -> None:
 	duplicates.merge_leads(duplicate=row.name, original=row.merge_into)
 
 
+def merge_as_importer(row) -> bool:
+	"""Fold an imported lead into the lead it repeats as the user who imported it (the lead's owner),
+	whoever runs the pass: the hourly sweep's job runs as Administrator, and a pass queued by one import
+	also finishes another user's. A merge that user may not make (a User Permission or the own-records rule
+	hides the earlier lead) is not made: the lead stays a flagged duplicate, the importer is told the row and
+	why (without naming the lead), and nothing goes to the Error Log. Returns whether it was merged."""
+	runner = frappe.session.user
+	importer = row.owner or runner
+	try:
+		if importer != runner:
+			frappe.set_user(importer)
+		if not all(frappe.has_permission("Lead", "write", name) for name in (row.merge_into, row.name)):
+			report_refused_merge(row.name, importer)
+			return False
+		return _isolated(row.name, lambda: _merge(row))
+	finally:
+		if frappe.session.user != runner:
+			frappe.set_user(runner)
+
+
+def report_refused_merge(lead: str, importer: str) -> None:
+	"""Tell the importer, in their language, that the row of `lead` was not merged: in the row's Data Import
+	Log (its messages) and with a notification linking to the import."""
+	log = frappe.db.get_value(
+		"Data Import Log",
+		{"docname": lead, "success": 1},
+		["name", "data_import", "row_indexes", "messages"],
+		as_dict=True,
+		order_by="creation desc",
+	)
+	row = json.loads(log.row_indexes or "[]")[0] if log and log.row_indexes else None
+	language = frappe.db.get_value("User", importer, "language") or None
+
+	def message(lang=None):
+		if row is None:
+			return _(
+				"Imported lead {0} was not merged: it repeats a lead you may not edit. It is kept as a flagged duplicate.",
+				lang=lang,
+			).format(lead)
+		return _(
+			"Row {0}: not merged: it repeats a lead you may not edit. It is kept as a flagged duplicate ({1}).",
+			lang=lang,
+		).format(row, lead)
+
+	if log:
+		messages = json.loads(log.messages or "[]")
+		messages.append({"title": _("Not merged", lang=language), "message": message(language)})
+		frappe.db.set_value(
+			"Data Import Log", log.name, "messages", json.dumps(messages), update_modified=False
+		)
+	from frappe.desk.doctype.notification_log.notification_log import make_notification_logs
+
+	make_notification_logs(
+		frappe._dict(
+			type="Alert",
+			document_type="Data Import" if log else "Lead",
+			document_name=log.data_import if log else lead,
+			subject=message(language),
+		),
+		[importer],
+	)
+
+
 def _assigned(row) -> bool:
 	try:
 		return bool(json.loads(row._assign or "[]"))
@@ -535,7 +605,10 @@ def assign_round_robin(rows: list) -> None:
 	)
 	for user in set(assignees.values()):
 		names = [n for n, u in assignees.items() if u == user]
-		frappe.db.sql("update `tabLead` set _assign = %s where name in %s", (json.dumps([user]), names))
+		frappe.db.sql(
+			"update `tabLead` force index (primary) set _assign = %s where name in %s",
+			(json.dumps([user]), names),
+		)
 	frappe.db.set_value("Assignment Rule", RULE, "last_user", users[(start + len(rows) - 1) % len(users)])
 	frappe.clear_document_cache("Assignment Rule", RULE)
 	notify_assignees(assignees)

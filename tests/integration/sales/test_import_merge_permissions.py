@@ -1,0 +1,182 @@
+"""Merge mode of a Lead import ("Imported Leads That Repeat an Existing Lead" = Merge) and the importer's
+record rules: the pass that merges may run as anyone (the hourly sweep's job runs as Administrator), but
+a merge is made as the importer, so an imported lead that repeats a lead the importer may not edit (here:
+a User Permission on Territory hides it) is not merged into it. The importer is told the row and why, the
+hidden lead's name reaches neither the imported lead (`merged_into`) nor the importer, and nothing goes
+to the Error Log. The bulk path commits, so the test deletes what it made."""
+
+import json
+
+import frappe
+import pytest
+from frappe.utils.background_jobs import get_job
+
+from crm_suite.sales import bulk_import, import_pass
+from tests.integration.factories import make_user, unique
+from tests.integration.sales import test_lead_import
+
+
+@pytest.fixture
+def regions():
+	"""A Sales Manager limited by a User Permission to one territory, a lead in another territory; all
+	deleted after."""
+	mine = frappe.get_doc({"doctype": "Territory", "territory_name": unique("Mine ")}).insert().name
+	other = frappe.get_doc({"doctype": "Territory", "territory_name": unique("Other ")}).insert().name
+	manager = make_user("Sales Manager")
+	frappe.get_doc(
+		{"doctype": "User Permission", "user": manager.name, "allow": "Territory", "for_value": mine}
+	).insert(ignore_permissions=True)
+	hidden = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": "Hidden",
+			"last_name": unique(),
+			"email_id": f"{unique('hidden-')}@example.com",
+			"territory": other,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.set_single_value("CRM Settings", "import_duplicates", "Merge")
+	frappe.db.commit()
+	state = frappe._dict(manager=manager.name, mine=mine, other=other, hidden=hidden, imports=[])
+	yield state
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	frappe.db.set_single_value("CRM Settings", "import_duplicates", "Flag")
+	leads = [hidden.name]
+	for data_import in state.imports:
+		leads += frappe.get_all("Data Import Log", {"data_import": data_import}, pluck="docname")
+		frappe.db.delete("Data Import Log", {"data_import": data_import})
+		frappe.db.delete("Lead Import Chunk", {"data_import": data_import})
+		file_url = frappe.db.get_value("Data Import", data_import, "import_file")
+		frappe.delete_doc("Data Import", data_import, force=True, ignore_permissions=True)
+		for file in frappe.get_all("File", filters={"file_url": file_url}, pluck="name"):
+			frappe.delete_doc("File", file, force=True, ignore_permissions=True)
+	for lead in [n for n in leads if n]:
+		for doctype, field in (
+			("ToDo", "reference_name"),
+			("Comment", "reference_name"),
+			("Version", "docname"),
+			("Stage History", "reference_name"),
+			("Document Follow", "ref_docname"),
+			("Lead Duplicate", "parent"),
+		):
+			frappe.db.delete(doctype, {field: lead})
+		for action in frappe.get_all("Workflow Action", {"reference_name": lead}, pluck="name"):
+			frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+		frappe.db.delete("Lead", {"name": lead})
+	frappe.db.delete("Notification Log", {"for_user": manager.name})
+	frappe.db.delete("User Permission", {"user": manager.name})
+	frappe.delete_doc("User", manager.name, force=True, ignore_permissions=True)
+	for territory in (mine, other):
+		frappe.delete_doc("Territory", territory, force=True, ignore_permissions=True)
+	frappe.db.commit()
+
+
+def test_the_sweep_merges_as_the_importer_and_reports_a_repeat_of_a_hidden_lead(regions):
+	since = frappe.utils.now_datetime()
+	hidden = regions.hidden
+	frappe.set_user(regions.manager)
+	assert frappe.get_list("Lead", filters={"name": hidden.name}) == []  # the importer can't see it
+	frappe.set_user("Administrator")
+	data_import = test_lead_import.make_data_import(
+		regions,
+		["First Name", "Last Name", "Email", "Territory"],
+		[
+			["Fresh", unique(), f"{unique()}@example.com", regions.mine],  # row 2
+			["Again", unique(), hidden.email_id.upper(), regions.mine],  # row 3: repeats the hidden lead
+		],
+		"merge-",
+		import_type="Insert New Records",
+		crm_bulk_insert=1,
+	)
+	# the import as its background job runs it (jobs queued, not run at once); its pass is lost (a worker
+	# died), so the hourly sweep finds the leads still pending
+	frappe.set_user(regions.manager)
+	frappe.flags.in_test = False
+	try:
+		assert bulk_import.run(frappe.get_doc("Data Import", data_import.name)) == "Success"
+	finally:
+		frappe.flags.in_test = True
+		frappe.set_user("Administrator")
+		if job := get_job(import_pass.JOB_ID):
+			job.delete()
+	results = test_lead_import.import_results(data_import.name)
+	repeat = results.ok[3]
+	assert frappe.db.get_value("Lead", repeat, "import_pending") == 1
+
+	# the sweep's job: as Administrator (the scheduler's user)
+	import_pass.sweep()
+	import_pass.run()
+	frappe.db.commit()
+
+	lead = frappe.db.get_value(
+		"Lead", repeat, ["merged_into", "status", "is_duplicate", "import_pending"], as_dict=True
+	)
+	assert lead.merged_into is None  # not merged as Administrator into a lead the importer can't edit
+	assert lead.status != "Unqualified" and lead.is_duplicate == 1 and lead.import_pending == 0
+	assert frappe.db.get_value("Lead", hidden.name, "modified") == frappe.utils.get_datetime(hidden.modified)
+
+	notes = frappe.get_all(
+		"Notification Log",
+		filters={"for_user": regions.manager, "document_type": "Data Import"},
+		fields=["subject", "document_name"],
+	)
+	log = frappe.get_all(
+		"Data Import Log",
+		filters={"data_import": data_import.name, "docname": repeat},
+		fields=["messages"],
+	)
+	assert [n.document_name for n in notes] == [data_import.name]
+	assert "Row 3" in notes[0].subject and "may not edit" in notes[0].subject
+	messages = json.loads(log[0].messages)
+	assert [m["message"] for m in messages] == [notes[0].subject]
+	for text in [notes[0].subject, log[0].messages]:
+		assert hidden.name not in text and hidden.lead_name not in text  # nothing leaks
+	assert frappe.get_all("Error Log", {"creation": [">=", since]}, ["method", "error"]) == []
+
+
+def test_a_repeat_of_a_lead_the_importer_may_edit_is_still_merged_by_the_sweep(regions):
+	visible = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": "Visible",
+			"last_name": unique(),
+			"email_id": f"{unique('visible-')}@example.com",
+			"territory": regions.mine,
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	data_import = test_lead_import.make_data_import(
+		regions,
+		["First Name", "Last Name", "Email", "Territory"],
+		[["Again", unique(), visible.email_id, regions.mine]],
+		"merge-",
+		import_type="Insert New Records",
+		crm_bulk_insert=1,
+	)
+	frappe.set_user(regions.manager)
+	frappe.flags.in_test = False
+	try:
+		assert bulk_import.run(frappe.get_doc("Data Import", data_import.name)) == "Success"
+	finally:
+		frappe.flags.in_test = True
+		frappe.set_user("Administrator")
+		if job := get_job(import_pass.JOB_ID):
+			job.delete()
+	repeat = test_lead_import.import_results(data_import.name).ok[2]
+	import_pass.sweep()
+	import_pass.run()
+	frappe.db.commit()
+	try:
+		assert frappe.db.get_value("Lead", repeat, "merged_into") == visible.name
+	finally:
+		frappe.db.delete("Lead", {"name": visible.name})
+		for doctype, field in (
+			("ToDo", "reference_name"),
+			("Comment", "reference_name"),
+			("Version", "docname"),
+			("Stage History", "reference_name"),
+			("Workflow Action", "reference_name"),
+		):
+			frappe.db.delete(doctype, {field: visible.name})
+		frappe.db.commit()

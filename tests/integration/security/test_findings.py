@@ -23,7 +23,7 @@ from tests.integration.factories import (
 	make_website_user,
 	unique,
 )
-from tests.integration.security.world import http_request, link_contact, make_world
+from tests.integration.security.world import http_request, link_contact, make_world, own_records_only
 
 
 def unassign(doctype: str, name: str) -> None:
@@ -33,9 +33,48 @@ def unassign(doctype: str, name: str) -> None:
 	frappe.db.set_value(doctype, name, "_assign", None, update_modified=False)
 
 
+@pytest.fixture(scope="module")
+def shared_world(site):
+	"""The world, built and committed once for the module: no test changes its records, and each test's
+	own writes are still rolled back by `rollback_after_test`. Deleted again (and the own-records option
+	restored) when the module ends."""
+	frappe.set_user("Administrator")
+	own_records_before = frappe.db.get_single_value("CRM Settings", "sales_users_see_own_records")
+	world = make_world()
+	frappe.db.commit()
+	yield world
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	drop_world(world, own_records_before)
+	frappe.db.commit()
+
+
+def drop_world(world, own_records_before) -> None:
+	frappe.db.delete("User Permission", {"user": world.manager})
+	users = [world.portal, world.seller, world.manager]
+	for contact in frappe.get_all("Contact", filters={"user": ["in", users]}, pluck="name"):
+		frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
+	# Frappe deletes neither a user's defaults nor, with the campaign, its workflow action's role rows
+	for user in users:
+		frappe.defaults.clear_default(parent=user)
+	actions = {"reference_doctype": "Campaign", "reference_name": world.campaign}
+	for action in frappe.get_all("Workflow Action", filters=actions, pluck="name"):
+		frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+	for doctype, name in (
+		*(("User", user) for user in users),
+		("Campaign", world.campaign),
+		("Product", world.product),
+		("Customer", world.a),
+		("Customer", world.b),
+	):
+		if frappe.db.exists(doctype, name):
+			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+	own_records_only(bool(own_records_before))
+
+
 @pytest.fixture
-def world():
-	return make_world()
+def world(shared_world):
+	return frappe._dict(shared_world)
 
 
 def call(cmd: str, method: str = "GET", **args):

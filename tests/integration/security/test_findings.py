@@ -16,6 +16,7 @@ from crm_suite.crm import money, web_to_lead
 from crm_suite.marketing.segments import preview_count
 from crm_suite.service import portal
 from tests.integration.factories import (
+	delete_users,
 	make_lead,
 	make_opportunity,
 	make_ticket,
@@ -51,17 +52,12 @@ def shared_world(site):
 
 def drop_world(world, own_records_before) -> None:
 	frappe.db.delete("User Permission", {"user": world.manager})
-	users = [world.portal, world.seller, world.manager]
-	for contact in frappe.get_all("Contact", filters={"user": ["in", users]}, pluck="name"):
-		frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
-	# Frappe deletes neither a user's defaults nor, with the campaign, its workflow action's role rows
-	for user in users:
-		frappe.defaults.clear_default(parent=user)
+	delete_users([world.portal, world.seller, world.manager])
+	# Frappe deletes, with the campaign, its workflow action but not that action's role rows
 	actions = {"reference_doctype": "Campaign", "reference_name": world.campaign}
 	for action in frappe.get_all("Workflow Action", filters=actions, pluck="name"):
 		frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
 	for doctype, name in (
-		*(("User", user) for user in users),
 		("Campaign", world.campaign),
 		("Product", world.product),
 		("Customer", world.a),

@@ -16,7 +16,6 @@ from crm_suite.crm import money, web_to_lead
 from crm_suite.marketing.segments import preview_count
 from crm_suite.service import portal
 from tests.integration.factories import (
-	delete_users,
 	make_lead,
 	make_opportunity,
 	make_ticket,
@@ -24,7 +23,7 @@ from tests.integration.factories import (
 	make_website_user,
 	unique,
 )
-from tests.integration.security.world import http_request, link_contact, make_world, own_records_only
+from tests.integration.security.world import committed_world, http_request, link_contact
 
 
 def unassign(doctype: str, name: str) -> None:
@@ -37,35 +36,9 @@ def unassign(doctype: str, name: str) -> None:
 @pytest.fixture(scope="module")
 def shared_world(site):
 	"""The world, built and committed once for the module: no test changes its records, and each test's
-	own writes are still rolled back by `rollback_after_test`. Deleted again (and the own-records option
-	restored) when the module ends."""
-	frappe.set_user("Administrator")
-	own_records_before = frappe.db.get_single_value("CRM Settings", "sales_users_see_own_records")
-	world = make_world()
-	frappe.db.commit()
-	yield world
-	frappe.db.rollback()
-	frappe.set_user("Administrator")
-	drop_world(world, own_records_before)
-	frappe.db.commit()
-
-
-def drop_world(world, own_records_before) -> None:
-	frappe.db.delete("User Permission", {"user": world.manager})
-	delete_users([world.portal, world.seller, world.manager])
-	# Frappe deletes, with the campaign, its workflow action but not that action's role rows
-	actions = {"reference_doctype": "Campaign", "reference_name": world.campaign}
-	for action in frappe.get_all("Workflow Action", filters=actions, pluck="name"):
-		frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
-	for doctype, name in (
-		("Campaign", world.campaign),
-		("Product", world.product),
-		("Customer", world.a),
-		("Customer", world.b),
-	):
-		if frappe.db.exists(doctype, name):
-			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
-	own_records_only(bool(own_records_before))
+	own writes are still rolled back by `rollback_after_test`."""
+	with committed_world() as world:
+		yield world
 
 
 @pytest.fixture

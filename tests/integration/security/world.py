@@ -5,7 +5,8 @@ whose Contact staff linked to A, a Sales User under the CRM Settings own-records
 Manager limited by a User Permission to customer A. `plant_hidden(world, user)` then adds, as
 Administrator, a lead, opportunities, tickets, a sales order, interactions and activities of customer B
 (owned by nobody of the world) and keeps only the ones `user` may not read (the others are deleted again),
-so whatever the caller sees must be the same before and after."""
+so whatever the caller sees must be the same before and after. `committed_world()` commits the world once
+for a module whose tests only read it, and deletes it at the module's end."""
 
 from __future__ import annotations
 

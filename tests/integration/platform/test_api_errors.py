@@ -6,7 +6,7 @@ import frappe
 import pytest
 import requests
 
-from tests.integration.factories import unique
+from tests.integration.factories import delete_users, unique
 
 
 def message_of(response) -> str:
@@ -15,7 +15,31 @@ def message_of(response) -> str:
 	return " ".join(json.loads(m).get("message", "") for m in messages) or body.get("exception", "")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def api_as(server):
+	"""api_as(roles) -> an Api signed in (API key and secret) as a user with these roles: one committed user
+	per set of roles for the whole module (no test here changes its user), deleted when the module ends."""
+	from crm_suite.devserver import give_api_key
+	from tests.integration.conftest import Api
+	from tests.integration.factories import make_user
+
+	made: dict[tuple[str, ...], tuple[str, Api]] = {}
+
+	def make(*roles: str) -> Api:
+		if roles not in made:
+			user = make_user(*roles)
+			made[roles] = (user.name, Api(server, give_api_key(user)))
+			frappe.db.commit()
+		return made[roles][1]
+
+	yield make
+	frappe.db.rollback()
+	frappe.set_user("Administrator")
+	delete_users([name for name, _ in made.values()])
+	frappe.db.commit()
+
+
+@pytest.fixture(scope="module")
 def sales_api(api_as):
 	return api_as("Sales User")
 

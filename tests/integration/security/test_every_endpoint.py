@@ -29,7 +29,7 @@ from frappe.handler import is_valid_http_method, run_doc_method
 import crm_suite
 from crm_suite.api.openapi import import_app_modules
 from tests.integration.factories import unique
-from tests.integration.security.world import GUEST, http_request, make_world, markers, plant_hidden
+from tests.integration.security.world import GUEST, committed_world, http_request, markers, plant_hidden
 
 REFUSALS = (frappe.PermissionError, frappe.AuthenticationError)
 
@@ -396,30 +396,38 @@ def answers(world, hidden) -> dict:
 	return out
 
 
+def make_segment() -> tuple[str, str]:
+	segment = frappe.get_doc(
+		{
+			"doctype": "Segment",
+			"segment_name": unique("Segment "),
+			"based_on": "Lead",
+			"segment_type": "Filter Conditions",
+			"conditions": [{"fieldname": "status", "operator": "!=", "value": "x"}],
+		}
+	).insert()
+	return "Segment", segment.name
+
+
+def make_data_import() -> tuple[str, str]:
+	"""Administrator's (none of the callers may read it)."""
+	data_import = frappe.get_doc(
+		{"doctype": "Data Import", "reference_doctype": "Lead", "import_type": "Insert New Records"}
+	).insert()
+	return "Data Import", data_import.name
+
+
+@pytest.fixture(scope="module")
+def shared_world(site):
+	"""The world (with a segment and a data import), built and committed once for the module: each test
+	plants its hidden records and rolls them back; none changes the world's own records."""
+	with committed_world(segment=make_segment, data_import=make_data_import) as world:
+		yield world
+
+
 @pytest.fixture
-def world():
-	w = make_world()
-	w.segment = (
-		frappe.get_doc(
-			{
-				"doctype": "Segment",
-				"segment_name": unique("Segment "),
-				"based_on": "Lead",
-				"segment_type": "Filter Conditions",
-				"conditions": [{"fieldname": "status", "operator": "!=", "value": "x"}],
-			}
-		)
-		.insert()
-		.name
-	)
-	w.data_import = (  # Administrator's (none of the callers may read it)
-		frappe.get_doc(
-			{"doctype": "Data Import", "reference_doctype": "Lead", "import_type": "Insert New Records"}
-		)
-		.insert()
-		.name
-	)
-	return w
+def world(shared_world):
+	return frappe._dict(shared_world)
 
 
 @pytest.mark.parametrize(

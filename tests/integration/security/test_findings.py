@@ -23,7 +23,7 @@ from tests.integration.factories import (
 	make_website_user,
 	unique,
 )
-from tests.integration.security.world import http_request, link_contact, make_world
+from tests.integration.security.world import committed_world, http_request, link_contact
 
 
 def unassign(doctype: str, name: str) -> None:
@@ -33,9 +33,17 @@ def unassign(doctype: str, name: str) -> None:
 	frappe.db.set_value(doctype, name, "_assign", None, update_modified=False)
 
 
+@pytest.fixture(scope="module")
+def shared_world(site):
+	"""The world, built and committed once for the module: no test changes its records, and each test's
+	own writes are still rolled back by `rollback_after_test`."""
+	with committed_world() as world:
+		yield world
+
+
 @pytest.fixture
-def world():
-	return make_world()
+def world(shared_world):
+	return frappe._dict(shared_world)
 
 
 def call(cmd: str, method: str = "GET", **args):

@@ -5,16 +5,27 @@ whose Contact staff linked to A, a Sales User under the CRM Settings own-records
 Manager limited by a User Permission to customer A. `plant_hidden(world, user)` then adds, as
 Administrator, a lead, opportunities, tickets, a sales order, interactions and activities of customer B
 (owned by nobody of the world) and keeps only the ones `user` may not read (the others are deleted again),
-so whatever the caller sees must be the same before and after."""
+so whatever the caller sees must be the same before and after. `committed_world()` commits the world once
+for a module whose tests only read it, and deletes it at the module's end."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import frappe
 from frappe.utils import add_days, add_months, now_datetime, nowdate
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from tests.integration.factories import make_customer, make_product, make_user, make_website_user, unique
+from tests.integration.factories import (
+	delete_users,
+	make_customer,
+	make_product,
+	make_user,
+	make_website_user,
+	unique,
+)
 
 GUEST = "Guest"
 
@@ -79,6 +90,47 @@ def make_world() -> frappe._dict:
 			"Sales Manager limited to customer A": manager.name,
 		},
 	)
+
+
+@contextmanager
+def committed_world(**extra) -> Iterator[frappe._dict]:
+	"""make_world() committed, for a module whose tests only read it (each test's own writes are rolled
+	back as usual); `extra`: name -> a function making one more record as Administrator, returning its
+	(doctype, name). Afterwards every record of the world is deleted and the own-records option restored."""
+	frappe.set_user("Administrator")
+	own_records_before = frappe.db.get_single_value("CRM Settings", "sales_users_see_own_records")
+	world = make_world()
+	made = [make() for make in extra.values()]
+	world.update({key: name for key, (_doctype, name) in zip(extra, made, strict=True)})
+	frappe.db.commit()
+	try:
+		yield world
+	finally:
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+		for doctype, name in reversed(made):
+			if frappe.db.exists(doctype, name):
+				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		drop_world(world, own_records_before)
+		frappe.db.commit()
+
+
+def drop_world(world, own_records_before) -> None:
+	frappe.db.delete("User Permission", {"user": world.manager})
+	delete_users([world.portal, world.seller, world.manager])
+	# Frappe deletes, with the campaign, its workflow action but not that action's role rows
+	actions = {"reference_doctype": "Campaign", "reference_name": world.campaign}
+	for action in frappe.get_all("Workflow Action", filters=actions, pluck="name"):
+		frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+	for doctype, name in (
+		("Campaign", world.campaign),
+		("Product", world.product),
+		("Customer", world.a),
+		("Customer", world.b),
+	):
+		if frappe.db.exists(doctype, name):
+			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+	own_records_only(bool(own_records_before))
 
 
 def _raw(doctype: str, **values) -> str:

@@ -130,14 +130,26 @@ def find_matches(email: str | None, phones: list[str], exclude_lead: str | None 
 	return list(matches.values())
 
 
-def names_kept(doctype: str) -> bool:
+def user_permissions_exist() -> bool:
+	"""Whether any User Permission exists on the site (one indexed read of its first row, in this
+	transaction: a permission added or removed earlier in it counts)."""
+	up = frappe.qb.DocType("User Permission")
+	return bool(frappe.qb.from_(up).select(up.name).limit(1).run())
+
+
+def names_kept(doctype: str, limited_readers: bool | None = None) -> bool:
 	"""Whether a stored match on a `doctype` record keeps its name and title.
 
-	With CRM Settings' own-records option on, a lead's Matches table must not name leads (or
-	opportunities) that some of the people who read the lead may not read: the table is part of the lead
-	(the form, REST, its Version history, report columns), and who reads the lead changes with every
-	assignment. So a match on a Lead is then stored without its name and title: the flag and "a lead
+	The Matches table is part of the lead (the form, REST, its Version history, list and report columns),
+	and who reads the lead changes with every assignment. So a match is stored without its name and
+	title whenever some reader of the lead could be kept from reading the match: with CRM Settings'
+	own-records option on (for matches on leads and opportunities), and whenever the site has any User
+	Permission (`limited_readers`; read once per save by the caller, else here). The flag and "a Lead
 	matched on Email/Phone" stay, and `get_duplicates` gives each reader the names they may read."""
+	if limited_readers is None:
+		limited_readers = user_permissions_exist()
+	if limited_readers:
+		return False
 	return doctype not in OWNER_FIELD or not visibility.setting_on()
 
 
@@ -152,8 +164,9 @@ def flag_duplicates(lead) -> None:
 	own = {("Customer", lead.customer)} if lead.customer else set()
 	matches = [m for m in matches if (m.doctype, m.name) not in own]
 	rows = []
+	limited = user_permissions_exist() if matches else False
 	for m in matches:
-		named = names_kept(m.doctype)
+		named = names_kept(m.doctype, limited)
 		rows.append(
 			{
 				"reference_doctype": m.doctype,
@@ -168,10 +181,10 @@ def flag_duplicates(lead) -> None:
 
 def hide_unreadable_matches(lead, user: str | None = None) -> None:
 	"""Blank the name and title of stored matches the reader may not read (rows stored before the
-	own-records option was switched on still name them; a reader limited by User Permissions, whose matches
-	are stored with names, e.g. a Sales Manager limited to one customer reading a lead that repeats another
-	customer's); called where Frappe strips what a reader may not see (Lead.apply_fieldlevel_read_permissions:
-	the form, frappe.client.get, REST)."""
+	own-records option was switched on, or before the site's first User Permission, still name them, e.g.
+	for a Sales Manager limited to one customer reading a lead that repeats another customer's); called
+	where Frappe strips what a reader may not see (Lead.apply_fieldlevel_read_permissions: the form,
+	frappe.client.get, REST)."""
 	user = user or frappe.session.user
 	if not (visibility.is_restricted(user) or frappe.permissions.get_user_permissions(user)):
 		return

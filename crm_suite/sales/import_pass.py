@@ -378,13 +378,16 @@ def find_matches_chunk(rows: list) -> dict[str, list]:
 
 
 def _match_rows(parent: str, matches: list, kept: dict | None = None) -> list[tuple]:
-	"""Lead Duplicate rows of `parent`; `kept` caches names_kept per doctype for a chunk."""
+	"""Lead Duplicate rows of `parent`; `kept` caches names_kept per doctype (and whether the site has
+	User Permissions) for a chunk."""
 	now = now_datetime()
 	kept = {} if kept is None else kept
 	values = []
 	for idx, m in enumerate(matches, start=1):
 		if m.doctype not in kept:
-			kept[m.doctype] = duplicates.names_kept(m.doctype)
+			if "limited_readers" not in kept:  # any User Permission on the site: once per chunk
+				kept["limited_readers"] = duplicates.user_permissions_exist()
+			kept[m.doctype] = duplicates.names_kept(m.doctype, kept["limited_readers"])
 		named = kept[m.doctype]
 		values.append(
 			(

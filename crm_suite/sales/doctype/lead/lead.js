@@ -102,8 +102,8 @@ function show_duplicates(frm) {
 		matched_on: d.matched_on,
 		title: d.match_title,
 	}));
-	// With the own-records option on, matches on leads are stored without their names: the server
-	// names the ones this user may read (crm_suite.sales.duplicates.get_duplicates).
+	// With the own-records option on, or while the site has User Permissions, matches are stored without
+	// their names: the server names the ones this user may read (crm_suite.sales.duplicates.get_duplicates).
 	if (rows.some((d) => !d.name)) {
 		frappe
 			.call({

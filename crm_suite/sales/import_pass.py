@@ -268,7 +268,7 @@ def flag_duplicates_chunk(rows: list) -> None:
 		if row.status in duplicates.OPEN_STATES and earlier:
 			row.merge_into = min(earlier)
 	names = [r.name for r in rows]
-	frappe.db.delete("Lead Duplicate", {"parent": ["in", names], "parenttype": "Lead"})
+	delete_match_rows(names)
 	_insert_match_rows(all_rows)
 	# bulk statements: the chunk's flags at once
 	if flagged:
@@ -278,6 +278,19 @@ def flag_duplicates_chunk(rows: list) -> None:
 	clear = [n for n in names if n not in set(flagged)]
 	if clear:
 		frappe.db.sql("update `tabLead` force index (primary) set is_duplicate = 0 where name in %s", [clear])
+
+
+# MariaDB takes no index hint on a single-table DELETE: the multi-table form, so the chunk's DELETE is a
+# range on the parent index and locks only the chunk's rows (a scan would lock every Lead Duplicate row)
+DELETE_MATCH_ROWS = (
+	"delete d from `tabLead Duplicate` d force index (parent) where d.parent in %s and d.parenttype = 'Lead'"
+)
+
+
+def delete_match_rows(names: list[str]) -> None:
+	"""Delete the stored matches of the chunk's leads."""
+	if names:
+		frappe.db.sql(DELETE_MATCH_ROWS, [names])
 
 
 def find_matches_chunk(rows: list) -> dict[str, list]:

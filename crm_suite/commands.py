@@ -64,13 +64,13 @@ def demo(
 	from crm_suite.setup.demo import make_demo
 	from crm_suite.setup.install import complete_setup_wizard, set_crm_home, setup_wizard_args
 
-	try:
-		wizard = setup_wizard_args(locale, country=country, language=language, time_zone=time_zone)
-	except ValueError as e:
-		raise click.BadParameter(str(e)) from e
 	frappe.init(site=get_site(context))
 	frappe.connect()
 	try:
+		try:  # the language is checked against the site's Language list
+			wizard = setup_wizard_args(locale, country=country, language=language, time_zone=time_zone)
+		except ValueError as e:
+			raise click.BadParameter(str(e)) from e
 		if not keep_setup_wizard and complete_setup_wizard(**wizard):
 			click.echo("Frappe's setup wizard finished ({country}, {timezone}, {language})".format(**wizard))
 		if not keep_setup_wizard:

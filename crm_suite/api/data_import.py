@@ -52,8 +52,9 @@ def check_import_file(import_file: str | None) -> None:
 	"""The file an import reads is one the user may read (Frappe's ImportFile reads any File by its URL)."""
 	if not import_file:
 		return
-	file = frappe.db.get_value("File", {"file_url": import_file}, "name")
-	if not file or not frappe.has_permission("File", "read", doc=file):
+	# Frappe gives every upload of the same content the same file_url: any of those Files the user may read
+	files = frappe.get_all("File", filters={"file_url": import_file}, pluck="name")
+	if not any(frappe.has_permission("File", "read", doc=file) for file in files):
 		raise frappe.PermissionError(frappe._("You are not permitted to import this file."))
 
 

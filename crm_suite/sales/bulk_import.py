@@ -326,7 +326,19 @@ def write_traces(data_import: str, leads: list) -> None:
 
 
 WEBHOOK_JOB = "crm_suite.sales.bulk_import.send_webhooks"
-WEBHOOK_SECONDS_PER_LEAD = 30  # the most Frappe's enqueue_webhook takes for a document: 3 tries, 5 s, sleeps
+# Frappe's enqueue_webhook for a document: 3 tries of the Webhook's `timeout` (5 s when unset), sleeping
+# 1 + 4 + 7 s after failed ones; plus a margin for building the request and logging it
+WEBHOOK_TRIES, WEBHOOK_SLEEPS, WEBHOOK_MARGIN, WEBHOOK_DEFAULT_TIMEOUT = 3, 12, 3, 5
+
+
+def webhook_seconds_per_lead(request_timeout: int | None) -> int:
+	"""The most one lead's webhook can take in the job (a down endpoint: every try times out)."""
+	return WEBHOOK_TRIES * (request_timeout or WEBHOOK_DEFAULT_TIMEOUT) + WEBHOOK_SLEEPS + WEBHOOK_MARGIN
+
+
+def webhook_job_timeout(webhook: str, leads: int) -> int:
+	"""The job's timeout for `leads` leads, from the Webhook's own request timeout."""
+	return webhook_seconds_per_lead(frappe.db.get_value("Webhook", webhook, "timeout")) * leads
 
 
 def lead_webhooks() -> list:
@@ -362,7 +374,7 @@ def queue_webhooks(chunk: str, leads: list) -> None:
 			frappe.enqueue(
 				WEBHOOK_JOB,
 				queue=webhook.background_jobs_queue or "default",
-				timeout=WEBHOOK_SECONDS_PER_LEAD * len(names),
+				timeout=webhook_job_timeout(webhook.name, len(names)),
 				job_id=f"crm_lead_webhooks::{webhook.name}::{chunk}",
 				deduplicate=True,
 				now=frappe.flags.in_test,

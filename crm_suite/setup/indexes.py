@@ -53,6 +53,9 @@ INDEXES: dict[str, list[Index]] = {
 		# Lead Conversion Time: the opportunity side of the join, index-only (named in its FORCE INDEX)
 		index("crm_opp_lead_times", "lead", "creation", "status", "closed_on"),
 	],
+	# The import pass's report of a refused merge finds the lead's row by docname (Frappe's Data Import Log
+	# has no index on it: a full scan per lead of a table of millions of rows after big imports)
+	"Data Import Log": [index("crm_import_log_docname", "docname", "success")],
 	# Duplicate check: contacts by email (Frappe's Contact Email has no index on it)
 	"Contact Email": [index("crm_contact_email_id", "email_id")],
 	"Customer": [

@@ -4,6 +4,7 @@ Each record is created only when missing, so re-running (or a later patch callin
 """
 
 import frappe
+from frappe import _
 
 # The lead sources a site starts with and what each adds to a lead's rule score (Lead Source.score_points).
 LEAD_SOURCE_POINTS = {
@@ -157,7 +158,8 @@ def setup_wizard_args(
 	"""What the setup wizard's last step gets for a demo in `locale`: the locale's country and language
 	unless given, and the country's time zone (unless given) and currency from Frappe's country list
 	(Italy: Europe/Rome, EUR; Bosnia and Herzegovina: Europe/Sarajevo, BAM). Raises ValueError for a
-	country Frappe does not know or a time zone that does not exist."""
+	country Frappe does not know, a time zone that does not exist or a language not in Frappe's Language
+	list (else Frappe's wizard sets the site's language None). Needs the site's database."""
 	from zoneinfo import available_timezones
 
 	from frappe.geo.country_info import get_country_info
@@ -171,11 +173,20 @@ def setup_wizard_args(
 	time_zone = time_zone or MAIN_TIME_ZONE.get(country) or zones[0]
 	if time_zone not in available_timezones():
 		raise ValueError(f"Unknown time zone: {time_zone}")
+	language = language or default_language
+	if not frappe.db.exists("Language", language) and not frappe.db.exists(
+		"Language", {"language_name": language}
+	):
+		raise ValueError(
+			_(
+				"Unknown language: {0} (give a code or name of Frappe's Language list, such as it or Italiano)"
+			).format(language)
+		)
 	return {
 		"country": country,
 		"timezone": time_zone,
 		"currency": info.get("currency") or "USD",
-		"language": language or default_language,
+		"language": language,
 	}
 
 

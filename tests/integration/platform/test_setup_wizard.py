@@ -64,3 +64,10 @@ def test_a_bosnian_demo_finishes_the_wizard_in_sarajevo(wizard_not_done):
 		"Bosnia and Herzegovina",
 		"bs",
 	)
+
+
+def test_an_unknown_language_is_refused_before_the_wizard():
+	"""`--language xx` made Frappe's wizard set the site's default language None."""
+	with pytest.raises(ValueError, match="Unknown language: xx"):
+		setup_wizard_args("it", language="xx")
+	assert setup_wizard_args("it", language="Italiano")["language"] == "Italiano"

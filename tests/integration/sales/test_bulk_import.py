@@ -156,7 +156,7 @@ def test_bulk_skip_leaves_out_repeats_of_leads_and_of_earlier_rows(world):
 
 
 @contextmanager
-def lead_webhook(condition: str | None = None):
+def lead_webhook(condition: str | None = None, timeout: int = 0):
 	"""An integration subscribed to Lead `after_insert`: a Frappe Webhook (made by Administrator, as a
 	System Manager sets it up) posting JSON to an HTTP server on loopback; `bodies` are the requests it
 	received. The webhook and its request logs are deleted afterwards."""
@@ -180,6 +180,7 @@ def lead_webhook(condition: str | None = None):
 				"webhook_doctype": "Lead",
 				"webhook_docevent": "after_insert",
 				"condition": condition,
+				"timeout": timeout,
 				"request_url": f"{server.url}/leads",
 				"request_method": "POST",
 				"request_structure": "JSON",
@@ -288,6 +289,28 @@ def test_outside_tests_the_chunks_webhook_job_is_queued_and_a_worker_sends_it(wo
 		frappe.db.rollback()
 		logs = frappe.get_all("Webhook Request Log", filters={"webhook": hook.name}, pluck="user")
 		assert logs == [world.manager] * 3
+
+
+def test_the_webhook_job_has_time_for_every_try_of_its_webhooks_timeout(world):
+	"""A Webhook with a 30 s request timeout and a down endpoint: Frappe's enqueue_webhook takes 3 x 30 s
+	and its 1 + 4 + 7 s sleeps per lead; the job queued for a chunk of 4 leads (30 s a lead before) must not
+	be killed before its last lead is sent."""
+	from frappe.utils.background_jobs import get_job
+
+	leads = [frappe._dict(name=unique("CRM-LEAD-T-")) for _ in range(4)]
+	with lead_webhook(timeout=30) as hook:
+		frappe.set_user(world.manager)
+		frappe.flags.in_test = False  # queued as on a live site, not run
+		try:
+			bulk_import.queue_webhooks("timeout-chunk", leads)
+		finally:
+			frappe.flags.in_test = True
+			frappe.set_user("Administrator")
+		job = get_job(f"crm_lead_webhooks::{hook.name}::timeout-chunk")
+		try:
+			assert job.timeout >= 4 * (3 * 30 + 12), job.timeout
+		finally:
+			job.delete()
 
 
 def test_a_rerun_after_a_chunk_died_neither_loses_nor_doubles_rows(world):

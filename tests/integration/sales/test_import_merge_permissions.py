@@ -180,3 +180,54 @@ def test_a_repeat_of_a_lead_the_importer_may_edit_is_still_merged_by_the_sweep(r
 		):
 			frappe.db.delete(doctype, {field: visible.name})
 		frappe.db.commit()
+
+
+def test_a_refused_merge_is_noted_once_even_when_its_chunk_is_redone_and_a_bad_log_never_stops_the_pass(
+	regions,
+):
+	"""The Data Import Log is MyISAM: a chunk killed before its commit and redone reported the refused
+	merge twice in the row's messages. A log whose row_indexes is "[]" raised IndexError, the chunk aborted
+	and the sweep failed on the same leads every hour."""
+	since = frappe.utils.now_datetime()
+	data_import = test_lead_import.make_data_import(
+		regions,
+		["First Name", "Last Name", "Email", "Territory"],
+		[["Again", unique(), regions.hidden.email_id, regions.mine]],
+		"merge-",
+		import_type="Insert New Records",
+		crm_bulk_insert=1,
+	)
+	frappe.set_user(regions.manager)
+	frappe.flags.in_test = False
+	try:
+		assert bulk_import.run(frappe.get_doc("Data Import", data_import.name)) == "Success"
+	finally:
+		frappe.flags.in_test = True
+		frappe.set_user("Administrator")
+		if job := get_job(import_pass.JOB_ID):
+			job.delete()
+	repeat = test_lead_import.import_results(data_import.name).ok[2]
+
+	def messages():
+		logs = frappe.get_all("Data Import Log", {"data_import": data_import.name}, ["name", "messages"])
+		return logs[0].name, json.loads(logs[0].messages or "[]")
+
+	import_pass.run()  # the chunk as its first try ran it
+	frappe.db.commit()
+	# killed before its commit: the lead is pending again, the MyISAM log kept its note; the chunk is redone
+	frappe.db.set_value("Lead", repeat, "import_pending", 1, update_modified=False)
+	frappe.db.commit()
+	import_pass.run()
+	frappe.db.commit()
+	log, notes = messages()
+	assert len(notes) == 1 and "Row 2" in notes[0]["message"], notes
+
+	# a log without row indexes: the pass goes on, the importer is still told
+	frappe.db.set_value("Data Import Log", log, {"row_indexes": "[]", "messages": "[]"})
+	frappe.db.set_value("Lead", repeat, "import_pending", 1, update_modified=False)
+	frappe.db.commit()
+	import_pass.run()
+	frappe.db.commit()
+	assert frappe.db.get_value("Lead", repeat, "import_pending") == 0
+	assert f"Imported lead {repeat} was not merged" in messages()[1][0]["message"]
+	assert frappe.get_all("Error Log", {"creation": [">=", since]}, ["method", "error"]) == []

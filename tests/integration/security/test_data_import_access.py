@@ -136,6 +136,47 @@ def test_an_import_reads_only_a_file_its_user_may_read(world, others):
 	frappe.db.rollback()
 
 
+def test_an_importer_still_reads_their_file_once_another_uploads_the_same_content(world, others):
+	"""Frappe gives an upload of the same content the same file_url: the Marketing Manager uploading the
+	Sales Manager's CSV again does not make the Sales Manager's preview and save refused."""
+	data_import, email = secret_import(world)
+	own_file = frappe.get_doc("File", {"file_url": data_import.import_file})
+	frappe.set_user(others["Marketing Manager"])
+	copy = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": f"{unique('copy-')}.csv",
+			"content": own_file.get_content(),
+			"is_private": 1,
+		}
+	).insert()
+	frappe.db.commit()
+	try:
+		assert copy.file_url == data_import.import_file
+		frappe.set_user(world.manager)
+		preview = call(
+			f"{MODULE}.get_preview_from_template",
+			data_import=data_import.name,
+			import_file=data_import.import_file,
+		)
+		assert email in str(preview["data"])
+		frappe.get_doc("Data Import", data_import.name).save()
+		frappe.set_user(others["Marketing Manager"])  # their copy is theirs to import
+		frappe.get_doc(
+			{
+				"doctype": "Data Import",
+				"reference_doctype": "Lead",
+				"import_type": "Insert New Records",
+				"import_file": copy.file_url,
+			}
+		).insert()
+	finally:
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+		frappe.db.delete("File", {"name": copy.name})  # the row only: the file on disk is the manager's
+		frappe.db.commit()
+
+
 @pytest.mark.parametrize("bulk", [0, 1], ids=["row by row", "bulk insert"])
 def test_a_skipped_repeat_names_only_a_lead_the_importer_may_read(world, bulk):
 	"""With repeats = Skip, the log of a row repeating a lead said "repeats lead CRM-LEAD-…": the name of

@@ -89,17 +89,7 @@ def test_the_sweep_merges_as_the_importer_and_reports_a_repeat_of_a_hidden_lead(
 		import_type="Insert New Records",
 		crm_bulk_insert=1,
 	)
-	# the import as its background job runs it (jobs queued, not run at once); its pass is lost (a worker
-	# died), so the hourly sweep finds the leads still pending
-	frappe.set_user(regions.manager)
-	frappe.flags.in_test = False
-	try:
-		assert bulk_import.run(frappe.get_doc("Data Import", data_import.name)) == "Success"
-	finally:
-		frappe.flags.in_test = True
-		frappe.set_user("Administrator")
-		if job := get_job(import_pass.JOB_ID):
-			job.delete()
+	run_import_without_its_pass(data_import, regions.manager)
 	results = test_lead_import.import_results(data_import.name)
 	repeat = results.ok[3]
 	assert frappe.db.get_value("Lead", repeat, "import_pending") == 1
@@ -154,15 +144,7 @@ def test_a_repeat_of_a_lead_the_importer_may_edit_is_still_merged_by_the_sweep(r
 		import_type="Insert New Records",
 		crm_bulk_insert=1,
 	)
-	frappe.set_user(regions.manager)
-	frappe.flags.in_test = False
-	try:
-		assert bulk_import.run(frappe.get_doc("Data Import", data_import.name)) == "Success"
-	finally:
-		frappe.flags.in_test = True
-		frappe.set_user("Administrator")
-		if job := get_job(import_pass.JOB_ID):
-			job.delete()
+	run_import_without_its_pass(data_import, regions.manager)
 	repeat = test_lead_import.import_results(data_import.name).ok[2]
 	import_pass.sweep()
 	import_pass.run()
@@ -197,15 +179,7 @@ def test_a_refused_merge_is_noted_once_even_when_its_chunk_is_redone_and_a_bad_l
 		import_type="Insert New Records",
 		crm_bulk_insert=1,
 	)
-	frappe.set_user(regions.manager)
-	frappe.flags.in_test = False
-	try:
-		assert bulk_import.run(frappe.get_doc("Data Import", data_import.name)) == "Success"
-	finally:
-		frappe.flags.in_test = True
-		frappe.set_user("Administrator")
-		if job := get_job(import_pass.JOB_ID):
-			job.delete()
+	run_import_without_its_pass(data_import, regions.manager)
 	repeat = test_lead_import.import_results(data_import.name).ok[2]
 
 	def messages():
@@ -231,3 +205,17 @@ def test_a_refused_merge_is_noted_once_even_when_its_chunk_is_redone_and_a_bad_l
 	assert frappe.db.get_value("Lead", repeat, "import_pending") == 0
 	assert f"Imported lead {repeat} was not merged" in messages()[1][0]["message"]
 	assert frappe.get_all("Error Log", {"creation": [">=", since]}, ["method", "error"]) == []
+
+
+def run_import_without_its_pass(data_import, user: str) -> None:
+	"""The Bulk Insert import as its background job runs it for `user` (jobs queued, not run at once), its
+	pass then lost (as when a worker dies): the hourly sweep finds the leads still pending."""
+	frappe.set_user(user)
+	frappe.flags.in_test = False
+	try:
+		assert bulk_import.run(frappe.get_doc("Data Import", data_import.name)) == "Success"
+	finally:
+		frappe.flags.in_test = True
+		frappe.set_user("Administrator")
+		if job := get_job(import_pass.JOB_ID):
+			job.delete()

@@ -195,7 +195,19 @@ describe("CRM Suite desk journeys", () => {
 		await page.locator(".page-actions .dropdown-menu a:visible", { hasText: /Plan Activity/ }).first().click();
 		const dialog = page.locator(".modal.show");
 		await dialog.locator(".frappe-control[data-fieldname='subject'] input").fill(subject);
+		// Due today, typed in the user's format: the default (the next full hour) is tomorrow after 23:00 in the
+		// site's time zone, when the activity rightly goes to tomorrow, not to My Day's today.
+		const today = await page.evaluate(() => frappe.datetime.now_date());
+		const dueTyped = await page.evaluate((d) => frappe.datetime.str_to_user(`${d} 09:00:00`), today);
+		const due = dialog.locator(".frappe-control[data-fieldname='due_on'] input");
+		await due.fill(dueTyped);
+		await due.blur();
 		await dialog.locator("input[data-fieldname='all_day']").check();
+		assert.equal(
+			(await page.evaluate(() => cur_dialog.get_value("due_on"))).slice(0, 10),
+			today,
+			"the typed due date was not taken",
+		);
 		await dialog.locator(".modal-footer .btn-primary").click();
 		const planned = await poll(
 			() => call(page, "frappe.client.get_count", { doctype: "CRM Activity", filters: { subject, status: "Open" } }),

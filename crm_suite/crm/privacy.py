@@ -7,6 +7,10 @@ which the call webhook and the messaging channels write there (`phone_number`, `
 numbers of their Leads, Customers and Contacts are read before Frappe redacts those records, and each
 number is replaced in every text field of those doctypes in the forms it is commonly typed in (with or
 without the country code, an exit code or the trunk prefix, with spaces, dashes, dots or brackets).
+
+Frappe renames each Contact with the person's email to the request's name, which only one can take; the
+others get the next free `<name>-<n>@<domain>` (`deleted-user-0001-2@site`), as Frappe's own
+`rename_documents` numbers them.
 """
 
 from __future__ import annotations
@@ -45,6 +49,29 @@ class CRMPersonalDataDeletionRequest(PersonalDataDeletionRequest):
 	def _anonymize_data(self, email=None, anon=None, set_data=True, commit=False):
 		redact_phones(person_phones(email or self.email))
 		return super()._anonymize_data(email=email, anon=anon, set_data=set_data, commit=commit)
+
+	def redact_doc(self, doc, ref):
+		"""Frappe renames each matching document (a Contact) to the request's name; a second one with the
+		same email gets the next free `<name>-<n>@<domain>`, as Frappe's `rename_documents` numbers them."""
+		if ref.get("rename") and doc["name"] != self.anon and frappe.db.exists(ref["doctype"], self.anon):
+			super().redact_doc(doc, {**ref, "rename": False})
+			frappe.rename_doc(
+				ref["doctype"],
+				doc["name"],
+				free_name(ref["doctype"], self.anon),
+				force=True,
+				show_alert=False,
+			)
+			return
+		super().redact_doc(doc, ref)
+
+
+def free_name(doctype: str, anon: str) -> str:
+	user, domain = anon.split("@", 1)
+	number = 2
+	while frappe.db.exists(doctype, f"{user}-{number}@{domain}"):
+		number += 1
+	return f"{user}-{number}@{domain}"
 
 
 def person_phones(email: str) -> set[str]:

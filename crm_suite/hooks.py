@@ -178,7 +178,8 @@ override_doctype_class = {
 	"Notification Log": "crm_suite.service.inbound_mail.notification_log.SupportNotificationLog",
 	# Under load: the time-critical jobs (hook crm_time_critical_jobs) go to the short queue
 	"Scheduled Job Type": "crm_suite.utils.scheduled_jobs.CRMScheduledJobType",
-	# Privacy: a personal-data deletion also redacts the person's phone numbers in call and message texts
+	# Privacy: a personal-data deletion also removes the person's names, email and phone numbers from the
+	# app's texts, Versions and Deleted Documents, and takes several Contacts with their email (crm/privacy.py)
 	"Personal Data Deletion Request": "crm_suite.crm.privacy.CRMPersonalDataDeletionRequest",
 	# Data Import: a Lead import with "Bulk Insert" runs the bulk path (crm_suite/sales/bulk_import.py)
 	"Data Import": "crm_suite.sales.bulk_import.BulkDataImport",

@@ -1,23 +1,36 @@
-"""A personal-data deletion also removes the person's phone numbers from the call and message texts.
+"""A personal-data deletion removes the person from every text the app keeps, not only from their records.
 
-Frappe's Personal Data Deletion Request replaces the person's name and email in the texts of the doctypes
-`user_data_fields` lists without an email column (Interaction, Call Event Log), but not their phone numbers,
-which the call webhook and the messaging channels write there (`phone_number`, `normalised_phone`, the
-`conversation`, the notes, the raw payload). The person is found by email, as Frappe does: the phone
-numbers of their Leads, Customers and Contacts are read before Frappe redacts those records, and each
-number is replaced in every text field of those doctypes in the forms it is commonly typed in (with or
-without the country code, an exit code or the trunk prefix, with spaces, dashes, dots or brackets).
+Frappe's Personal Data Deletion Request overwrites the fields `user_data_fields` names in the person's
+records (found by email) and replaces their User's full name and email in the texts of the doctypes listed
+without an email column. The app's class (hooks.override_doctype_class) adds, in the same transaction:
 
-Frappe renames each Contact with the person's email to the request's name, which only one can take; the
-others get the next free `<name>-<n>@<domain>` (`deleted-user-0001-2@site`), as Frappe's own
-`rename_documents` numbers them.
+- Several Contacts with the person's email: Frappe renames each to the request's name, which only one can
+  take; the others get the next free `<name>-<n>@<domain>` (`deleted-user-0001-2@site`), as Frappe's own
+  `rename_documents` numbers them.
+- Their names, email and phone numbers everywhere else the app wrote them (`redact_texts`): every text field
+  of every app doctype (other leads' duplicate matches, activity subjects and titles, segment members,
+  interactions, call events, the inbox, consents, `_comments`), the Versions (each form's "changes") and
+  Deleted Documents of the app's doctypes, and the ToDos, Comments, Communications and Notification Logs of
+  the app's records; and the phone rows of the person's Contacts. The person is read before Frappe
+  redacts their records: the full names (two words or more) of their User, Leads and Contacts, their
+  email, and the phone numbers of their Leads, Customers and Contacts. A name or the email is replaced in
+  every text field; a phone number in the free texts, and in every field of the call and message records
+  (TEXTS_WITH_PHONES), in the forms it is commonly typed in (with or without the country code, an exit code
+  or the trunk prefix, with spaces, dashes, dots or brackets). Another record's own number field (a Lead's
+  phone) stays: a number shared with someone else is theirs too.
+- Each is one bulk statement per table (REGEXP_REPLACE on the rows that match, as Frappe's redaction uses
+  REPLACE), run in the request's job after Frappe's steps: the job commits all of it or, failing, none.
+  Versions and Deleted Documents of every app doctype are scanned, so a deletion on a large site takes a
+  while; it runs in Frappe's long queue.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 import frappe
+from frappe.utils import get_fullname
 from frappe.website.doctype.personal_data_deletion_request.personal_data_deletion_request import (
 	PersonalDataDeletionRequest,
 )
@@ -26,7 +39,8 @@ from crm_suite.sales.contact_lookup import INTERNATIONAL_PREFIXES, phone_digits
 from crm_suite.sales.duplicates import country_region
 from crm_suite.utils.contact_details import normalise_phone
 
-TEXTS_WITH_PHONES = ("Interaction", "Call Event Log")
+# call and message records: every text field may hold the caller's number
+TEXTS_WITH_PHONES = ("Interaction", "Call Event Log", "Channel Inbox", "Channel Consent")
 TEXT_FIELDTYPES = {
 	"Small Text",
 	"Text",
@@ -37,18 +51,33 @@ TEXT_FIELDTYPES = {
 	"Long Text",
 	"Data",
 }
+FREE_TEXT_FIELDTYPES = TEXT_FIELDTYPES - {"Data"}
+# Frappe's records about the app's records: (doctype, column naming the app doctype, text columns)
+ATTACHED = (
+	("Version", "ref_doctype", ("data",)),
+	("Deleted Document", "deleted_doctype", ("data",)),
+	("ToDo", "reference_type", ("description",)),
+	("Comment", "reference_doctype", ("content",)),
+	("Communication", "reference_doctype", ("subject", "content")),
+	("Notification Log", "document_type", ("subject", "email_content")),
+	("Dynamic Link", "link_doctype", ("link_title",)),
+)
 REDACTED = "REDACTED"
 SEPARATORS = r"[-. /()]*"
 MIN_DIGITS = 6  # fewer digits are not a phone number worth matching in free text (a year, an amount)
 
 
 class CRMPersonalDataDeletionRequest(PersonalDataDeletionRequest):
-	"""Frappe's request (hooks.override_doctype_class); the phone numbers are redacted first, in the same
-	transaction, while the person's records still hold them."""
+	"""Frappe's request (hooks.override_doctype_class): the person is read before Frappe redacts their
+	records, and removed from the app's texts after, in the same transaction."""
 
 	def _anonymize_data(self, email=None, anon=None, set_data=True, commit=False):
-		redact_phones(person_phones(email or self.email))
-		return super()._anonymize_data(email=email, anon=anon, set_data=set_data, commit=commit)
+		person = Person.of(email or self.email, anon or self.name)
+		result = super()._anonymize_data(email=email, anon=anon, set_data=set_data, commit=commit)
+		redact_texts(person)
+		if commit:
+			frappe.db.commit()
+		return result
 
 	def redact_doc(self, doc, ref):
 		"""Frappe renames each matching document (a Contact) to the request's name; a second one with the
@@ -74,14 +103,57 @@ def free_name(doctype: str, anon: str) -> str:
 	return f"{user}-{number}@{domain}"
 
 
+class Person(frappe._dict):
+	"""What identifies the person in texts, read before their records are redacted."""
+
+	@classmethod
+	def of(cls, email: str, anon: str) -> Person:
+		contacts = person_contacts(email) if email else []
+		return cls(
+			email=email,
+			anon=anon,
+			names=person_names(email, contacts),
+			phones=person_phones(email),
+			contacts=contacts,
+		)
+
+
+def person_contacts(email: str) -> list[str]:
+	contact = frappe.qb.DocType("Contact")
+	contact_email = frappe.qb.DocType("Contact Email")
+	return (
+		frappe.qb.from_(contact).select(contact.name).where(contact.email_id == email)
+		+ frappe.qb.from_(contact_email)
+		.select(contact_email.parent)
+		.where((contact_email.email_id == email) & (contact_email.parenttype == "Contact"))
+	).run(pluck=True)
+
+
+def person_names(email: str, contacts: list[str]) -> set[str]:
+	"""The full names of their User, Leads and Contacts; a single word (a first name alone) is not
+	replaced across the site."""
+	if not email:
+		return set()
+	names = {get_fullname(email)}
+	names.update(frappe.get_all("Lead", filters={"email_id": email}, pluck="lead_name"))
+	for first, middle, last, full in frappe.get_all(
+		"Contact",
+		filters={"name": ["in", contacts or [""]]},
+		fields=["first_name", "middle_name", "last_name", "full_name"],
+		as_list=True,
+	):
+		names.update(
+			{full, " ".join(filter(None, (first, middle, last))), " ".join(filter(None, (first, last)))}
+		)
+	return {n.strip() for n in names if n and len(n.split()) >= 2 and "@" not in n}
+
+
 def person_phones(email: str) -> set[str]:
 	"""The phone numbers, as stored, of the Leads, Customers and Contacts with this email."""
 	if not email:
 		return set()
 	lead = frappe.qb.DocType("Lead")
 	customer = frappe.qb.DocType("Customer")
-	contact = frappe.qb.DocType("Contact")
-	contact_email = frappe.qb.DocType("Contact Email")
 	contact_phone = frappe.qb.DocType("Contact Phone")
 	rows = (
 		frappe.qb.from_(lead)
@@ -95,12 +167,7 @@ def person_phones(email: str) -> set[str]:
 		.where(customer.email_id == email)
 		.run()
 	)
-	contacts = (
-		frappe.qb.from_(contact).select(contact.name).where(contact.email_id == email)
-		+ frappe.qb.from_(contact_email)
-		.select(contact_email.parent)
-		.where((contact_email.email_id == email) & (contact_email.parenttype == "Contact"))
-	).run(pluck=True)
+	contacts = person_contacts(email)
 	if contacts:
 		rows += (
 			frappe.qb.from_(contact_phone)
@@ -134,19 +201,93 @@ def _digits(digits: str) -> str:
 	return SEPARATORS.join(re.escape(d) for d in digits)
 
 
-def redact_phones(phones: set[str]) -> None:
-	"""Replace the numbers in every text field of the doctypes in TEXTS_WITH_PHONES."""
+def redact_texts(person: Person) -> None:
+	"""Replace the person's names, email and phone numbers in the app's texts (see the module docstring):
+	one statement per table, only on the rows that hold one of them."""
 	region = country_region(None)
-	patterns = sorted({p for phone in phones if (p := phone_pattern(phone, region))})
-	if not patterns:
+	phones = sorted({p for phone in person.phones if (p := phone_pattern(phone, region))})
+	names = sorted(
+		{re.escape(v) for n in person.names for v in (n, json.dumps(n)[1:-1])}, key=len, reverse=True
+	)
+	patterns = frappe._dict(
+		email=rf"(?i)(?<![\w.+-]){re.escape(person.email)}(?![\w-])" if person.email else None,
+		names=rf"(?i)(?<!\w)(?:{'|'.join(names)})(?!\w)" if names else None,
+		phones="|".join(f"(?:{p})" for p in phones) or None,
+	)
+	if not any(patterns.values()):
 		return
-	pattern = "|".join(f"(?:{p})" for p in patterns)
-	for doctype in TEXTS_WITH_PHONES:
-		fields = [df.fieldname for df in frappe.get_meta(doctype).fields if df.fieldtype in TEXT_FIELDTYPES]
-		assignments = ", ".join(f"`{f}` = regexp_replace(`{f}`, %(pattern)s, %(redacted)s)" for f in fields)
-		matches = " or ".join(f"`{f}` regexp %(pattern)s" for f in fields)
-		# bulk statement: every row whose texts hold one of the numbers, as Frappe's own redaction does
-		frappe.db.sql(
-			f"update `tab{doctype}` set {assignments} where {matches}",
-			{"pattern": pattern, "redacted": REDACTED},
+	app_doctypes = frappe.get_all(
+		"DocType",
+		filters={"module": ["in", frappe.get_module_list("crm_suite")], "issingle": 0, "is_virtual": 0},
+		pluck="name",
+	)
+	for doctype in app_doctypes:
+		meta = frappe.get_meta(doctype)
+		with_phones = doctype in TEXTS_WITH_PHONES
+		columns = {
+			df.fieldname: with_phones or df.fieldtype in FREE_TEXT_FIELDTYPES
+			for df in meta.fields
+			if df.fieldtype in TEXT_FIELDTYPES
+		}
+		if not meta.istable:
+			columns["_comments"] = True
+		_redact(doctype, columns, patterns, person.anon)
+	for doctype, ref_column, text_columns in ATTACHED:
+		_redact(
+			doctype,
+			dict.fromkeys(text_columns, True),
+			patterns,
+			person.anon,
+			condition=(f"`{ref_column}` in %(doctypes)s", {"doctypes": tuple(app_doctypes)}),
 		)
+	if person.contacts:
+		# their Contacts (renamed by Frappe, or kept where the email was a second one): the full name and
+		# the phone rows Frappe leaves
+		contacts = tuple(
+			frappe.get_all("Contact", filters={"email_id": person.anon}, pluck="name")
+			+ frappe.get_all("Contact", filters={"name": ["in", person.contacts]}, pluck="name")
+		)
+		if contacts:
+			_redact(
+				"Contact",
+				{"full_name": False},
+				patterns,
+				person.anon,
+				("`name` in %(contacts)s", {"contacts": contacts}),
+			)
+			_redact(
+				"Contact Phone",
+				{"phone": True, "phone_digits": True},
+				patterns,
+				person.anon,
+				("`parenttype` = 'Contact' and `parent` in %(contacts)s", {"contacts": contacts}),
+			)
+
+
+def _redact(doctype: str, columns: dict[str, bool], patterns, anon: str, condition=None) -> None:
+	"""columns: fieldname -> whether phone numbers are replaced in it too."""
+	existing = set(frappe.db.get_table_columns(doctype))
+	values = {"email": patterns.email, "anon": anon, "redacted": REDACTED}
+	assignments, matches = [], []
+	for column, with_phones in columns.items():
+		if column not in existing:
+			continue
+		expression, tests = f"`{column}`", []
+		for key in ("email", "names", "phones") if with_phones else ("email", "names"):
+			if not patterns[key]:
+				continue
+			values[key] = patterns[key]
+			replacement = "%(anon)s" if key == "email" else "%(redacted)s"
+			expression = f"regexp_replace({expression}, %({key})s, {replacement})"
+			tests.append(f"`{column}` regexp %({key})s")
+		if tests:
+			assignments.append(f"`{column}` = {expression}")
+			matches.extend(tests)
+	if not assignments:
+		return
+	where = f"({' or '.join(matches)})"
+	if condition:
+		where = f"{condition[0]} and {where}"
+		values.update(condition[1])
+	# bulk statement: every row whose texts hold the person, as Frappe's own redaction does
+	frappe.db.sql(f"update `tab{doctype}` set {', '.join(assignments)} where {where}", values)

@@ -1,5 +1,8 @@
 """A personal-data deletion run through Frappe's flow by a System Manager (the request confirmed by the
-person, then "Delete Data") succeeds when the person has two Contacts with the same email."""
+person, then "Delete Data") succeeds when the person has two Contacts, and leaves none of their names,
+email or phone numbers in what the app keeps: Versions (each form's "changes"), Deleted Documents, other
+leads' duplicate matches, planned activities, consents, ToDos, comments, the Contacts' phone rows. Another
+person's records stay as they were."""
 
 import json
 
@@ -90,6 +93,130 @@ def test_a_person_with_two_contacts_is_deleted():
 
 	assert all(frappe.db.exists("Contact", name) for name in contact_names(anon))
 	for name in contact_names(anon):
-		assert frappe.db.get_value("Contact", name, ["email_id", "first_name"]) == (anon, "[REDACTED]")
+		contact = frappe.get_doc("Contact", name)
+		assert not holds(person, contact.as_dict()), contact.as_dict()
 	assert not any(frappe.db.exists("Contact", name) for name in person.contacts)
-	assert frappe.db.get_value("Lead", person.lead.name, "email_id") == anon
+	assert not holds(person, frappe.get_doc("Lead", person.lead.name).as_dict())
+	assert not holds(person, frappe.get_doc("Customer", person.customer.name).as_dict())
+
+
+def test_a_deletion_leaves_the_person_in_no_version_match_activity_or_note():
+	person = a_person()
+	lead = person.lead
+	lead.job_title = "Engineer"
+	lead.notes = f"<p>Met {person.full}, {PHONE}</p>"
+	lead.save(ignore_version=False)
+	lead.add_comment("Comment", f"Spoke with {person.full} on {PHONE}")
+	# another person's lead with the same mobile: its Matches table names the person's lead
+	other = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": "Other",
+			"last_name": unique(),
+			"email_id": f"{unique('other-')}@example.com",
+			"phone": SOMEONE_ELSE,
+			"mobile_no": MOBILE,
+		}
+	).insert()
+	assert person.full in [d.match_title for d in other.duplicates]
+	call = frappe.get_doc(
+		{
+			"doctype": "Interaction",
+			"channel": "Call",
+			"direction": "Inbound",
+			"interaction_time": frappe.utils.now_datetime(),
+			"reference_doctype": "Lead",
+			"reference_name": lead.name,
+			"lead": lead.name,
+			"phone_number": PHONE,
+			"notes": "Called",
+		}
+	).insert()
+	call.notes = f"{person.full} asks to be called back on {MOBILE} or {person.email}"
+	call.save(ignore_version=False)
+	activity = frappe.get_doc(
+		{
+			"doctype": "CRM Activity",
+			"activity_type": "Call",
+			"reference_doctype": "Lead",
+			"reference_name": lead.name,
+			"due_on": frappe.utils.add_days(frappe.utils.now_datetime(), 1),
+			"assigned_to": "Administrator",
+		}
+	).insert()
+	activity.outcome = f"{person.full} interested"
+	activity.save(ignore_version=False)
+	assert person.full in activity.subject and activity.reference_title == person.full
+	ticket = frappe.get_doc(
+		{"doctype": "Ticket", "subject": unique("Help "), "raised_by": person.email, "description": "Help"}
+	).insert()
+	ticket.feedback_comment = f"Thanks, {person.full}"
+	ticket.save(ignore_version=False)
+	consent = frappe.get_doc(
+		{
+			"doctype": "Channel Consent",
+			"phone": "+393338887766",
+			"channel": "WhatsApp",
+			"status": "Opted In",
+			"recorded_on": frappe.utils.now_datetime(),
+			"lead": lead.name,
+		}
+	).insert(ignore_permissions=True)
+	todo = frappe.get_doc(
+		{
+			"doctype": "ToDo",
+			"allocated_to": "Administrator",
+			"reference_type": "Lead",
+			"reference_name": lead.name,
+			"description": f"Follow up lead {lead.name} ({person.full}), call {PHONE}",
+		}
+	).insert(ignore_permissions=True)
+	deleted = frappe.get_doc(
+		{
+			"doctype": "Interaction",
+			"channel": "Email",
+			"direction": "Inbound",
+			"interaction_time": frappe.utils.now_datetime(),
+			"reference_doctype": "Lead",
+			"reference_name": lead.name,
+			"lead": lead.name,
+			"notes": f"{person.full} {person.email} {PHONE}",
+		}
+	).insert()
+	frappe.delete_doc("Interaction", deleted.name, ignore_permissions=True)
+	tracked = {
+		"Lead": lead.name,
+		"Interaction": call.name,
+		"CRM Activity": activity.name,
+		"Ticket": ticket.name,
+	}
+	for doctype, name in tracked.items():
+		assert holds(person, frappe.get_all("Version", {"ref_doctype": doctype, "docname": name}, "data"))
+
+	anon = delete(person.email)
+
+	for doctype, name in tracked.items():
+		versions = frappe.get_all("Version", {"ref_doctype": doctype, "docname": name}, pluck="data")
+		assert versions and not holds(person, versions), (doctype, versions)
+		assert not holds(person, frappe.get_doc(doctype, name).as_dict()), doctype
+	texts = {
+		"deleted document": frappe.get_all(
+			"Deleted Document", {"deleted_doctype": "Interaction", "deleted_name": deleted.name}, pluck="data"
+		),
+		"matches": [d.match_title for d in frappe.get_doc("Lead", other.name).duplicates],
+		"consent": frappe.db.get_value("Channel Consent", consent.name, "phone"),
+		"todo": frappe.db.get_value("ToDo", todo.name, "description"),
+		"comments": frappe.get_all(
+			"Comment", {"reference_doctype": "Lead", "reference_name": lead.name}, pluck="content"
+		),
+		"lead _comments": frappe.db.get_value("Lead", lead.name, "_comments"),
+		"contact phones": frappe.get_all(
+			"Contact Phone", {"parent": ["in", contact_names(anon)]}, ["phone", "phone_digits"], as_list=True
+		),
+	}
+	for what, text in texts.items():
+		assert not holds(person, text), (what, text)
+	assert texts["deleted document"] and texts["todo"].startswith(f"Follow up lead {lead.name} (REDACTED)")
+	# the other person's lead keeps its own name and numbers
+	other.reload()
+	assert other.first_name == "Other" and other.phone == SOMEONE_ELSE and other.mobile_no == MOBILE

@@ -15,9 +15,11 @@ without an email column. The app's class (hooks.override_doctype_class) adds, in
   redacts their records: the full names (two words or more) of their User, Leads and Contacts, their
   email, and the phone numbers of their Leads, Customers and Contacts. A name or the email is replaced in
   every text field; a phone number in the free texts, and in every field of the call and message records
-  (TEXTS_WITH_PHONES), in the forms it is commonly typed in (with or without the country code, an exit code
-  or the trunk prefix, with spaces, dashes, dots or brackets). Another record's own number field (a Lead's
-  phone) stays: a number shared with someone else is theirs too.
+  (TEXTS_WITH_PHONES: calls, messages, the inbox, consents, campaign messages), in the forms it is
+  commonly typed in (with or without the country code, an exit code or the trunk prefix, with spaces,
+  dashes, dots or brackets). Another record's own number field (a Lead's phone) stays: a number shared
+  with someone else is theirs too. In a column of a unique key (a consent per number and channel) the
+  replacement ends with the row's name (`REDACTED-<name>`), so redacted rows never collide.
 - Each is one bulk statement per table (REGEXP_REPLACE on the rows that match, as Frappe's redaction uses
   REPLACE), run in the request's job after Frappe's steps: the job commits all of it or, failing, none.
   Versions and Deleted Documents of every app doctype are scanned, so a deletion on a large site takes a
@@ -40,7 +42,7 @@ from crm_suite.sales.duplicates import country_region
 from crm_suite.utils.contact_details import normalise_phone
 
 # call and message records: every text field may hold the caller's number
-TEXTS_WITH_PHONES = ("Interaction", "Call Event Log", "Channel Inbox", "Channel Consent")
+TEXTS_WITH_PHONES = ("Interaction", "Call Event Log", "Channel Inbox", "Channel Consent", "Campaign Send Log")
 TEXT_FIELDTYPES = {
 	"Small Text",
 	"Text",
@@ -267,6 +269,13 @@ def redact_texts(person: Person) -> None:
 def _redact(doctype: str, columns: dict[str, bool], patterns, anon: str, condition=None) -> None:
 	"""columns: fieldname -> whether phone numbers are replaced in it too."""
 	existing = set(frappe.db.get_table_columns(doctype))
+	# a column of a unique key (a consent per number and channel, a campaign message per recipient) gets
+	# the row's name after the replacement, so two redacted rows (of this person or an earlier one) differ
+	unique = {
+		row.Column_name
+		for row in frappe.db.sql(f"show index from `tab{doctype}` where Non_unique = 0", as_dict=True)
+		if row.Key_name != "PRIMARY"
+	}
 	values = {"email": patterns.email, "anon": anon, "redacted": REDACTED}
 	assignments, matches = [], []
 	for column, with_phones in columns.items():
@@ -278,6 +287,8 @@ def _redact(doctype: str, columns: dict[str, bool], patterns, anon: str, conditi
 				continue
 			values[key] = patterns[key]
 			replacement = "%(anon)s" if key == "email" else "%(redacted)s"
+			if column in unique:
+				replacement = f"concat({replacement}, '-', `name`)"
 			expression = f"regexp_replace({expression}, %({key})s, {replacement})"
 			tests.append(f"`{column}` regexp %({key})s")
 		if tests:

@@ -1,8 +1,8 @@
 """A personal-data deletion run through Frappe's flow by a System Manager (the request confirmed by the
 person, then "Delete Data") succeeds when the person has two Contacts, and leaves none of their names,
 email or phone numbers in what the app keeps: Versions (each form's "changes"), Deleted Documents, other
-leads' duplicate matches, planned activities, consents, ToDos, comments, the Contacts' phone rows. Another
-person's records stay as they were."""
+leads' duplicate matches, planned activities, consents, campaign messages, ToDos, comments, the Contacts'
+phone rows. Another person's records stay as they were."""
 
 import json
 
@@ -10,6 +10,7 @@ import frappe
 
 from tests.integration.factories import (
 	ensure_outgoing_account,
+	make_campaign,
 	make_contact,
 	make_customer,
 	make_user,
@@ -220,3 +221,62 @@ def test_a_deletion_leaves_the_person_in_no_version_match_activity_or_note():
 	# the other person's lead keeps its own name and numbers
 	other.reload()
 	assert other.first_name == "Other" and other.phone == SOMEONE_ELSE and other.mobile_no == MOBILE
+
+
+def test_two_deletions_keep_the_rows_of_unique_columns_apart():
+	"""A channel consent is unique per number and channel, a campaign message per step and recipient: the
+	redacted numbers of two people (one of whom has two numbers) must not collide."""
+	campaign = make_campaign()
+	step = unique("step-")
+	people = []
+	for numbers in ((PHONE, MOBILE), (SOMEONE_ELSE,)):
+		tag = unique()
+		email = f"texted-{tag}@example.com"
+		make_website_user(email)
+		lead = frappe.get_doc(
+			{
+				"doctype": "Lead",
+				"first_name": "Texted",
+				"last_name": tag,
+				"email_id": email,
+				"phone": numbers[0],
+				"mobile_no": numbers[-1],
+			}
+		).insert()
+		for number in numbers:
+			frappe.get_doc(
+				{
+					"doctype": "Channel Consent",
+					"phone": number.replace(" ", ""),
+					"channel": "SMS",
+					"status": "Opted In",
+					"recorded_on": frappe.utils.now_datetime(),
+					"lead": lead.name,
+				}
+			).insert(ignore_permissions=True)
+			frappe.get_doc(
+				{
+					"doctype": "Campaign Send Log",
+					"campaign": campaign.name,
+					"schedule_step": step,
+					"channel": "SMS",
+					"recipient": number.replace(" ", ""),
+					"reference_doctype": "Lead",
+					"reference_name": lead.name,
+					"status": "Sent",
+				}
+			).insert(ignore_permissions=True)
+		people.append((email, lead, numbers))
+
+	for email, _lead, _numbers in people:
+		delete(email)
+		frappe.set_user("Administrator")
+
+	for _email, lead, numbers in people:
+		stored = json.dumps(
+			frappe.get_all("Channel Consent", {"lead": lead.name}, pluck="phone")
+			+ frappe.get_all("Campaign Send Log", {"reference_name": lead.name}, pluck="recipient")
+		)
+		assert len(json.loads(stored)) == 2 * len(numbers)
+		for number in numbers:
+			assert number.replace(" ", "")[-7:] not in stored, stored

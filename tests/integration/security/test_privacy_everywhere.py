@@ -7,6 +7,7 @@ phone rows. Another person's records stay as they were."""
 import json
 
 import frappe
+import pytest
 
 from tests.integration.factories import (
 	ensure_outgoing_account,
@@ -17,11 +18,24 @@ from tests.integration.factories import (
 	make_website_user,
 	unique,
 )
+from tests.integration.service.conftest import clear_email_account_cache
 
 PHONE = "+49 30 5551234"
 MOBILE = "+39 333 888 7766"
 DIGITS = ("5551234", "555 1234", "8887766", "888 7766")
 SOMEONE_ELSE = "+49 30 7654399"
+
+
+@pytest.fixture(autouse=True)
+def outgoing_mail(rollback_after_test):
+	"""The request mails the person (Frappe needs an outgoing account): muted, and the account Frappe caches
+	per process forgotten afterwards, or the next test's mail would be sent at once, which commits."""
+	muted, frappe.flags.mute_emails = frappe.flags.mute_emails, True
+	clear_email_account_cache()
+	ensure_outgoing_account(unique("Privacy Tests "), f"{unique('privacy-')}@example.com")
+	yield
+	frappe.flags.mute_emails = muted
+	clear_email_account_cache()
 
 
 def a_person():
@@ -64,7 +78,6 @@ def a_person():
 
 def delete(email: str) -> str:
 	"""Frappe's flow: the request, confirmed by the person, approved by a System Manager."""
-	ensure_outgoing_account(unique("Outgoing "), f"{unique('out-')}@example.com")
 	frappe.set_user(make_user("System Manager").name)
 	request = frappe.get_doc({"doctype": "Personal Data Deletion Request", "email": email}).insert(
 		ignore_permissions=True  # (the person asks from the website)

@@ -22,6 +22,7 @@ from crm_suite.sales.visibility import OWNER_FIELD
 from crm_suite.utils.contact_details import normalise_email, normalise_phone
 
 OPEN_STATES = ("New", "Contacted", "Qualified")
+MATCHED_DOCTYPES = ("Lead", "Customer", "Contact")  # what find_matches finds
 
 # Records that must not follow a merged lead: its own history, its duplicate flags, workflow bookkeeping.
 NOT_MOVED_ON_MERGE = {
@@ -145,7 +146,8 @@ def names_kept(doctype: str, limited_readers: bool | None = None) -> bool:
 	title whenever some reader of the lead could be kept from reading the match: with CRM Settings'
 	own-records option on (for matches on leads and opportunities), and whenever the site has any User
 	Permission (`limited_readers`; read once per save by the caller, else here). The flag and "a Lead
-	matched on Email/Phone" stay, and `get_duplicates` gives each reader the names they may read."""
+	matched on Email/Phone" stay, and `get_duplicates` gives each reader the names they may read. When
+	names stop being kept, the ones stored before are blanked by a job (crm_suite/sales/match_names.py)."""
 	if limited_readers is None:
 		limited_readers = user_permissions_exist()
 	if limited_readers:
@@ -181,10 +183,10 @@ def flag_duplicates(lead) -> None:
 
 def hide_unreadable_matches(lead, user: str | None = None) -> None:
 	"""Blank the name and title of stored matches the reader may not read (rows stored before the
-	own-records option was switched on, or before the site's first User Permission, still name them, e.g.
-	for a Sales Manager limited to one customer reading a lead that repeats another customer's); called
-	where Frappe strips what a reader may not see (Lead.apply_fieldlevel_read_permissions: the form,
-	frappe.client.get, REST)."""
+	own-records option was switched on, or before the site's first User Permission, name them until the
+	job of crm_suite/sales/match_names.py has blanked them, e.g. for a Sales Manager limited to one
+	customer reading a lead that repeats another customer's); called where Frappe strips what a reader
+	may not see (Lead.apply_fieldlevel_read_permissions: the form, frappe.client.get, REST)."""
 	user = user or frappe.session.user
 	if not (visibility.is_restricted(user) or frappe.permissions.get_user_permissions(user)):
 		return

@@ -133,9 +133,12 @@ def find_matches(email: str | None, phones: list[str], exclude_lead: str | None 
 
 def user_permissions_exist() -> bool:
 	"""Whether any User Permission exists on the site (one indexed read of its first row, in this
-	transaction: a permission added or removed earlier in it counts)."""
-	up = frappe.qb.DocType("User Permission")
-	return bool(frappe.qb.from_(up).select(up.name).limit(1).run())
+	transaction: a permission added or removed earlier in it counts).
+
+	A locking read (shared: saves don't wait for each other): the site's first User Permission waits for
+	the commit of a save that read "none" and stores names, so the job it queues
+	(crm_suite/sales/match_names.py) finds that save's rows."""
+	return bool(frappe.db.sql("select name from `tabUser Permission` limit 1 lock in share mode"))
 
 
 def names_kept(doctype: str, limited_readers: bool | None = None) -> bool:

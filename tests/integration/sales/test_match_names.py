@@ -281,3 +281,59 @@ def test_a_versions_changed_match_values_are_blanked_and_other_data_kept():
 	]
 	assert match_names.scrub_version_data(json.dumps(scrubbed), ["Lead"]) is None
 	assert match_names.scrub_version_data("not json", ["Lead"]) is None
+
+
+def test_a_lead_saved_while_the_first_user_permission_is_created_is_blanked_too(world, site):
+	"""A save that read "no User Permission" stores names; the first User Permission, created in another
+	session before that save commits, must not let the job run before the save's rows exist: the insert
+	waits for the save's commit (its read of the table is a locking one)."""
+	import threading
+	import time
+
+	from tests.integration.sessions import in_own_session
+
+	w = world
+	other = frappe.get_doc(
+		{"doctype": "Lead", "first_name": "Racing", "last_name": unique(), "lead_owner": w.seller.name}
+	).insert()
+	frappe.db.commit()
+	saved, go = threading.Event(), threading.Event()
+
+	def save_lead():
+		doc = frappe.get_doc("Lead", other.name)
+		doc.email_id = w.email  # matches customer B and lead M, read with no User Permission on the site
+		doc.save()
+		saved.set()
+		assert go.wait(30)  # the session commits after this returns
+
+	def first_user_permission():
+		limit_to_customer(w.seller.name, w.a.name)
+		frappe.db.commit()
+		drop_queued_job()
+		match_names.run()  # as a worker would, as soon as the permission is committed
+
+	results: list = []
+	sites_path = frappe.local.sites_path
+	saving = threading.Thread(target=in_own_session, args=(site, sites_path, save_lead, results))
+	saving.start()
+	assert saved.wait(30)
+	permitting = threading.Thread(
+		target=in_own_session, args=(site, sites_path, first_user_permission, results)
+	)
+	permitting.start()
+	time.sleep(2)  # the permission's session gets its chance to commit and run the job first
+	go.set()
+	for thread in (saving, permitting):
+		thread.join(60)
+		assert not thread.is_alive()
+	assert results == [None, None]
+	frappe.db.rollback()
+	try:
+		assert stored(other.name) == [
+			["Customer", None, "Email", None],
+			["Lead", None, "Email", None],
+			["Lead", None, "Email", None],
+		]
+	finally:
+		frappe.delete_doc("Lead", other.name, force=True, ignore_permissions=True)
+		frappe.db.commit()

@@ -155,7 +155,9 @@ def names_kept(doctype: str, limited_readers: bool | None = None) -> bool:
 		limited_readers = user_permissions_exist()
 	if limited_readers:
 		return False
-	return doctype not in OWNER_FIELD or not visibility.setting_on()
+	# a shared-lock read: switching the option on waits for this save's commit, so the job it queues
+	# (crm_suite/sales/match_names.py) finds the names stored here
+	return doctype not in OWNER_FIELD or not visibility.setting_on(lock=True)
 
 
 def may_read(doctype: str, name: str | None, user: str | None = None) -> bool:

@@ -283,16 +283,15 @@ def test_a_versions_changed_match_values_are_blanked_and_other_data_kept():
 	assert match_names.scrub_version_data("not json", ["Lead"]) is None
 
 
-def test_a_lead_saved_while_the_first_user_permission_is_created_is_blanked_too(world, site):
-	"""A save that read "no User Permission" stores names; the first User Permission, created in another
-	session before that save commits, must not let the job run before the save's rows exist: the insert
-	waits for the save's commit (its read of the table is a locking one)."""
+def race(w, site, limit) -> list[list]:
+	"""Lead "other" saved with matches (names kept when it reads) in one session, held open while another
+	session runs `limit()` (what stops names being kept), commits it and runs the job as a worker would
+	at once; then the save commits. Its stored matches."""
 	import threading
 	import time
 
 	from tests.integration.sessions import in_own_session
 
-	w = world
 	other = frappe.get_doc(
 		{"doctype": "Lead", "first_name": "Racing", "last_name": unique(), "lead_owner": w.seller.name}
 	).insert()
@@ -301,39 +300,55 @@ def test_a_lead_saved_while_the_first_user_permission_is_created_is_blanked_too(
 
 	def save_lead():
 		doc = frappe.get_doc("Lead", other.name)
-		doc.email_id = w.email  # matches customer B and lead M, read with no User Permission on the site
+		doc.email_id = w.email  # matches customer B, leads M and L
 		doc.save()
 		saved.set()
 		assert go.wait(30)  # the session commits after this returns
 
-	def first_user_permission():
-		limit_to_customer(w.seller.name, w.a.name)
+	def stop_keeping_names():
+		limit()
 		frappe.db.commit()
 		drop_queued_job()
-		match_names.run()  # as a worker would, as soon as the permission is committed
+		match_names.run()
 
 	results: list = []
 	sites_path = frappe.local.sites_path
 	saving = threading.Thread(target=in_own_session, args=(site, sites_path, save_lead, results))
 	saving.start()
 	assert saved.wait(30)
-	permitting = threading.Thread(
-		target=in_own_session, args=(site, sites_path, first_user_permission, results)
-	)
-	permitting.start()
-	time.sleep(2)  # the permission's session gets its chance to commit and run the job first
+	limiting = threading.Thread(target=in_own_session, args=(site, sites_path, stop_keeping_names, results))
+	limiting.start()
+	time.sleep(2)  # the other session gets its chance to commit and run the job first
 	go.set()
-	for thread in (saving, permitting):
+	for thread in (saving, limiting):
 		thread.join(60)
 		assert not thread.is_alive()
 	assert results == [None, None]
 	frappe.db.rollback()
 	try:
-		assert stored(other.name) == [
-			["Customer", None, "Email", None],
-			["Lead", None, "Email", None],
-			["Lead", None, "Email", None],
-		]
+		return stored(other.name)
 	finally:
 		frappe.delete_doc("Lead", other.name, force=True, ignore_permissions=True)
 		frappe.db.commit()
+
+
+def test_a_lead_saved_while_the_first_user_permission_is_created_is_blanked_too(world, site):
+	"""A save that read "no User Permission" stores names; the first User Permission, created in another
+	session before that save commits, must not let the job run before the save's rows exist: the insert
+	waits for the save's commit (its read of the table is a locking one)."""
+	w = world
+	assert race(w, site, lambda: limit_to_customer(w.seller.name, w.a.name)) == [
+		["Customer", None, "Email", None],
+		["Lead", None, "Email", None],
+		["Lead", None, "Email", None],
+	]
+
+
+def test_a_lead_saved_while_the_own_records_option_is_switched_on_is_blanked_too(world, site):
+	"""As above for CRM Settings' own-records option: its save waits for the lead's (a locking read)."""
+	w = world
+	assert race(w, site, lambda: own_records_only(True)) == [
+		["Customer", w.b.name, "Email", w.b.customer_name],
+		["Lead", None, "Email", None],
+		["Lead", None, "Email", None],
+	]

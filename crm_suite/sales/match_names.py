@@ -94,16 +94,21 @@ def run(chunk: int = CHUNK, chunks: int | None = None) -> None:
 		frappe.db.commit()
 
 
+# each chunk a range on the primary key from where the last one ended: the tables are read once per run,
+# whatever the size of the site (a scan for what is left would read the blanked rows again every chunk)
+NAMED_ROWS = """select name from `tabLead Duplicate` force index (primary)
+	where name > %(after)s and reference_doctype in %(hidden)s
+		and (reference_name is not null or match_title is not null)
+	order by name limit %(limit)s"""
+LEAD_VERSIONS = """select name, data from `tabVersion` force index (primary)
+	where name > %(after)s and ref_doctype = 'Lead' and data like %(table)s
+	order by name limit %(limit)s"""
+
+
 def blank_rows(hidden: list[str], after: str, limit: int = CHUNK) -> str | None:
 	"""Blank the name and title of the next `limit` named matches on `hidden` doctypes after row `after`;
 	the last row's name, or None when none is left."""
-	names = frappe.db.sql_list(
-		"""select name from `tabLead Duplicate` force index (primary)
-		where name > %(after)s and reference_doctype in %(hidden)s
-			and (reference_name is not null or match_title is not null)
-		order by name limit %(limit)s""",
-		{"after": after, "hidden": hidden, "limit": limit},
-	)
+	names = frappe.db.sql_list(NAMED_ROWS, {"after": after, "hidden": hidden, "limit": limit})
 	if not names:
 		return None
 	frappe.db.sql(
@@ -117,12 +122,7 @@ def blank_rows(hidden: list[str], after: str, limit: int = CHUNK) -> str | None:
 def scrub_versions(hidden: list[str], after: str, limit: int = CHUNK) -> str | None:
 	"""Blank the match names in the next `limit` Versions of leads that recorded Matches rows, after
 	Version `after`; the last Version's name, or None when none is left."""
-	rows = frappe.db.sql(
-		"""select name, data from `tabVersion` force index (primary)
-		where name > %(after)s and ref_doctype = 'Lead' and data like %(table)s
-		order by name limit %(limit)s""",
-		{"after": after, "table": f'%"{TABLE}"%', "limit": limit},
-	)
+	rows = frappe.db.sql(LEAD_VERSIONS, {"after": after, "table": f'%"{TABLE}"%', "limit": limit})
 	if not rows:
 		return None
 	scrubbed = {name: data for name, old in rows if (data := scrub_version_data(old, hidden)) is not None}

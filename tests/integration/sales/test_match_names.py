@@ -352,3 +352,10 @@ def test_a_lead_saved_while_the_own_records_option_is_switched_on_is_blanked_too
 		["Lead", None, "Email", None],
 		["Lead", None, "Email", None],
 	]
+
+
+def test_each_chunk_reads_a_range_of_the_primary_key():
+	params = {"after": "", "hidden": ["Lead"], "table": '%"duplicates"%', "limit": 2000}
+	for statement in (match_names.NAMED_ROWS, match_names.LEAD_VERSIONS):
+		(plan,) = frappe.db.sql(f"explain {statement}", params, as_dict=True)
+		assert (plan.key, plan.type) == ("PRIMARY", "range"), plan

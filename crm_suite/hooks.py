@@ -234,6 +234,9 @@ doc_events = {
 		"validate": ["crm_suite.sales.import_pass.validate_data_import"],
 		"on_change": ["crm_suite.sales.import_pass.on_data_import_change"],
 	},
+	# Sales: the site's first User Permission stops duplicate matches keeping their names: the names
+	# stored before are blanked by a job (crm_suite/sales/match_names.py).
+	"User Permission": {"after_insert": ["crm_suite.sales.match_names.on_user_permission_insert"]},
 	# Sales: the "Lead Round Robin" assignment rule follows the Sales User role (Service: the
 	# "Ticket Round Robin" follows Support Agent).
 	"User": {
@@ -289,6 +292,8 @@ scheduler_events = {
 		"crm_suite.activities.reminders.send_morning_digests",
 		# Sales: imported leads still waiting for their pass (a lost job) get it queued again.
 		"crm_suite.sales.import_pass.sweep",
+		# Sales: blanking stored duplicate match names, queued again until it has finished.
+		"crm_suite.sales.match_names.sweep",
 	],
 	# Sales: follow-up ToDos for untouched leads.
 	"daily": [

@@ -22,6 +22,7 @@ from crm_suite.sales.visibility import OWNER_FIELD
 from crm_suite.utils.contact_details import normalise_email, normalise_phone
 
 OPEN_STATES = ("New", "Contacted", "Qualified")
+MATCHED_DOCTYPES = ("Lead", "Customer", "Contact")  # what find_matches finds
 
 # Records that must not follow a merged lead: its own history, its duplicate flags, workflow bookkeeping.
 NOT_MOVED_ON_MERGE = {
@@ -132,9 +133,12 @@ def find_matches(email: str | None, phones: list[str], exclude_lead: str | None 
 
 def user_permissions_exist() -> bool:
 	"""Whether any User Permission exists on the site (one indexed read of its first row, in this
-	transaction: a permission added or removed earlier in it counts)."""
-	up = frappe.qb.DocType("User Permission")
-	return bool(frappe.qb.from_(up).select(up.name).limit(1).run())
+	transaction: a permission added or removed earlier in it counts).
+
+	A locking read (shared: saves don't wait for each other): the site's first User Permission waits for
+	the commit of a save that read "none" and stores names, so the job it queues
+	(crm_suite/sales/match_names.py) finds that save's rows."""
+	return bool(frappe.db.sql("select name from `tabUser Permission` limit 1 lock in share mode"))
 
 
 def names_kept(doctype: str, limited_readers: bool | None = None) -> bool:
@@ -145,12 +149,15 @@ def names_kept(doctype: str, limited_readers: bool | None = None) -> bool:
 	title whenever some reader of the lead could be kept from reading the match: with CRM Settings'
 	own-records option on (for matches on leads and opportunities), and whenever the site has any User
 	Permission (`limited_readers`; read once per save by the caller, else here). The flag and "a Lead
-	matched on Email/Phone" stay, and `get_duplicates` gives each reader the names they may read."""
+	matched on Email/Phone" stay, and `get_duplicates` gives each reader the names they may read. When
+	names stop being kept, the ones stored before are blanked by a job (crm_suite/sales/match_names.py)."""
 	if limited_readers is None:
 		limited_readers = user_permissions_exist()
 	if limited_readers:
 		return False
-	return doctype not in OWNER_FIELD or not visibility.setting_on()
+	# a shared-lock read: switching the option on waits for this save's commit, so the job it queues
+	# (crm_suite/sales/match_names.py) finds the names stored here
+	return doctype not in OWNER_FIELD or not visibility.setting_on(lock=True)
 
 
 def may_read(doctype: str, name: str | None, user: str | None = None) -> bool:
@@ -181,10 +188,10 @@ def flag_duplicates(lead) -> None:
 
 def hide_unreadable_matches(lead, user: str | None = None) -> None:
 	"""Blank the name and title of stored matches the reader may not read (rows stored before the
-	own-records option was switched on, or before the site's first User Permission, still name them, e.g.
-	for a Sales Manager limited to one customer reading a lead that repeats another customer's); called
-	where Frappe strips what a reader may not see (Lead.apply_fieldlevel_read_permissions: the form,
-	frappe.client.get, REST)."""
+	own-records option was switched on, or before the site's first User Permission, name them until the
+	job of crm_suite/sales/match_names.py has blanked them, e.g. for a Sales Manager limited to one
+	customer reading a lead that repeats another customer's); called where Frappe strips what a reader
+	may not see (Lead.apply_fieldlevel_read_permissions: the form, frappe.client.get, REST)."""
 	user = user or frappe.session.user
 	if not (visibility.is_restricted(user) or frappe.permissions.get_user_permissions(user)):
 		return

@@ -19,10 +19,11 @@ UNRESTRICTED_ROLES = {"Sales Manager", "CRM Manager", "System Manager"}
 OWNER_FIELD = {"Lead": "lead_owner", "Opportunity": "opportunity_owner"}
 
 
-def setting_on() -> bool:
+def setting_on(lock: bool = False) -> bool:
 	"""The CRM Settings option, read afresh (it may change in this transaction); off on a site that
-	has not been migrated to the version with the option yet."""
-	return bool(cint(fresh_single_value("CRM Settings", SETTING)))
+	has not been migrated to the version with the option yet. `lock`: a shared-lock read, for a write
+	that depends on it (switching the option on waits for that transaction's commit)."""
+	return bool(cint(fresh_single_value("CRM Settings", SETTING, lock=lock)))
 
 
 def is_restricted(user: str | None = None) -> bool:

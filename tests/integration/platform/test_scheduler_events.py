@@ -17,6 +17,7 @@ SCHEDULE = {
 	"crm_suite.marketing.outreach.enqueue_due_outreach": ("Hourly", None, "default"),
 	"crm_suite.activities.reminders.send_morning_digests": ("Hourly", None, "default"),
 	"crm_suite.sales.import_pass.sweep": ("Hourly", None, "default"),
+	"crm_suite.sales.match_names.sweep": ("Hourly", None, "default"),
 	"crm_suite.sales.follow_up.create_follow_up_todos": ("Daily", None, "default"),
 	"crm_suite.service.jobs.auto_close_resolved": ("Daily", None, "default"),
 	"crm_suite.crm.messaging_inbox.purge_inbox": ("Daily", None, "default"),

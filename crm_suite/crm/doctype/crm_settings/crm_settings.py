@@ -33,3 +33,11 @@ class CRMSettings(Document):
 		new = self.reporting_currency or money.default_currency()
 		if new != old:
 			money.reconvert_all(to=new)
+
+	def on_update(self):
+		"""Switching the own-records option on stops matches on leads keeping their names: the names
+		stored before are blanked by a job (crm_suite/sales/match_names.py)."""
+		from crm_suite.sales import match_names
+
+		if self.sales_users_see_own_records and self.has_value_changed("sales_users_see_own_records"):
+			match_names.request()

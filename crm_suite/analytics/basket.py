@@ -27,6 +27,7 @@ from frappe.query_builder.functions import Count
 from frappe.utils import add_days, cint, flt, getdate, now_datetime
 
 from crm_suite.analytics.rfm import MEMORY_LIMIT, require_manager, temp_tables_in_memory
+from crm_suite.utils import singles
 from crm_suite.utils.permissions import readable_condition
 from crm_suite.utils.temp_tables import temp_table_sql
 
@@ -247,7 +248,7 @@ def run_scheduled(customers: list[str] | None = None) -> None:
 	"""Scheduled daily on the long queue: recount the rules (from every basket, or only `customers`'),
 	then commit."""
 	compute_rules(customers=customers)
-	frappe.db.set_single_value("Analytics Settings", "last_basket_run", now_datetime())
+	singles.set_single_value("Analytics Settings", "last_basket_run", now_datetime())
 	frappe.db.commit()
 
 

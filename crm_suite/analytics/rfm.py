@@ -30,6 +30,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, now_datetime
 
+from crm_suite.utils import singles
 from crm_suite.utils.temp_tables import temp_table_sql
 
 SEGMENTS: tuple[str, ...] = (
@@ -379,7 +380,7 @@ def run_nightly(customers: list[str] | None = None) -> None:
 	"""Scheduled daily on the long queue: recompute RFM and loyalty for every customer (or only
 	`customers`, scored among themselves), then commit."""
 	compute_rfm(customers=customers)
-	frappe.db.set_single_value("Analytics Settings", "last_rfm_run", now_datetime())
+	singles.set_single_value("Analytics Settings", "last_rfm_run", now_datetime())
 	frappe.db.commit()
 
 

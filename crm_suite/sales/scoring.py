@@ -28,6 +28,7 @@ from frappe.query_builder.functions import Coalesce, Count, IfNull
 from frappe.utils import cint, flt, now_datetime
 
 from crm_suite.sales.isolation import run_isolated, transaction_lost
+from crm_suite.utils import singles
 from crm_suite.utils.reports import count_if
 
 OPEN_STATES = ("New", "Contacted", "Qualified")
@@ -197,7 +198,7 @@ def cached_model() -> Model | None:
 
 def store_model(model: Model | None) -> None:
 	value = model.as_dict() if model else {}
-	frappe.db.set_single_value(
+	singles.set_single_value(
 		"CRM Settings",
 		{"lead_score_model": frappe.as_json(value) if model else None, "model_updated_on": now_datetime()},
 	)

@@ -1,12 +1,11 @@
 # Copyright (c) 2026, crm_suite developers and contributors
 # For license information, please see license.txt
 
-from frappe.model.document import Document
-
 from crm_suite.activities import settings
+from crm_suite.utils.singles import SerialisedSingle
 
 
-class ActivitySettings(Document):
+class ActivitySettings(SerialisedSingle):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

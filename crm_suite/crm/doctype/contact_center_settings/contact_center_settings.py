@@ -2,10 +2,10 @@
 # For license information, please see license.txt
 
 # import frappe
-from frappe.model.document import Document
+from crm_suite.utils.singles import SerialisedSingle
 
 
-class ContactCenterSettings(Document):
+class ContactCenterSettings(SerialisedSingle):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 

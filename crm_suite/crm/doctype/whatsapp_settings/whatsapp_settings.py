@@ -1,8 +1,8 @@
 # Copyright (c) 2026, crm_suite developers and contributors
 # For license information, please see license.txt
 
-from frappe.model.document import Document
+from crm_suite.utils.singles import SerialisedSingle
 
 
-class WhatsAppSettings(Document):
+class WhatsAppSettings(SerialisedSingle):
 	pass

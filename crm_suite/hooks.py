@@ -338,6 +338,9 @@ permission_query_conditions = {
 	"Channel Consent": "crm_suite.crm.consent_permissions.query_conditions",
 	"Data Import": "crm_suite.api.data_import.query_conditions",
 	"Customer Order Summary": "crm_suite.analytics.order_summary.query_conditions",
+	# every child table (Contact Email, Lead Duplicate, Sales Order Item, ...): a row shows only with its
+	# readable parent and table field (crm_suite/utils/child_rows.py)
+	"*": "crm_suite.utils.child_rows.query_conditions",
 }
 # Privacy: the app's personal data in Frappe's Personal Data Download and Deletion Request. A deletion
 # overwrites the person's fields (and their name and email in the texts) and keeps every record, amount and

@@ -373,12 +373,13 @@ user_data_fields = [
 	{"doctype": "Call Event Log", "strict": True},
 	{"doctype": "Channel Inbox", "strict": True},
 ]
-# Platform: Frappe's generic counts answer only from readable records (crm_suite/api/generic.py,
-# docs/security.md). i18n: Group By dashboard charts show their labels (lead sources, statuses)
+# Platform: Frappe's generic counts and a form dashboard's counts of linked records answer only from
+# readable records (crm_suite/api/generic.py, docs/security.md). i18n: Group By dashboard charts show their labels (lead sources, statuses)
 # translated (docs/i18n.md).
 override_whitelisted_methods = {
 	"frappe.client.get_count": "crm_suite.api.generic.get_count",
 	"frappe.desk.listview.get_group_by_count": "crm_suite.api.generic.get_group_by_count",
+	"frappe.desk.notifications.get_open_count": "crm_suite.api.generic.get_open_count",
 	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_suite.utils.i18n.dashboard_chart",
 	# Data Import's server calls check the import they name (crm_suite/api/data_import.py)
 	**{

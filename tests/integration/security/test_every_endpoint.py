@@ -172,6 +172,10 @@ METHODS: dict[str, Case] = {
 	"crm_suite.api.generic.get_count": Case(lambda w, h: {"doctype": "Lead"}),
 	"crm_suite.api.generic.get_count#Ticket": Case(lambda w, h: {"doctype": "Ticket"}),
 	"crm_suite.api.generic.get_count#Opportunity": Case(lambda w, h: {"doctype": "Opportunity"}),
+	"crm_suite.api.generic.get_open_count": Case(lambda w, h: {"doctype": "Customer", "name": w.a}),
+	"crm_suite.api.generic.get_open_count#hidden": Case(
+		lambda w, h: {"doctype": "Customer", "name": first(h, "Customer")}, ("Customer",)
+	),
 	"crm_suite.api.generic.get_group_by_count": Case(
 		lambda w, h: {"doctype": "Opportunity", "current_filters": "[]", "field": "assigned_to"}
 	),

@@ -380,6 +380,7 @@ override_whitelisted_methods = {
 	"frappe.client.get_count": "crm_suite.api.generic.get_count",
 	"frappe.desk.listview.get_group_by_count": "crm_suite.api.generic.get_group_by_count",
 	"frappe.desk.notifications.get_open_count": "crm_suite.api.generic.get_open_count",
+	"frappe.desk.form.linked_with.get_submitted_linked_docs": "crm_suite.api.generic.get_submitted_linked_docs",
 	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_suite.utils.i18n.dashboard_chart",
 	# Data Import's server calls check the import they name (crm_suite/api/data_import.py)
 	**{

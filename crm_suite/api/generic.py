@@ -1,12 +1,13 @@
-"""Frappe's generic count methods, answered through Frappe's own list query.
+"""Frappe's generic count and link methods, answered through Frappe's own list query.
 
 `frappe.client.get_count` counts with `frappe.db.count` (no permission check at all: any signed-in user,
-portal users included, could count any doctype and, with filters, recover field values), and
-`frappe.desk.listview.get_group_by_count` groups "Assigned To" over a query without record rules, and
+portal users included, could count any doctype and, with filters, recover field values);
+`frappe.desk.listview.get_group_by_count` groups "Assigned To" over a query without record rules;
 `frappe.desk.notifications.get_open_count` (a form dashboard's counts of linked records) counts with
-`frappe.get_all`. hooks.py routes the three here (`override_whitelisted_methods`): the same answers, from the rows the caller
-may read (role permissions, User Permissions, permission_query_conditions, the own-records option, the
-portal rules). docs/security.md.
+`frappe.get_all`; `frappe.desk.form.linked_with.get_submitted_linked_docs` drops the answer of its
+permission check. hooks.py routes the four here (`override_whitelisted_methods`): the same answers, from
+the rows the caller may read (role permissions, User Permissions, permission_query_conditions, the
+own-records option, the portal rules). docs/security.md.
 """
 
 from __future__ import annotations
@@ -186,3 +187,22 @@ def get_open_count(doctype: str, name: str, items=None) -> dict:
 		if hasattr(module, "get_timeline_data"):
 			out["timeline_data"] = module.get_timeline_data(doctype, name)
 	return out
+
+
+@frappe.whitelist()
+def get_submitted_linked_docs(doctype: str, name: str) -> dict:
+	"""`frappe.desk.form.linked_with.get_submitted_linked_docs` (the desk's "Cancel All Documents" dialog):
+	the submitted documents linked to a document, for a caller who may read it, and only those they may
+	read. Frappe drops the answer of its own permission check and walks the links with `frappe.get_all`:
+	any signed-in user, portal users included, got the names of any customer's submitted orders."""
+	from frappe.desk.form.linked_with import get_submitted_linked_docs as frappe_linked_docs
+
+	if not isinstance(doctype, str) or not frappe.db.exists("DocType", doctype):
+		frappe.throw(_("Unknown document type"), frappe.ValidationError)
+	frappe.has_permission(doctype, "read", doc=name, throw=True)
+	docs = [
+		d
+		for d in frappe_linked_docs(doctype, name)["docs"]
+		if frappe.has_permission(d["doctype"], "read", doc=d["name"])
+	]
+	return {"docs": docs, "count": len(docs)}

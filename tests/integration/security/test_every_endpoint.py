@@ -176,6 +176,12 @@ METHODS: dict[str, Case] = {
 	"crm_suite.api.generic.get_open_count#hidden": Case(
 		lambda w, h: {"doctype": "Customer", "name": first(h, "Customer")}, ("Customer",)
 	),
+	"crm_suite.api.generic.get_submitted_linked_docs": Case(
+		lambda w, h: {"doctype": "Customer", "name": w.a}
+	),
+	"crm_suite.api.generic.get_submitted_linked_docs#hidden": Case(
+		lambda w, h: {"doctype": "Customer", "name": first(h, "Customer")}, ("Customer",)
+	),
 	"crm_suite.api.generic.get_group_by_count": Case(
 		lambda w, h: {"doctype": "Opportunity", "current_filters": "[]", "field": "assigned_to"}
 	),

@@ -23,6 +23,7 @@ READS = {
 	"crm_suite.api.generic.get_count",
 	"crm_suite.api.generic.get_group_by_count",
 	"crm_suite.api.generic.get_open_count",
+	"crm_suite.api.generic.get_submitted_linked_docs",
 	"crm_suite.api.data_import.get_preview_from_template",
 	"crm_suite.api.data_import.get_import_status",
 	"crm_suite.api.data_import.download_import_log",

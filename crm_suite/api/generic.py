@@ -160,6 +160,8 @@ def get_open_count(doctype: str, name: str, items=None) -> dict:
 
 	if frappe.flags.in_migrate or frappe.flags.in_install:
 		return {"count": []}
+	if not isinstance(doctype, str) or not frappe.db.exists("DocType", doctype):
+		frappe.throw(_("Unknown document type"), frappe.ValidationError)
 	doc = frappe.get_doc(doctype, name)
 	doc.check_permission()
 	meta = doc.meta

@@ -28,11 +28,13 @@ def world(shared_world):
 	return frappe._dict(shared_world)
 
 
-def open_count(user: str, customer: str, items: list[str] | str | None = None) -> dict:
+def open_count(
+	user: str, customer: str, items: list[str] | str | None = None, doctype: str = "Customer"
+) -> dict:
 	"""The desk's call, as `user`, through Frappe's handler (override_whitelisted_methods included)."""
 	frappe.set_user(user)
 	http_request("GET")
-	args = {"doctype": "Customer", "name": customer}
+	args = {"doctype": doctype, "name": customer}
 	if items is not None:
 		args["items"] = items if isinstance(items, str) else json.dumps(items)
 	frappe.local.form_dict = frappe._dict(args, cmd="frappe.desk.notifications.get_open_count")
@@ -70,3 +72,8 @@ def test_the_customer_dashboard_counts_only_the_own_records_sellers_records(worl
 def test_malformed_items_are_a_clear_error(world, items):
 	with pytest.raises(frappe.ValidationError):
 		open_count(world.seller, world.b, items)
+
+
+def test_an_unknown_doctype_is_a_clear_error(world):
+	with pytest.raises(frappe.ValidationError):  # Frappe's: an ImportError, a 500
+		open_count(world.seller, world.b, doctype="No Such Doctype")

@@ -381,6 +381,9 @@ override_whitelisted_methods = {
 	"frappe.desk.listview.get_group_by_count": "crm_suite.api.generic.get_group_by_count",
 	"frappe.desk.notifications.get_open_count": "crm_suite.api.generic.get_open_count",
 	"frappe.desk.form.linked_with.get_submitted_linked_docs": "crm_suite.api.generic.get_submitted_linked_docs",
+	# Service: the desk's form load (with the staff's internal comments) is for desk users only
+	"frappe.desk.form.load.getdoc": "crm_suite.service.portal.getdoc",
+	"frappe.desk.form.load.get_docinfo": "crm_suite.service.portal.get_docinfo",
 	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_suite.utils.i18n.dashboard_chart",
 	# Data Import's server calls check the import they name (crm_suite/api/data_import.py)
 	**{

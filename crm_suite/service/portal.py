@@ -265,3 +265,33 @@ def create_ticket(subject: str, description: str | None = None, ticket_type: str
 	)
 	ticket.insert()
 	return ticket.name
+
+
+# --------------------------------------------------------------------------- the desk's form loaders
+def refuse_website_users() -> None:
+	if frappe.session.user == "Guest" or is_portal_user():
+		raise frappe.PermissionError(
+			_("The desk is for our staff: your tickets are on the support portal (/support).")
+		)
+
+
+@frappe.whitelist()
+def getdoc(doctype, name, user=None):
+	"""`frappe.desk.form.load.getdoc`, the desk form's load, for desk users only (hooks.py
+	override_whitelisted_methods): with the document it sends its docinfo (the staff's internal comments,
+	assignments, versions, their names and emails), so a customer's contact read the internal notes on
+	their own ticket. Website users read their tickets through the portal (`get_ticket`)."""
+	from frappe.desk.form.load import getdoc as frappe_getdoc
+
+	refuse_website_users()
+	return frappe_getdoc(doctype, name, user)
+
+
+@frappe.whitelist()
+def get_docinfo(doc=None, doctype=None, name=None):
+	"""`frappe.desk.form.load.get_docinfo` (a form's comments, assignments, versions), for desk users only
+	(see `getdoc`)."""
+	from frappe.desk.form.load import get_docinfo as frappe_get_docinfo
+
+	refuse_website_users()
+	return frappe_get_docinfo(doc, doctype, name)

@@ -224,6 +224,14 @@ METHODS: dict[str, Case] = {
 	),
 	# Service
 	"crm_suite.service.portal.get_my_tickets": Case(lambda w, h: {}),
+	"crm_suite.service.portal.getdoc": Case(lambda w, h: {"doctype": "Customer", "name": w.a}),
+	"crm_suite.service.portal.getdoc#hidden": Case(
+		lambda w, h: {"doctype": "Ticket", "name": first(h, "Ticket")}, ("Ticket",)
+	),
+	"crm_suite.service.portal.get_docinfo": Case(lambda w, h: {"doctype": "Customer", "name": w.a}),
+	"crm_suite.service.portal.get_docinfo#hidden": Case(
+		lambda w, h: {"doctype": "Ticket", "name": first(h, "Ticket")}, ("Ticket",)
+	),
 	"crm_suite.service.portal.get_ticket": Case(lambda w, h: {"name": first(h, "Ticket")}, ("Ticket",)),
 	"crm_suite.service.portal.reply": Case(
 		lambda w, h: {"ticket": first(h, "Ticket"), "message": "hello"}, ("Ticket",)

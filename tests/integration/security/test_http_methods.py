@@ -34,6 +34,8 @@ READS = {
 	"crm_suite.activities.api.get_record_activities",
 	"crm_suite.service.portal.get_my_tickets",
 	"crm_suite.service.portal.get_ticket",
+	"crm_suite.service.portal.getdoc",
+	"crm_suite.service.portal.get_docinfo",
 	"crm_suite.marketing.segments.preview_count",
 	"crm_suite.marketing.segments.get_filterable_fields",
 	"crm_suite.marketing.doctype.segment.segment.Segment.refresh_count",

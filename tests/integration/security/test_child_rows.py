@@ -130,3 +130,36 @@ def test_segment_members_need_the_members_permission_level(world):
 	marketer = make_user("Marketing Manager").name
 	assert segment not in parents(child_rows(seller, "Segment Member", "Segment"))
 	assert segment in parents(child_rows(marketer, "Segment Member", "Segment"))
+
+
+def segment_columns(user: str, segment: str) -> list[dict]:
+	"""The members as a column of the segment list (`/api/method/frappe.client.get_list` of Segment with a
+	field of its child table), as `user`."""
+	frappe.set_user(user)
+	http_request("GET")
+	frappe.local.form_dict = frappe._dict(
+		cmd="frappe.client.get_list",
+		doctype="Segment",
+		fields='["name", "`tabSegment Member`.`member_title`"]',
+		filters=f'{{"name": "{segment}"}}',
+	)
+	try:
+		return execute_cmd("frappe.client.get_list")
+	finally:
+		frappe.local.request = None
+		frappe.local.form_dict = frappe._dict()
+		frappe.set_user("Administrator")
+
+
+def test_segment_members_as_a_column_of_the_segment_list_need_the_permission_level_too(world):
+	segment = _raw(
+		"Segment",
+		segment_name=unique("Segment "),
+		based_on="Lead",
+		segment_type="Static List",
+		members=[{"member_doctype": "Lead", "member": unique(), "member_title": "Somebody"}],
+	)
+	seller = make_user("Sales User").name
+	marketer = make_user("Marketing Manager").name
+	assert [row.get("member_title") for row in segment_columns(seller, segment)] == [None]
+	assert [row.get("member_title") for row in segment_columns(marketer, segment)] == ["Somebody"]

@@ -275,6 +275,14 @@ def refuse_website_users() -> None:
 		)
 
 
+def check_document_named(doctype, name) -> None:
+	"""A 400 for what Frappe's form loaders fail on with a 500 (no name, a doctype that does not exist)."""
+	if not isinstance(doctype, str) or not frappe.db.exists("DocType", doctype):
+		frappe.throw(_("Unknown document type"), frappe.ValidationError)
+	if not name or not isinstance(name, str):
+		frappe.throw(_("Which {0}?").format(_(doctype)), frappe.ValidationError)
+
+
 @frappe.whitelist()
 def getdoc(doctype, name, user=None):
 	"""`frappe.desk.form.load.getdoc`, the desk form's load, for desk users only (hooks.py
@@ -284,6 +292,7 @@ def getdoc(doctype, name, user=None):
 	from frappe.desk.form.load import getdoc as frappe_getdoc
 
 	refuse_website_users()
+	check_document_named(doctype, name)
 	return frappe_getdoc(doctype, name, user)
 
 
@@ -292,6 +301,10 @@ def get_docinfo(doc=None, doctype=None, name=None):
 	"""`frappe.desk.form.load.get_docinfo` (a form's comments, assignments, versions), for desk users only
 	(see `getdoc`)."""
 	from frappe.desk.form.load import get_docinfo as frappe_get_docinfo
+	from frappe.model.document import Document
 
 	refuse_website_users()
-	return frappe_get_docinfo(doc, doctype, name)
+	if isinstance(doc, Document):  # a server-side call
+		return frappe_get_docinfo(doc)
+	check_document_named(doctype, name)
+	return frappe_get_docinfo(None, doctype, name)

@@ -67,3 +67,24 @@ def test_a_portal_user_does_not_get_the_internal_comments_on_their_ticket(world,
 	frappe.set_user(world.portal)
 	assert get_ticket(ticket)["ticket"]["name"] == ticket  # the portal still shows them their ticket
 	assert NOTE in desk_load(make_user("Support Agent").name, cmd, ticket)  # the staff's form does
+
+
+@pytest.mark.parametrize(
+	"cmd, doctype, name",
+	[
+		("frappe.desk.form.load.getdoc", "No Such Doctype", "x"),
+		("frappe.desk.form.load.getdoc", "Ticket", ""),
+		("frappe.desk.form.load.get_docinfo", "No Such Doctype", "x"),
+	],
+)
+def test_a_form_load_without_a_document_is_a_clear_error(cmd, doctype, name):
+	agent = make_user("Support Agent").name
+	frappe.set_user(agent)
+	http_request("GET")
+	frappe.local.form_dict = frappe._dict(cmd=cmd, doctype=doctype, name=name)
+	try:
+		with pytest.raises(frappe.ValidationError):  # Frappe's: an Exception or an ImportError, a 500
+			execute_cmd(cmd)
+	finally:
+		frappe.local.request = None
+		frappe.local.form_dict = frappe._dict()

@@ -58,7 +58,8 @@ def query_conditions(user: str | None = None, doctype: str | None = None, **kwar
 			restricted = True
 			continue
 		levels = set(meta.get_permlevel_access("read", user=user))
-		readable = [fieldname for fieldname, permlevel in fields if permlevel in levels]
+		# the level as the parent's meta has it (a Property Setter may have changed it)
+		readable = [f for f, level in fields if getattr(meta.get_field(f), "permlevel", level) in levels]
 		if len(readable) < len(fields):
 			restricted = True
 		if not readable:

@@ -344,6 +344,9 @@ permission_query_conditions = {
 	"Channel Consent": "crm_suite.crm.consent_permissions.query_conditions",
 	"Data Import": "crm_suite.api.data_import.query_conditions",
 	"Customer Order Summary": "crm_suite.analytics.order_summary.query_conditions",
+	# every child table (Contact Email, Lead Duplicate, Sales Order Item, ...): a row shows only with its
+	# readable parent and table field (crm_suite/utils/child_rows.py)
+	"*": "crm_suite.utils.child_rows.query_conditions",
 }
 # Privacy: the app's personal data in Frappe's Personal Data Download and Deletion Request. A deletion
 # overwrites the person's fields (and their name and email in the texts) and keeps every record, amount and
@@ -376,12 +379,17 @@ user_data_fields = [
 	{"doctype": "Call Event Log", "strict": True},
 	{"doctype": "Channel Inbox", "strict": True},
 ]
-# Platform: Frappe's generic counts answer only from readable records (crm_suite/api/generic.py,
-# docs/security.md). i18n: Group By dashboard charts show their labels (lead sources, statuses)
+# Platform: Frappe's generic counts and a form dashboard's counts of linked records answer only from
+# readable records (crm_suite/api/generic.py, docs/security.md). i18n: Group By dashboard charts show their labels (lead sources, statuses)
 # translated (docs/i18n.md).
 override_whitelisted_methods = {
 	"frappe.client.get_count": "crm_suite.api.generic.get_count",
 	"frappe.desk.listview.get_group_by_count": "crm_suite.api.generic.get_group_by_count",
+	"frappe.desk.notifications.get_open_count": "crm_suite.api.generic.get_open_count",
+	"frappe.desk.form.linked_with.get_submitted_linked_docs": "crm_suite.api.generic.get_submitted_linked_docs",
+	# Service: the desk's form load (with the staff's internal comments) is for desk users only
+	"frappe.desk.form.load.getdoc": "crm_suite.service.portal.getdoc",
+	"frappe.desk.form.load.get_docinfo": "crm_suite.service.portal.get_docinfo",
 	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "crm_suite.utils.i18n.dashboard_chart",
 	# Data Import's server calls check the import they name (crm_suite/api/data_import.py)
 	**{

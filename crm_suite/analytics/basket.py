@@ -252,7 +252,7 @@ def run_scheduled(customers: list[str] | None = None) -> None:
 	frappe.db.commit()
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])  # queues a job: a GET (a link, an image) must not
 def enqueue_rules() -> None:
 	require_manager()
 	frappe.enqueue(

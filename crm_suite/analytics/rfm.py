@@ -384,7 +384,7 @@ def run_nightly(customers: list[str] | None = None) -> None:
 	frappe.db.commit()
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])  # queues a job: a GET (a link, an image) must not
 def enqueue_rfm() -> None:
 	"""The "Recompute now" button in Analytics Settings."""
 	require_manager()

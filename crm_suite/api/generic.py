@@ -1,11 +1,13 @@
-"""Frappe's generic count methods, answered through Frappe's own list query.
+"""Frappe's generic count and link methods, answered through Frappe's own list query.
 
 `frappe.client.get_count` counts with `frappe.db.count` (no permission check at all: any signed-in user,
-portal users included, could count any doctype and, with filters, recover field values), and
-`frappe.desk.listview.get_group_by_count` groups "Assigned To" over a query without record rules.
-hooks.py routes both here (`override_whitelisted_methods`): the same answers, from the rows the caller
-may read (role permissions, User Permissions, permission_query_conditions, the own-records option, the
-portal rules). docs/security.md.
+portal users included, could count any doctype and, with filters, recover field values);
+`frappe.desk.listview.get_group_by_count` groups "Assigned To" over a query without record rules;
+`frappe.desk.notifications.get_open_count` (a form dashboard's counts of linked records) counts with
+`frappe.get_all`; `frappe.desk.form.linked_with.get_submitted_linked_docs` drops the answer of its
+permission check. hooks.py routes the four here (`override_whitelisted_methods`): the same answers, from
+the rows the caller may read (role permissions, User Permissions, permission_query_conditions, the
+own-records option, the portal rules). docs/security.md.
 """
 
 from __future__ import annotations
@@ -102,3 +104,107 @@ def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[d
 			{"doctype": doctype},
 			as_dict=True,
 		)
+
+
+def _items(items) -> list[str]:
+	"""The doctypes whose counts the form's dashboard asks for (a JSON list of names), or a 400."""
+	if isinstance(items, str):
+		try:
+			items = json.loads(items)
+		except ValueError:
+			frappe.throw(_("Items must be a JSON list of document types."), frappe.ValidationError)
+	if not isinstance(items, list) or not all(isinstance(d, str) for d in items):
+		frappe.throw(_("Items must be a JSON list of document types."), frappe.ValidationError)
+	return items
+
+
+def _readable_count(doctype: str, filters: dict) -> int:
+	"""What Frappe's dashboard counts (distinct names, at most 100), of the records the caller may read."""
+	if not frappe.has_permission(doctype, "read"):
+		return 0
+	with bad_filters_are_400():
+		return len(
+			frappe.get_list(
+				doctype, fields=["name"], filters=filters, limit=100, distinct=True, ignore_ifnull=True
+			)
+		)
+
+
+def _external_links(doctype: str, name: str, links) -> dict:
+	from frappe.desk.notifications import get_dynamic_link_filters, get_filters_for
+
+	if not frappe.db.exists("DocType", doctype):
+		frappe.throw(_("Unknown document type"), frappe.ValidationError)
+	fieldname = links.get("non_standard_fieldnames", {}).get(doctype, links.get("fieldname"))
+	if not fieldname or not frappe.get_meta(doctype).has_field(fieldname):
+		frappe.throw(_("{0} has no field {1}").format(_(doctype), fieldname), frappe.ValidationError)
+	filters = {fieldname: name}
+	if dynamic_link_filters := get_dynamic_link_filters(doctype, links, fieldname):
+		filters.update(dynamic_link_filters)
+	total = _readable_count(doctype, filters)
+	open_count = 0
+	if open_count_filters := get_filters_for(doctype):
+		filters.update(open_count_filters)
+		open_count = _readable_count(doctype, filters)
+	return {"doctype": doctype, "count": total, "open_count": open_count}
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def get_open_count(doctype: str, name: str, items=None) -> dict:
+	"""`frappe.desk.notifications.get_open_count`: the counts of linked records on a form's dashboard (a
+	Customer's leads, opportunities, tickets), each counted with `frappe.get_list`, so only the records the
+	caller may read (Frappe counts them with `frappe.get_all`: with the own-records option a Sales User saw
+	how many leads and opportunities others have with a customer, and any doctype named in `items`)."""
+	from frappe.desk.notifications import get_internal_links
+
+	if frappe.flags.in_migrate or frappe.flags.in_install:
+		return {"count": []}
+	if not isinstance(doctype, str) or not frappe.db.exists("DocType", doctype):
+		frappe.throw(_("Unknown document type"), frappe.ValidationError)
+	doc = frappe.get_doc(doctype, name)
+	doc.check_permission()
+	meta = doc.meta
+	links = meta.get_dashboard_data()
+	if items is None:
+		items = [item for group in links.transactions for item in group.get("items")]
+	found = {"external_links_found": [], "internal_links_found": []}
+	internal_links = {**links.get("internal_and_external_links", {}), **links.get("internal_links", {})}
+	for d in _items(items):
+		internal = internal_links.get(d)
+		if not internal:
+			found["external_links_found"].append(_external_links(d, name, links))
+			continue
+		data = get_internal_links(doc, internal, d)
+		if data["count"]:
+			found["internal_links_found"].append(data)
+			continue
+		try:
+			found["external_links_found"].append(_external_links(d, name, links))
+		except frappe.ValidationError:
+			found["external_links_found"].append({"doctype": d, "open_count": 0, "count": 0})
+	out = {"count": found}
+	if not meta.custom:
+		module = frappe.get_meta_module(doctype)
+		if hasattr(module, "get_timeline_data"):
+			out["timeline_data"] = module.get_timeline_data(doctype, name)
+	return out
+
+
+@frappe.whitelist()
+def get_submitted_linked_docs(doctype: str, name: str) -> dict:
+	"""`frappe.desk.form.linked_with.get_submitted_linked_docs` (the desk's "Cancel All Documents" dialog):
+	the submitted documents linked to a document, for a caller who may read it, and only those they may
+	read. Frappe drops the answer of its own permission check and walks the links with `frappe.get_all`:
+	any signed-in user, portal users included, got the names of any customer's submitted orders."""
+	from frappe.desk.form.linked_with import get_submitted_linked_docs as frappe_linked_docs
+
+	if not isinstance(doctype, str) or not frappe.db.exists("DocType", doctype):
+		frappe.throw(_("Unknown document type"), frappe.ValidationError)
+	frappe.has_permission(doctype, "read", doc=name, throw=True)
+	docs = [
+		d
+		for d in frappe_linked_docs(doctype, name)["docs"]
+		if frappe.has_permission(d["doctype"], "read", doc=d["name"])
+	]
+	return {"docs": docs, "count": len(docs)}

@@ -265,3 +265,46 @@ def create_ticket(subject: str, description: str | None = None, ticket_type: str
 	)
 	ticket.insert()
 	return ticket.name
+
+
+# --------------------------------------------------------------------------- the desk's form loaders
+def refuse_website_users() -> None:
+	if frappe.session.user == "Guest" or is_portal_user():
+		raise frappe.PermissionError(
+			_("The desk is for our staff: your tickets are on the support portal (/support).")
+		)
+
+
+def check_document_named(doctype, name) -> None:
+	"""A 400 for what Frappe's form loaders fail on with a 500 (no name, a doctype that does not exist)."""
+	if not isinstance(doctype, str) or not frappe.db.exists("DocType", doctype):
+		frappe.throw(_("Unknown document type"), frappe.ValidationError)
+	if not name or not isinstance(name, str):
+		frappe.throw(_("Which {0}?").format(_(doctype)), frappe.ValidationError)
+
+
+@frappe.whitelist()
+def getdoc(doctype, name, user=None):
+	"""`frappe.desk.form.load.getdoc`, the desk form's load, for desk users only (hooks.py
+	override_whitelisted_methods): with the document it sends its docinfo (the staff's internal comments,
+	assignments, versions, their names and emails), so a customer's contact read the internal notes on
+	their own ticket. Website users read their tickets through the portal (`get_ticket`)."""
+	from frappe.desk.form.load import getdoc as frappe_getdoc
+
+	refuse_website_users()
+	check_document_named(doctype, name)
+	return frappe_getdoc(doctype, name, user)
+
+
+@frappe.whitelist()
+def get_docinfo(doc=None, doctype=None, name=None):
+	"""`frappe.desk.form.load.get_docinfo` (a form's comments, assignments, versions), for desk users only
+	(see `getdoc`)."""
+	from frappe.desk.form.load import get_docinfo as frappe_get_docinfo
+	from frappe.model.document import Document
+
+	refuse_website_users()
+	if isinstance(doc, Document):  # a server-side call
+		return frappe_get_docinfo(doc)
+	check_document_named(doctype, name)
+	return frappe_get_docinfo(None, doctype, name)

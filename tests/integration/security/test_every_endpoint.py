@@ -172,6 +172,16 @@ METHODS: dict[str, Case] = {
 	"crm_suite.api.generic.get_count": Case(lambda w, h: {"doctype": "Lead"}),
 	"crm_suite.api.generic.get_count#Ticket": Case(lambda w, h: {"doctype": "Ticket"}),
 	"crm_suite.api.generic.get_count#Opportunity": Case(lambda w, h: {"doctype": "Opportunity"}),
+	"crm_suite.api.generic.get_open_count": Case(lambda w, h: {"doctype": "Customer", "name": w.a}),
+	"crm_suite.api.generic.get_open_count#hidden": Case(
+		lambda w, h: {"doctype": "Customer", "name": first(h, "Customer")}, ("Customer",)
+	),
+	"crm_suite.api.generic.get_submitted_linked_docs": Case(
+		lambda w, h: {"doctype": "Customer", "name": w.a}
+	),
+	"crm_suite.api.generic.get_submitted_linked_docs#hidden": Case(
+		lambda w, h: {"doctype": "Customer", "name": first(h, "Customer")}, ("Customer",)
+	),
 	"crm_suite.api.generic.get_group_by_count": Case(
 		lambda w, h: {"doctype": "Opportunity", "current_filters": "[]", "field": "assigned_to"}
 	),
@@ -214,6 +224,14 @@ METHODS: dict[str, Case] = {
 	),
 	# Service
 	"crm_suite.service.portal.get_my_tickets": Case(lambda w, h: {}),
+	"crm_suite.service.portal.getdoc": Case(lambda w, h: {"doctype": "Customer", "name": w.a}),
+	"crm_suite.service.portal.getdoc#hidden": Case(
+		lambda w, h: {"doctype": "Ticket", "name": first(h, "Ticket")}, ("Ticket",)
+	),
+	"crm_suite.service.portal.get_docinfo": Case(lambda w, h: {"doctype": "Customer", "name": w.a}),
+	"crm_suite.service.portal.get_docinfo#hidden": Case(
+		lambda w, h: {"doctype": "Ticket", "name": first(h, "Ticket")}, ("Ticket",)
+	),
 	"crm_suite.service.portal.get_ticket": Case(lambda w, h: {"name": first(h, "Ticket")}, ("Ticket",)),
 	"crm_suite.service.portal.reply": Case(
 		lambda w, h: {"ticket": first(h, "Ticket"), "message": "hello"}, ("Ticket",)

@@ -24,6 +24,25 @@ def delete_users(users: list[str]) -> None:
 			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
 
 
+def delete_imports(imports: list[str]) -> list[str]:
+	"""Committed Data Imports gone with their logs, Bulk Insert chunks and files (every File of the import's
+	file_url); returns the names of the records they imported, for the caller to delete."""
+	records = []
+	for data_import in imports:
+		records += frappe.get_all(
+			"Data Import Log", filters={"data_import": data_import, "success": 1}, pluck="docname"
+		)
+		frappe.db.delete("Data Import Log", {"data_import": data_import})
+		frappe.db.delete("Lead Import Chunk", {"data_import": data_import})
+		file_url = frappe.db.get_value("Data Import", data_import, "import_file")
+		frappe.delete_doc(
+			"Data Import", data_import, force=True, ignore_permissions=True, delete_permanently=True
+		)
+		for file in frappe.get_all("File", filters={"file_url": file_url}, pluck="name"):
+			frappe.delete_doc("File", file, force=True, ignore_permissions=True, delete_permanently=True)
+	return [name for name in records if name]
+
+
 def make_website_user(email: str | None = None):
 	"""A portal user (Website User with the Support Customer role), no welcome mail, no password."""
 	return frappe.get_doc(

@@ -12,7 +12,7 @@ import pytest
 from frappe.utils.background_jobs import get_job
 
 from crm_suite.sales import bulk_import, import_pass
-from tests.integration.factories import make_user, unique
+from tests.integration.factories import delete_imports, make_user, unique
 from tests.integration.sales import test_lead_import
 
 
@@ -42,16 +42,7 @@ def regions():
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	frappe.db.set_single_value("CRM Settings", "import_duplicates", "Flag")
-	leads = [hidden.name, *state.leads]
-	for data_import in state.imports:
-		leads += frappe.get_all("Data Import Log", {"data_import": data_import}, pluck="docname")
-		frappe.db.delete("Data Import Log", {"data_import": data_import})
-		frappe.db.delete("Lead Import Chunk", {"data_import": data_import})
-		file_url = frappe.db.get_value("Data Import", data_import, "import_file")
-		frappe.delete_doc("Data Import", data_import, force=True, ignore_permissions=True)
-		for file in frappe.get_all("File", filters={"file_url": file_url}, pluck="name"):
-			frappe.delete_doc("File", file, force=True, ignore_permissions=True)
-	for lead in [n for n in leads if n]:
+	for lead in [hidden.name, *state.leads, *delete_imports(state.imports)]:
 		for doctype, field in (
 			("ToDo", "reference_name"),
 			("Comment", "reference_name"),

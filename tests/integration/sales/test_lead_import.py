@@ -12,7 +12,7 @@ import frappe
 import pytest
 
 from crm_suite.sales import import_pass
-from tests.integration.factories import make_user, unique
+from tests.integration.factories import delete_imports, make_user, unique
 
 HEADER = ["First Name", "Last Name", "Email", "Organisation", "Source"]
 
@@ -38,17 +38,7 @@ def world():
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	frappe.db.set_single_value("CRM Settings", "import_duplicates", "Flag")
-	leads = [existing.name]
-	for data_import in state.imports:
-		leads += frappe.get_all(
-			"Data Import Log", filters={"data_import": data_import, "success": 1}, pluck="docname"
-		)
-		frappe.db.delete("Data Import Log", {"data_import": data_import})
-		file_url = frappe.db.get_value("Data Import", data_import, "import_file")
-		frappe.delete_doc("Data Import", data_import, force=True, ignore_permissions=True)
-		for file in frappe.get_all("File", filters={"file_url": file_url}, pluck="name"):
-			frappe.delete_doc("File", file, force=True, ignore_permissions=True)
-	for lead in leads:
+	for lead in [existing.name, *delete_imports(state.imports)]:
 		frappe.db.delete("ToDo", {"reference_type": "Lead", "reference_name": lead})
 		for action in frappe.get_all(
 			"Workflow Action", filters={"reference_doctype": "Lead", "reference_name": lead}, pluck="name"

@@ -13,15 +13,25 @@ def make_user(*roles: str, email: str | None = None):
 	return new_user(email or f"{unique('user-')}@example.com", *roles)
 
 
+def delete_for_good(doctype: str, name: str) -> None:
+	"""A committed test record deleted without the Deleted Document copy Frappe keeps of every deletion,
+	nor the copy of the Notification Settings Frappe's User deletion deletes with a user."""
+	frappe.delete_doc(doctype, name, force=True, ignore_permissions=True, delete_permanently=True)
+	if doctype == "User":
+		frappe.db.delete(
+			"Deleted Document", {"deleted_doctype": "Notification Settings", "deleted_name": name}
+		)
+
+
 def delete_users(users: list[str]) -> None:
 	"""Committed test users gone without a trace: Frappe's User deletion leaves their Contacts (made on
 	insert) and their defaults (time zone) behind."""
 	for contact in frappe.get_all("Contact", filters={"user": ["in", users]}, pluck="name"):
-		frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
+		delete_for_good("Contact", contact)
 	for user in users:
 		frappe.defaults.clear_default(parent=user)
 		if frappe.db.exists("User", user):
-			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+			delete_for_good("User", user)
 
 
 def delete_imports(imports: list[str]) -> list[str]:

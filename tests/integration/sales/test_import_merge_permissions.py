@@ -12,7 +12,7 @@ import pytest
 from frappe.utils.background_jobs import get_job
 
 from crm_suite.sales import bulk_import, import_pass
-from tests.integration.factories import delete_imports, make_user, unique
+from tests.integration.factories import delete_for_good, delete_imports, make_user, unique
 from tests.integration.sales import test_lead_import
 
 
@@ -53,13 +53,13 @@ def regions():
 		):
 			frappe.db.delete(doctype, {field: lead})
 		for action in frappe.get_all("Workflow Action", {"reference_name": lead}, pluck="name"):
-			frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+			delete_for_good("Workflow Action", action)
 		frappe.db.delete("Lead", {"name": lead})
 	frappe.db.delete("Notification Log", {"for_user": manager.name})
 	frappe.db.delete("User Permission", {"user": manager.name})
-	frappe.delete_doc("User", manager.name, force=True, ignore_permissions=True)
+	delete_for_good("User", manager.name)
 	for territory in (mine, other):
-		frappe.delete_doc("Territory", territory, force=True, ignore_permissions=True)
+		delete_for_good("Territory", territory)
 	frappe.db.commit()
 
 

@@ -9,7 +9,7 @@ Frappe's importer commits, so these tests commit and delete what they made (test
 import frappe
 import pytest
 
-from tests.integration.factories import make_customer, make_user, make_website_user, unique
+from tests.integration.factories import delete_for_good, make_customer, make_user, make_website_user, unique
 from tests.integration.sales import test_lead_import
 from tests.integration.security.world import http_request, limit_to_customer
 
@@ -31,7 +31,7 @@ def others(world):
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	for user in users.values():
-		frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		delete_for_good("User", user)
 	frappe.db.commit()
 
 
@@ -263,5 +263,5 @@ def test_a_skipped_repeat_names_only_a_lead_the_importer_may_read(world, bulk):
 		frappe.set_user("Administrator")
 		frappe.db.delete("User Permission", {"user": world.manager})
 		for doctype, name in (("Lead", hidden.name), ("Customer", allowed.name), ("Customer", other.name)):
-			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+			delete_for_good(doctype, name)
 		frappe.db.commit()

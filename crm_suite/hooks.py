@@ -331,6 +331,8 @@ has_permission = {
 	"Channel Consent": "crm_suite.crm.consent_permissions.has_permission",
 	# Data Import: one's own imports (System Managers: all); crm_suite/api/data_import.py
 	"Data Import": "crm_suite.api.data_import.has_permission",
+	# File: an import's file only for who may read the import (Frappe's File rule still applies after)
+	"File": "crm_suite.api.data_import.file_has_permission",
 	# Analytics: a customer's order totals follow the customer (crm_suite/analytics/order_summary.py)
 	"Customer Order Summary": "crm_suite.analytics.order_summary.has_permission",
 }
@@ -343,6 +345,7 @@ permission_query_conditions = {
 	"Opportunity": "crm_suite.sales.visibility.opportunity_query_conditions",
 	"Channel Consent": "crm_suite.crm.consent_permissions.query_conditions",
 	"Data Import": "crm_suite.api.data_import.query_conditions",
+	"File": "crm_suite.api.data_import.file_query_conditions",
 	"Customer Order Summary": "crm_suite.analytics.order_summary.query_conditions",
 	# every child table (Contact Email, Lead Duplicate, Sales Order Item, ...): a row shows only with its
 	# readable parent and table field (crm_suite/utils/child_rows.py)

@@ -451,29 +451,35 @@ def _merge(row) -> None:
 
 
 def merge_as_importer(row) -> bool:
-	"""Fold an imported lead into the lead it repeats as the user who imported it (the lead's owner),
-	whoever runs the pass: the hourly sweep's job runs as Administrator, and a pass queued by one import
-	also finishes another user's. A merge that user may not make (a User Permission or the own-records rule
-	hides the earlier lead) is not made: the lead stays a flagged duplicate, the importer is told the row and
-	why (without naming the lead), and nothing goes to the Error Log. Returns whether it was merged."""
-	runner = frappe.session.user
+	"""Fold an imported lead into the lead it repeats as the user who imported it (the lead's owner), in
+	their language, whoever runs the pass: the hourly sweep's job runs as Administrator, and a pass queued
+	by one import also finishes another user's. What the merge writes (the leads' comments, a refusal's
+	note and notification) is in the importer's language, not the worker's. A merge that user may not make
+	(a User Permission or the own-records rule hides the earlier lead) is not made: the lead stays a flagged
+	duplicate, the importer is told the row and why (without naming the lead), and nothing goes to the
+	Error Log. Returns whether it was merged."""
+	from frappe.translate import get_user_lang
+
+	runner, lang = frappe.session.user, frappe.local.lang
 	importer = row.owner or runner
 	try:
 		if importer != runner:
 			frappe.set_user(importer)
+		frappe.local.lang = get_user_lang(importer)
 		if not all(frappe.has_permission("Lead", "write", name) for name in (row.merge_into, row.name)):
 			report_refused_merge(row.name, importer)
 			return False
 		return _isolated(row.name, lambda: _merge(row))
 	finally:
+		frappe.local.lang = lang
 		if frappe.session.user != runner:
 			frappe.set_user(runner)
 
 
 def report_refused_merge(lead: str, importer: str) -> None:
-	"""Tell the importer, in their language, that the row of `lead` was not merged: with a notification
-	linking to the import (the channel they see: Frappe's import form shows a row's messages only for failed
-	rows) and in the row's Data Import Log. A failure here is logged once and never stops the pass."""
+	"""Tell the importer that the row of `lead` was not merged, in the current language (merge_as_importer
+	sets theirs): with a notification linking to the import (the channel they see: Frappe's import form
+	shows a row's messages only for failed rows) and in the row's Data Import Log. A failure here is logged once and never stops the pass."""
 	_isolated(lead, lambda: _report_refused_merge(lead, importer))
 
 
@@ -488,22 +494,18 @@ def _report_refused_merge(lead: str, importer: str) -> None:
 	)
 	indexes = json.loads(log.row_indexes or "[]") if log else []
 	row = indexes[0] if indexes else None
-	language = frappe.db.get_value("User", importer, "language") or None
-
-	def message(lang=None):
-		if row is None:
-			return _(
-				"Imported lead {0} was not merged: it repeats a lead you may not edit. It is kept as a flagged duplicate.",
-				lang=lang,
-			).format(lead)
-		return _(
-			"Row {0}: not merged: it repeats a lead you may not edit. It is kept as a flagged duplicate ({1}).",
-			lang=lang,
+	if row is None:
+		message = _(
+			"Imported lead {0} was not merged: it repeats a lead you may not edit. It is kept as a flagged duplicate."
+		).format(lead)
+	else:
+		message = _(
+			"Row {0}: not merged: it repeats a lead you may not edit. It is kept as a flagged duplicate ({1})."
 		).format(row, lead)
 
 	if log:
 		messages = json.loads(log.messages or "[]")
-		note = {"title": _("Not merged", lang=language), "message": message(language)}
+		note = {"title": _("Not merged"), "message": message}
 		# the log is MyISAM (a rollback keeps it): a chunk redone after a kill finds its note already there
 		if note not in messages:
 			messages.append(note)
@@ -517,7 +519,7 @@ def _report_refused_merge(lead: str, importer: str) -> None:
 			type="Alert",
 			document_type="Data Import" if log else "Lead",
 			document_name=log.data_import if log else lead,
-			subject=message(language),
+			subject=message,
 		),
 		[importer],
 	)

@@ -169,10 +169,14 @@ def setup_wizard_args(
 	info = get_country_info(country)
 	zones = info.get("timezones") or []
 	if not zones:
-		raise ValueError(f"Unknown country: {country}")
+		raise ValueError(
+			_("Unknown country: {0} (give a country of Frappe's Country list, such as Italy)").format(country)
+		)
 	time_zone = time_zone or MAIN_TIME_ZONE.get(country) or zones[0]
 	if time_zone not in available_timezones():
-		raise ValueError(f"Unknown time zone: {time_zone}")
+		raise ValueError(
+			_("Unknown time zone: {0} (give an IANA time zone, such as Europe/Rome)").format(time_zone)
+		)
 	language = language or default_language
 	if not frappe.db.exists("Language", language) and not frappe.db.exists(
 		"Language", {"language_name": language}

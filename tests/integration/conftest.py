@@ -9,6 +9,7 @@ import requests
 
 from crm_suite.devserver import give_api_key, make_user
 from tests.conftest import bench_path
+from tests.integration.factories import delete_for_good
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -72,7 +73,7 @@ def committed():
 	frappe.set_user("Administrator")
 	for doctype, name in reversed(created):
 		if frappe.db.exists(doctype, name):
-			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+			delete_for_good(doctype, name)
 	frappe.db.commit()
 
 

@@ -13,15 +13,44 @@ def make_user(*roles: str, email: str | None = None):
 	return new_user(email or f"{unique('user-')}@example.com", *roles)
 
 
+def delete_for_good(doctype: str, name: str) -> None:
+	"""A committed test record deleted without the Deleted Document copy Frappe keeps of every deletion,
+	nor the copy of the Notification Settings Frappe's User deletion deletes with a user."""
+	frappe.delete_doc(doctype, name, force=True, ignore_permissions=True, delete_permanently=True)
+	if doctype == "User":
+		frappe.db.delete(
+			"Deleted Document", {"deleted_doctype": "Notification Settings", "deleted_name": name}
+		)
+
+
 def delete_users(users: list[str]) -> None:
 	"""Committed test users gone without a trace: Frappe's User deletion leaves their Contacts (made on
 	insert) and their defaults (time zone) behind."""
 	for contact in frappe.get_all("Contact", filters={"user": ["in", users]}, pluck="name"):
-		frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
+		delete_for_good("Contact", contact)
 	for user in users:
 		frappe.defaults.clear_default(parent=user)
 		if frappe.db.exists("User", user):
-			frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+			delete_for_good("User", user)
+
+
+def delete_imports(imports: list[str]) -> list[str]:
+	"""Committed Data Imports gone with their logs, Bulk Insert chunks and files (every File of the import's
+	file_url); returns the names of the records they imported, for the caller to delete."""
+	records = []
+	for data_import in imports:
+		records += frappe.get_all(
+			"Data Import Log", filters={"data_import": data_import, "success": 1}, pluck="docname"
+		)
+		frappe.db.delete("Data Import Log", {"data_import": data_import})
+		frappe.db.delete("Lead Import Chunk", {"data_import": data_import})
+		file_url = frappe.db.get_value("Data Import", data_import, "import_file")
+		frappe.delete_doc(
+			"Data Import", data_import, force=True, ignore_permissions=True, delete_permanently=True
+		)
+		for file in frappe.get_all("File", filters={"file_url": file_url}, pluck="name"):
+			frappe.delete_doc("File", file, force=True, ignore_permissions=True, delete_permanently=True)
+	return [name for name in records if name]
 
 
 def make_website_user(email: str | None = None):

@@ -11,7 +11,7 @@ from pathlib import Path
 import frappe
 import pytest
 
-from tests.integration.factories import make_user, unique
+from tests.integration.factories import delete_for_good, make_user, unique
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "import"
 # In dependency order: (doctype, file, the role that imports it, submit after import)
@@ -74,23 +74,23 @@ def made():
 	for doctype, name, file in reversed(made):
 		if doctype == "Data Import":
 			frappe.db.delete("Data Import Log", {"data_import": name})
-			frappe.delete_doc("Data Import", name, force=True, ignore_permissions=True)
-			frappe.delete_doc("File", file, force=True, ignore_permissions=True)
+			delete_for_good("Data Import", name)
+			delete_for_good("File", file)
 			continue
 		if not frappe.db.exists(doctype, name):
 			continue
 		if doctype == "Sales Order" and frappe.db.get_value(doctype, name, "docstatus") == 1:
 			frappe.get_doc(doctype, name).cancel()
 		for todo in frappe.get_all("ToDo", filters={"reference_type": doctype, "reference_name": name}):
-			frappe.delete_doc("ToDo", todo.name, force=True, ignore_permissions=True)
+			delete_for_good("ToDo", todo.name)
 		for action in frappe.get_all(
 			"Workflow Action", filters={"reference_doctype": doctype, "reference_name": name}, pluck="name"
 		):
-			frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+			delete_for_good("Workflow Action", action)
 		if doctype == "User":
 			frappe.db.delete("Contact Email", {"email_id": name})
 			frappe.db.delete("Contact", {"email_id": name})
-		frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+		delete_for_good(doctype, name)
 		frappe.db.delete("Stage History", {"reference_doctype": doctype, "reference_name": name})
 	frappe.db.commit()
 

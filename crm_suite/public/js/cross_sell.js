@@ -17,7 +17,7 @@
 							<a href="/app/product/${encodeURIComponent(r.product)}">${frappe.utils.escape_html(
 								r.item_name || r.product
 							)}</a>
-							<span class="text-muted small">${__("{0}% confidence, lift {1}, with {2}", [
+							<span class="text-muted small">${__("Confidence {0}%, lift {1}, with {2}", [
 								format_number(r.confidence * 100, null, 0),
 								format_number(r.lift, null, 1),
 								frappe.utils.escape_html(r.because_of || ""),

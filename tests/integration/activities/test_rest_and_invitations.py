@@ -10,7 +10,14 @@ from frappe.utils import add_to_date, now_datetime
 
 from crm_suite.activities import api
 from tests.integration.activities.helpers import make_activity, make_plan, next_activity
-from tests.integration.factories import make_contact, make_customer, make_lead, make_user, unique
+from tests.integration.factories import (
+	delete_for_good,
+	make_contact,
+	make_customer,
+	make_lead,
+	make_user,
+	unique,
+)
 from tests.integration.sessions import run_together
 
 METHODS = (
@@ -108,7 +115,7 @@ def test_concurrent_activities_on_one_record_keep_the_right_next_activity(site):
 		assert next_activity(lead)[1] == f"at {min(dues)}"
 	finally:
 		frappe.db.delete("CRM Activity", {"reference_name": lead.name})
-		frappe.delete_doc("Lead", lead.name, force=True, ignore_permissions=True)
+		delete_for_good("Lead", lead.name)
 		frappe.db.commit()
 
 
@@ -125,8 +132,8 @@ def test_a_plan_applied_twice_at_once_is_applied_once(site):
 		assert frappe.db.count("CRM Activity", {"reference_name": customer.name}) == 1
 	finally:
 		frappe.db.delete("CRM Activity", {"reference_name": customer.name})
-		frappe.delete_doc("Customer", customer.name, force=True, ignore_permissions=True)
-		frappe.delete_doc("Activity Plan", plan.name, force=True, ignore_permissions=True)
+		delete_for_good("Customer", customer.name)
+		delete_for_good("Activity Plan", plan.name)
 		frappe.db.commit()
 
 

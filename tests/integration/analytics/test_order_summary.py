@@ -8,6 +8,7 @@ import pytest
 
 from crm_suite.analytics import order_summary, rfm
 from tests.integration.analytics.orders_factory import customers, delete_orders_of, make_sales_order, products
+from tests.integration.factories import delete_for_good
 from tests.integration.sessions import run_in_threads
 
 AS_OF = "2026-06-30"
@@ -208,6 +209,6 @@ def test_concurrent_submits_for_one_customer_do_not_deadlock(site, monkeypatch):
 		assert summary(customer) == (str(expected[0]), str(expected[1]), expected[2], expected[3])
 	finally:
 		delete_orders_of(customer)
-		frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
-		frappe.delete_doc("Product", product, force=True, ignore_permissions=True)
+		delete_for_good("Customer", customer)
+		delete_for_good("Product", product)
 		frappe.db.commit()

@@ -12,6 +12,7 @@ import frappe
 import pytest
 from frappe.model import no_value_fields, table_fields
 
+from tests.integration.factories import delete_for_good
 from tests.integration.loopback import HttpServer
 
 SMS_TOKEN = "sms-webhook-s3cret"
@@ -266,7 +267,7 @@ def _cleanup(numbers: list[str]) -> None:
 			for f in frappe.get_all(
 				"File", {"attached_to_doctype": "Interaction", "attached_to_name": r.name}, pluck="name"
 			):
-				frappe.delete_doc("File", f, force=True, ignore_permissions=True)
+				delete_for_good("File", f)
 			frappe.db.delete("Interaction", {"name": r.name})
 		for doctype, name in made:
 			if doctype == "Lead" and frappe.db.get_value("Lead", name, "mobile_no") != number:
@@ -277,6 +278,6 @@ def _cleanup(numbers: list[str]) -> None:
 				continue
 			frappe.db.delete("ToDo", {"reference_type": doctype, "reference_name": name})
 			frappe.db.delete("Notification Log", {"document_type": doctype, "document_name": name})
-			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+			delete_for_good(doctype, name)
 		frappe.db.delete("Channel Consent", {"phone": number})
 		frappe.db.delete("Channel Inbox", {"phone_number": ("like", f"%{number[-7:]}")})

@@ -10,7 +10,7 @@ import pytest
 
 from crm_suite.crm import money
 from tests.integration.analytics.orders_factory import delete_orders_of, make_sales_order
-from tests.integration.factories import make_customer, make_product
+from tests.integration.factories import delete_for_good, make_customer, make_product
 from tests.integration.sessions import run_in_threads
 
 pytestmark = pytest.mark.commits
@@ -66,7 +66,7 @@ def test_the_same_rate_added_by_many_while_orders_are_submitted(site):
 			"DELETE FROM `tabExchange Rate` WHERE from_currency = %s AND to_currency = %s AND date IN %s",
 			(currency, to, (OLD, NEW)),
 		)
-		frappe.delete_doc("Customer", customer, force=True, ignore_permissions=True)
-		frappe.delete_doc("Product", product, force=True, ignore_permissions=True)
+		delete_for_good("Customer", customer)
+		delete_for_good("Product", product)
 		frappe.db.commit()
 		assert not frappe.db.exists("Exchange Rate", old)

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from crm_suite.marketing import outreach, unsubscribe
-from tests.integration.factories import make_outgoing_account, unique
+from tests.integration.factories import delete_for_good, make_outgoing_account, unique
 from tests.integration.loopback import SmtpServer
 from tests.integration.marketing.test_outreach import sent_campaigns, setup_campaign  # noqa: F401
 
@@ -35,7 +35,7 @@ def smtp(sent_campaigns):  # noqa: F811
 		yield server
 		frappe.db.rollback()
 		frappe.flags.testing_email = False
-		frappe.delete_doc("Email Account", account.name, force=True, ignore_permissions=True)
+		delete_for_good("Email Account", account.name)
 		frappe.db.commit()
 		frappe.local.outgoing_email_account = {}
 

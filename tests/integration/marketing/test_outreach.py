@@ -5,7 +5,7 @@ import frappe
 import pytest
 
 from crm_suite.marketing import outreach
-from tests.integration.factories import make_customer, make_outgoing_account, unique
+from tests.integration.factories import delete_for_good, make_customer, make_outgoing_account, unique
 from tests.integration.marketing.helpers import make_active_campaign, make_email_template, make_segment
 
 
@@ -44,7 +44,7 @@ def outbox(sent_campaigns):
 	frappe.local.outgoing_email_account = {}
 	yield sent_campaigns
 	frappe.db.rollback()
-	frappe.delete_doc("Email Account", account.name, force=True, ignore_permissions=True)
+	delete_for_good("Email Account", account.name)
 	frappe.db.commit()
 	frappe.local.outgoing_email_account = {}
 
@@ -149,7 +149,7 @@ def test_unsubscribed_members_get_no_email(committed, outbox):
 		assert statuses[from_campaign.email_id] == "Unsubscribed"
 	finally:
 		frappe.db.rollback()
-		frappe.delete_doc("Email Unsubscribe", glob.name, force=True, ignore_permissions=True)
+		delete_for_good("Email Unsubscribe", glob.name)
 		frappe.db.commit()
 
 

@@ -14,7 +14,7 @@ import frappe
 import pytest
 from frappe.workflow.doctype.workflow_action import workflow_action
 
-from tests.integration.factories import make_customer, make_user, unique
+from tests.integration.factories import delete_for_good, make_customer, make_user, unique
 from tests.integration.sessions import run_in_threads
 
 WAIT = 3  # seconds the first session waits at the barrier for a second one that (now) cannot come
@@ -32,14 +32,14 @@ def people():
 	names = [name for _doctype, name in made] or [""]
 	actions = frappe.get_all("Workflow Action", {"reference_name": ("in", names)}, pluck="name")
 	for action in actions:
-		frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+		delete_for_good("Workflow Action", action)
 	for table, column in (("ToDo", "reference_name"), ("Version", "docname"), ("Comment", "reference_name")):
 		frappe.db.sql(f"delete from `tab{table}` where `{column}` in %(n)s", {"n": names})
 	for doctype, name in made:
-		frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
-	frappe.delete_doc("Customer", customer.name, force=True, ignore_permissions=True)
+		delete_for_good(doctype, name)
+	delete_for_good("Customer", customer.name)
 	for user in (manager.name, agent.name):
-		frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		delete_for_good("User", user)
 	frappe.db.commit()
 
 

@@ -6,7 +6,7 @@ import frappe
 from frappe.utils.password import update_password
 
 from crm_suite.utils.i18n import compile_catalogues
-from tests.integration.factories import make_lead, make_ticket, make_user
+from tests.integration.factories import delete_for_good, make_lead, make_ticket, make_user
 from tests.integration.platform.helpers import E2E, delete_records_owned_by, e2e_node, run_journeys
 from tests.integration.service.helpers import make_portal_customer
 
@@ -45,7 +45,7 @@ def test_language_journeys(server, committed):
 		# Frappe gives every new website user a Contact of its own: remove it too
 		for contact in frappe.get_all("Contact Email", filters={"email_id": party.email}, pluck="parent"):
 			if contact != party.contact.name and frappe.db.exists("Contact", contact):
-				frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
+				delete_for_good("Contact", contact)
 		frappe.db.commit()
 	assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-3000:]
 	shots = {p.name for p in (E2E / "screenshots").glob("i18n-*.png")}

@@ -16,7 +16,7 @@ from frappe.utils.password import update_password
 from crm_suite.analytics import basket, rfm
 from crm_suite.sales import scoring
 from crm_suite.setup.demo import DEMO_USERS, make_demo
-from tests.integration.factories import make_user
+from tests.integration.factories import delete_for_good, make_user
 from tests.integration.platform.helpers import E2E, e2e_node, run_journeys
 from tests.integration.platform.test_schemathesis import app_tables, restore, snapshot
 
@@ -58,7 +58,7 @@ def test_workspace_journey_on_the_demo(server, committed):
 		restore(tables)
 		for name in set(demo_users) - existing_users:
 			if frappe.db.exists("User", name):
-				frappe.delete_doc("User", name, force=True, ignore_permissions=True)
+				delete_for_good("User", name)
 		for email in [user.name, *(set(demo_users) - existing_users)]:  # the Contact Frappe made for a user
 			frappe.db.delete("Contact Email", {"email_id": email})
 			frappe.db.delete("Contact", {"email_id": email})

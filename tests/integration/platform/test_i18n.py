@@ -23,7 +23,14 @@ from crm_suite.utils.i18n import (
 	untranslated,
 	user_language,
 )
-from tests.integration.factories import ensure_outgoing_account, make_lead, make_ticket, make_user, unique
+from tests.integration.factories import (
+	delete_for_good,
+	ensure_outgoing_account,
+	make_lead,
+	make_ticket,
+	make_user,
+	unique,
+)
 from tests.integration.service.conftest import clear_email_account_cache
 from tests.integration.service.helpers import make_portal_customer, queued_mail
 
@@ -248,7 +255,7 @@ def bosnian_portal_user(committed, server):
 	frappe.db.rollback()
 	for contact in frappe.get_all("Contact Email", filters={"email_id": party.email}, pluck="parent"):
 		if contact != party.contact.name and frappe.db.exists("Contact", contact):
-			frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
+			delete_for_good("Contact", contact)
 	frappe.db.commit()
 
 

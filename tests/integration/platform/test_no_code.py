@@ -11,7 +11,14 @@ import pytest
 
 from crm_suite.api.openapi import build_openapi
 from crm_suite.api.schema import has_value
-from tests.integration.factories import make_lead, make_outgoing_account, make_ticket, make_user, unique
+from tests.integration.factories import (
+	delete_for_good,
+	make_lead,
+	make_outgoing_account,
+	make_ticket,
+	make_user,
+	unique,
+)
 from tests.integration.service.conftest import clear_email_account_cache
 
 
@@ -41,7 +48,7 @@ def custom_lead_field(committed):
 	frappe.db.commit()
 	yield field
 	frappe.db.rollback()
-	frappe.delete_doc("Custom Field", field.name, force=True, ignore_permissions=True)
+	delete_for_good("Custom Field", field.name)
 	if frappe.db.has_column("Lead", field.fieldname):
 		frappe.db.sql_ddl(f"alter table `tabLead` drop column `{field.fieldname}`")
 	frappe.clear_cache(doctype="Lead")

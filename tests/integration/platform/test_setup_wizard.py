@@ -71,3 +71,18 @@ def test_an_unknown_language_is_refused_before_the_wizard():
 	with pytest.raises(ValueError, match="Unknown language: xx"):
 		setup_wizard_args("it", language="xx")
 	assert setup_wizard_args("it", language="Italiano")["language"] == "Italiano"
+
+
+def test_an_unknown_country_or_time_zone_is_refused_in_the_language_of_the_caller():
+	"""`--country` and `--time-zone` errors go through _() (they were f-strings, English whatever the
+	language): in Italian for an Italian caller, with the bad value in them."""
+	frappe.local.lang = "it"
+	try:
+		with pytest.raises(ValueError, match="Paese sconosciuto: Atlantide"):
+			setup_wizard_args("it", country="Atlantide")
+		with pytest.raises(ValueError, match="Fuso orario sconosciuto: Europe/Atlantide"):
+			setup_wizard_args("it", time_zone="Europe/Atlantide")
+		with pytest.raises(ValueError, match="Lingua sconosciuta: xx"):
+			setup_wizard_args("it", language="xx")
+	finally:
+		frappe.local.lang = "en"

@@ -17,7 +17,7 @@ from rq.job import Job
 
 from crm_suite.devserver import start_command
 from crm_suite.utils.scheduled_jobs import QUEUE
-from tests.integration.factories import make_customer, make_user, unique
+from tests.integration.factories import delete_for_good, make_customer, make_user, unique
 from tests.integration.sessions import wait_until
 
 LEADS, TICKETS = 80, 20
@@ -58,12 +58,12 @@ def burst_site():
 		frappe.db.sql(f"delete from `tab{table}` where `{column}` = %s", breached.name)
 	actions = frappe.get_all("Workflow Action", {"reference_name": breached.name}, pluck="name")
 	for action in actions:
-		frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
-	frappe.delete_doc("Ticket", breached.name, force=True, ignore_permissions=True)
-	frappe.delete_doc("Customer", customer.name, force=True, ignore_permissions=True)
+		delete_for_good("Workflow Action", action)
+	delete_for_good("Ticket", breached.name)
+	delete_for_good("Customer", customer.name)
 	for user in users:
 		frappe.db.sql("delete from `tabToDo` where allocated_to = %s", user)
-		frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		delete_for_good("User", user)
 	frappe.db.commit()
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from crm_suite.devserver import start_command
 from crm_suite.sales import bulk_import, import_pass
-from tests.integration.factories import make_user, unique
+from tests.integration.factories import delete_for_good, make_user, unique
 from tests.integration.loopback import HttpServer
 from tests.integration.sales import test_lead_import
 
@@ -194,7 +194,7 @@ def lead_webhook(condition: str | None = None, timeout: int = 0):
 			frappe.db.rollback()
 			frappe.set_user("Administrator")
 			frappe.db.delete("Webhook Request Log", {"webhook": webhook.name})
-			frappe.delete_doc("Webhook", webhook.name, force=True, ignore_permissions=True)
+			delete_for_good("Webhook", webhook.name)
 			frappe.db.commit()
 			frappe.cache.delete_value("webhooks")
 
@@ -465,5 +465,5 @@ def test_the_pass_applies_the_new_lead_plan_after_the_assignment(world):
 	finally:
 		frappe.db.rollback()
 		frappe.db.delete("CRM Activity", {"activity_plan": plan.name})
-		frappe.delete_doc("Activity Plan", plan.name, force=True, ignore_permissions=True)
+		delete_for_good("Activity Plan", plan.name)
 		frappe.db.commit()

@@ -21,7 +21,7 @@ from frappe.utils.background_jobs import get_job, get_queue
 from crm_suite.devserver import delete_traces, give_api_key, serve, start_command
 from crm_suite.sales import routing
 from crm_suite.utils import workflow_actions
-from tests.integration.factories import make_customer, make_opportunity, make_user, unique
+from tests.integration.factories import delete_for_good, make_customer, make_opportunity, make_user, unique
 
 RULE = routing.RULE
 
@@ -90,7 +90,7 @@ def sellers():
 	frappe.db.sql("delete from tabLead where name in %(n)s", {"n": names})
 	for user in [u.name for u in made]:
 		frappe.db.sql("delete from `tabNotification Log` where for_user = %s", user)
-		frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		delete_for_good("User", user)
 	frappe.db.commit()
 
 
@@ -321,7 +321,7 @@ def test_an_edit_while_the_insert_still_waits_leaves_the_workflow_action_to_the_
 		frappe.db.rollback()
 		delete_traces(made)
 		for name in made:
-			frappe.delete_doc("Opportunity", name, force=True, ignore_permissions=True)
-		frappe.delete_doc("Customer", customer.name, force=True, ignore_permissions=True)
-		frappe.delete_doc("User", manager.name, force=True, ignore_permissions=True)
+			delete_for_good("Opportunity", name)
+		delete_for_good("Customer", customer.name)
+		delete_for_good("User", manager.name)
 		frappe.db.commit()

@@ -12,7 +12,7 @@ import pytest
 from frappe.utils.background_jobs import get_job
 
 from crm_suite.sales import bulk_import, import_pass
-from tests.integration.factories import make_user, unique
+from tests.integration.factories import delete_for_good, delete_imports, make_user, unique
 from tests.integration.sales import test_lead_import
 
 
@@ -37,21 +37,12 @@ def regions():
 	).insert(ignore_permissions=True)
 	frappe.db.set_single_value("CRM Settings", "import_duplicates", "Merge")
 	frappe.db.commit()
-	state = frappe._dict(manager=manager.name, mine=mine, other=other, hidden=hidden, imports=[])
+	state = frappe._dict(manager=manager.name, mine=mine, other=other, hidden=hidden, imports=[], leads=[])
 	yield state
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	frappe.db.set_single_value("CRM Settings", "import_duplicates", "Flag")
-	leads = [hidden.name]
-	for data_import in state.imports:
-		leads += frappe.get_all("Data Import Log", {"data_import": data_import}, pluck="docname")
-		frappe.db.delete("Data Import Log", {"data_import": data_import})
-		frappe.db.delete("Lead Import Chunk", {"data_import": data_import})
-		file_url = frappe.db.get_value("Data Import", data_import, "import_file")
-		frappe.delete_doc("Data Import", data_import, force=True, ignore_permissions=True)
-		for file in frappe.get_all("File", filters={"file_url": file_url}, pluck="name"):
-			frappe.delete_doc("File", file, force=True, ignore_permissions=True)
-	for lead in [n for n in leads if n]:
+	for lead in [hidden.name, *state.leads, *delete_imports(state.imports)]:
 		for doctype, field in (
 			("ToDo", "reference_name"),
 			("Comment", "reference_name"),
@@ -62,13 +53,13 @@ def regions():
 		):
 			frappe.db.delete(doctype, {field: lead})
 		for action in frappe.get_all("Workflow Action", {"reference_name": lead}, pluck="name"):
-			frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+			delete_for_good("Workflow Action", action)
 		frappe.db.delete("Lead", {"name": lead})
 	frappe.db.delete("Notification Log", {"for_user": manager.name})
 	frappe.db.delete("User Permission", {"user": manager.name})
-	frappe.delete_doc("User", manager.name, force=True, ignore_permissions=True)
+	delete_for_good("User", manager.name)
 	for territory in (mine, other):
-		frappe.delete_doc("Territory", territory, force=True, ignore_permissions=True)
+		delete_for_good("Territory", territory)
 	frappe.db.commit()
 
 
@@ -205,6 +196,60 @@ def test_a_refused_merge_is_noted_once_even_when_its_chunk_is_redone_and_a_bad_l
 	assert frappe.db.get_value("Lead", repeat, "import_pending") == 0
 	assert f"Imported lead {repeat} was not merged" in messages()[1][0]["message"]
 	assert frappe.get_all("Error Log", {"creation": [">=", since]}, ["method", "error"]) == []
+
+
+def test_the_sweep_merges_and_reports_in_the_language_of_the_importer(regions):
+	"""The sweep's worker (Administrator, English) wrote an Italian importer's merge comments and the note
+	of a refused merge in its own language: they are in the importer's now, and the worker's is back after."""
+	frappe.db.set_value("User", regions.manager, "language", "it")
+	frappe.clear_cache(user=regions.manager)  # Frappe caches a user's language
+	visible = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": "Visible",
+			"last_name": unique(),
+			"email_id": f"{unique('visible-')}@example.com",
+			"territory": regions.mine,
+		}
+	).insert(ignore_permissions=True)
+	regions.leads.append(visible.name)
+	frappe.db.commit()
+	data_import = test_lead_import.make_data_import(
+		regions,
+		["First Name", "Last Name", "Email", "Territory"],
+		[
+			["Again", unique(), visible.email_id, regions.mine],  # row 2: merged
+			["Again", unique(), regions.hidden.email_id, regions.mine],  # row 3: not merged (hidden lead)
+		],
+		"merge-",
+		import_type="Insert New Records",
+		crm_bulk_insert=1,
+	)
+	run_import_without_its_pass(data_import, regions.manager)
+	rows = test_lead_import.import_results(data_import.name).ok
+	frappe.local.lang = "en"  # the worker's language (the sweep's job: the site's)
+	import_pass.sweep()
+	import_pass.run()
+	frappe.db.commit()
+
+	assert frappe.local.lang == "en"
+	assert frappe.db.get_value("Lead", rows[2], "merged_into") == visible.name
+	comments = frappe.get_all(
+		"Comment",
+		filters={"reference_doctype": "Lead", "reference_name": ["in", [visible.name, rows[2]]]},
+		fields=["reference_name", "content"],
+	)
+	comments = {(c.reference_name, c.content) for c in comments}
+	assert (rows[2], f"Unito al lead {visible.name}.") in comments, comments
+	assert any(name == visible.name and text.startswith(f"Il lead {rows[2]} (") for name, text in comments)
+	notes = frappe.get_all("Notification Log", {"for_user": regions.manager}, pluck="subject")
+	assert notes == [
+		f"Riga 3: non unito: ripete un lead che non puoi modificare. Resta come duplicato segnalato ({rows[3]})."
+	]
+	log = frappe.get_all(
+		"Data Import Log", {"data_import": data_import.name, "docname": rows[3]}, pluck="messages"
+	)
+	assert json.loads(log[0])[-1] == {"title": "Non unito", "message": notes[0]}
 
 
 def run_import_without_its_pass(data_import, user: str) -> None:

@@ -21,7 +21,7 @@ from frappe.utils.background_jobs import get_job
 from crm_suite.devserver import delete_traces
 from crm_suite.sales import bulk_import, import_pass, routing
 from crm_suite.utils import workflow_actions
-from tests.integration.factories import make_user, unique
+from tests.integration.factories import delete_for_good, make_user, unique
 from tests.integration.sessions import run_in_threads
 
 PENDING = 400
@@ -50,7 +50,7 @@ def crowd():
 		"delete from `tabNotification Log` where for_user in %(u)s or from_user in %(u)s", {"u": users}
 	)
 	for user in users:
-		frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		delete_for_good("User", user)
 	routing.sync_round_robin_users()
 	frappe.db.commit()
 	for job_id in (workflow_actions.JOB_ID, import_pass.JOB_ID):  # queued by the server-mode saves

@@ -12,7 +12,7 @@ import frappe
 import pytest
 
 from crm_suite.sales import import_pass
-from tests.integration.factories import make_user, unique
+from tests.integration.factories import delete_for_good, delete_imports, make_user, unique
 
 HEADER = ["First Name", "Last Name", "Email", "Organisation", "Source"]
 
@@ -38,24 +38,14 @@ def world():
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	frappe.db.set_single_value("CRM Settings", "import_duplicates", "Flag")
-	leads = [existing.name]
-	for data_import in state.imports:
-		leads += frappe.get_all(
-			"Data Import Log", filters={"data_import": data_import, "success": 1}, pluck="docname"
-		)
-		frappe.db.delete("Data Import Log", {"data_import": data_import})
-		file_url = frappe.db.get_value("Data Import", data_import, "import_file")
-		frappe.delete_doc("Data Import", data_import, force=True, ignore_permissions=True)
-		for file in frappe.get_all("File", filters={"file_url": file_url}, pluck="name"):
-			frappe.delete_doc("File", file, force=True, ignore_permissions=True)
-	for lead in leads:
+	for lead in [existing.name, *delete_imports(state.imports)]:
 		frappe.db.delete("ToDo", {"reference_type": "Lead", "reference_name": lead})
 		for action in frappe.get_all(
 			"Workflow Action", filters={"reference_doctype": "Lead", "reference_name": lead}, pluck="name"
 		):
-			frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+			delete_for_good("Workflow Action", action)
 		if frappe.db.exists("Lead", lead):
-			frappe.delete_doc("Lead", lead, force=True, ignore_permissions=True)
+			delete_for_good("Lead", lead)
 		frappe.db.delete("Stage History", {"reference_doctype": "Lead", "reference_name": lead})
 		frappe.db.delete("Version", {"ref_doctype": "Lead", "docname": lead})
 		frappe.db.delete("Document Follow", {"ref_doctype": "Lead", "ref_docname": lead})
@@ -63,7 +53,7 @@ def world():
 	frappe.db.delete("Notification Log", {"from_user": manager.name})
 	for doctype, name in reversed(made):
 		if frappe.db.exists(doctype, name):
-			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+			delete_for_good(doctype, name)
 		if doctype == "User":  # Frappe made a Contact for the user
 			frappe.db.delete("Contact Email", {"email_id": name})
 			frappe.db.delete("Contact", {"email_id": name})

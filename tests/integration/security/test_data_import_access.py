@@ -9,7 +9,7 @@ Frappe's importer commits, so these tests commit and delete what they made (test
 import frappe
 import pytest
 
-from tests.integration.factories import make_customer, make_user, make_website_user, unique
+from tests.integration.factories import delete_for_good, make_customer, make_user, make_website_user, unique
 from tests.integration.sales import test_lead_import
 from tests.integration.security.world import http_request, limit_to_customer
 
@@ -31,7 +31,7 @@ def others(world):
 	frappe.db.rollback()
 	frappe.set_user("Administrator")
 	for user in users.values():
-		frappe.delete_doc("User", user, force=True, ignore_permissions=True)
+		delete_for_good("User", user)
 	frappe.db.commit()
 
 
@@ -177,6 +177,55 @@ def test_an_importer_still_reads_their_file_once_another_uploads_the_same_conten
 		frappe.db.commit()
 
 
+def test_nobody_else_lists_or_reads_the_file_of_an_import(world, others):
+	"""/api/resource/File listed the file of another user's import (attached to its Data Import) to the other
+	importing roles: Frappe shows a private file attached to any doctype the user may read, and they read
+	Data Import. Its name and URL opened it. Now a file attached to an import is listed and readable only for
+	who may read the import, and an import's file is private (Frappe lists a public one to everyone)."""
+	data_import, _email = secret_import(world)
+	file = frappe.db.get_value(
+		"File", {"attached_to_doctype": "Data Import", "attached_to_name": data_import.name}
+	)
+	assert file, "Frappe attaches an import's file to it"
+	fields = ["name", "file_name", "file_url", "attached_to_doctype", "attached_to_name"]
+	for who in ("Sales User", "Marketing Manager"):
+		frappe.set_user(others[who])
+		listed = call("frappe.client.get_list", doctype="File", fields=fields, limit_page_length=0)
+		assert not [f for f in listed if f["name"] == file or f["attached_to_name"] == data_import.name], who
+		count = call(
+			"frappe.client.get_count", doctype="File", filters={"attached_to_doctype": "Data Import"}
+		)
+		assert count == len([f for f in listed if f["attached_to_doctype"] == "Data Import"]), who
+		assert not frappe.has_permission("File", "read", doc=file), who
+	frappe.set_user(world.manager)  # the importer still lists and reads it
+	assert file in frappe.get_list("File", filters={"attached_to_name": data_import.name}, pluck="name")
+	assert frappe.has_permission("File", "read", doc=file)
+
+	public = frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": f"{unique('public-')}.csv",
+			"content": f"First Name,Last Name,Email\nOpen,{unique()},open@example.com\n".encode(),
+			"is_private": 0,
+		}
+	).insert()
+	try:
+		with pytest.raises(frappe.ValidationError, match="must be private"):
+			frappe.get_doc(
+				{
+					"doctype": "Data Import",
+					"reference_doctype": "Lead",
+					"import_type": "Insert New Records",
+					"import_file": public.file_url,
+				}
+			).insert()
+		assert not frappe.db.exists("Data Import", {"import_file": public.file_url})
+	finally:
+		public.delete(ignore_permissions=True, delete_permanently=True)  # its content on disk too
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+
+
 @pytest.mark.parametrize("bulk", [0, 1], ids=["row by row", "bulk insert"])
 def test_a_skipped_repeat_names_only_a_lead_the_importer_may_read(world, bulk):
 	"""With repeats = Skip, the log of a row repeating a lead said "repeats lead CRM-LEAD-…": the name of
@@ -214,5 +263,5 @@ def test_a_skipped_repeat_names_only_a_lead_the_importer_may_read(world, bulk):
 		frappe.set_user("Administrator")
 		frappe.db.delete("User Permission", {"user": world.manager})
 		for doctype, name in (("Lead", hidden.name), ("Customer", allowed.name), ("Customer", other.name)):
-			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+			delete_for_good(doctype, name)
 		frappe.db.commit()

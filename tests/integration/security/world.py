@@ -19,6 +19,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from tests.integration.factories import (
+	delete_for_good,
 	delete_users,
 	make_customer,
 	make_product,
@@ -110,7 +111,7 @@ def committed_world(**extra) -> Iterator[frappe._dict]:
 		frappe.set_user("Administrator")
 		for doctype, name in reversed(made):
 			if frappe.db.exists(doctype, name):
-				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+				delete_for_good(doctype, name)
 		drop_world(world, own_records_before)
 		frappe.db.commit()
 
@@ -121,7 +122,7 @@ def drop_world(world, own_records_before) -> None:
 	# Frappe deletes, with the campaign, its workflow action but not that action's role rows
 	actions = {"reference_doctype": "Campaign", "reference_name": world.campaign}
 	for action in frappe.get_all("Workflow Action", filters=actions, pluck="name"):
-		frappe.delete_doc("Workflow Action", action, force=True, ignore_permissions=True)
+		delete_for_good("Workflow Action", action)
 	for doctype, name in (
 		("Campaign", world.campaign),
 		("Product", world.product),
@@ -129,7 +130,7 @@ def drop_world(world, own_records_before) -> None:
 		("Customer", world.b),
 	):
 		if frappe.db.exists(doctype, name):
-			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+			delete_for_good(doctype, name)
 	own_records_only(bool(own_records_before))
 
 

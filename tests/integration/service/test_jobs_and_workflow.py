@@ -15,7 +15,7 @@ from frappe.utils import add_days, now_datetime
 
 from crm_suite.service import jobs
 from crm_suite.service.settings import support_setting
-from tests.integration.factories import make_customer, make_ticket
+from tests.integration.factories import delete_for_good, make_customer, make_ticket
 from tests.integration.service.helpers import clock, make_agent, make_sla, queued_mail
 
 MON = datetime(2027, 1, 4, 15, 0)
@@ -92,7 +92,7 @@ def test_a_deleted_agent_leaves_the_round_robin_and_tickets_still_get_created():
 
 	agent = make_agent()
 	assert agent.name in {u.user for u in frappe.get_doc("Assignment Rule", RULE).users}
-	frappe.delete_doc("User", agent.name, force=True, ignore_permissions=True)
+	delete_for_good("User", agent.name)
 	rule = frappe.get_doc("Assignment Rule", RULE)
 	assert agent.name not in {u.user for u in rule.users}
 	assert rule.disabled == (not rule.users)  # an empty round robin is switched off, not left to crash

@@ -12,7 +12,7 @@ from crm_suite.service.feedback import (
 	submit_feedback,
 )
 from tests.integration.conftest import Api
-from tests.integration.factories import make_ticket
+from tests.integration.factories import delete_for_good, make_ticket
 from tests.integration.service.helpers import make_agent, make_portal_customer, queued_mail
 
 
@@ -291,7 +291,7 @@ def live(committed, server):
 	for party in (a, b):
 		for contact in frappe.get_all("Contact Email", filters={"email_id": party.email}, pluck="parent"):
 			if contact != party.contact.name and frappe.db.exists("Contact", contact):
-				frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
+				delete_for_good("Contact", contact)
 	frappe.db.commit()
 
 

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 
-import { config, deskIdle, goto, launch, screenshot } from "./lib/harness.mjs";
+import { config, contextOptions, deskIdle, goto, launch, screenshot } from "./lib/harness.mjs";
 
 const env = (name) => {
 	const value = process.env[name];
@@ -120,7 +120,7 @@ describe("CRM Suite in Italian and Bosnian", () => {
 	});
 
 	it("a Bosnian portal user sees /support in Bosnian", async () => {
-		const context = await h.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+		const context = await h.browser.newContext(contextOptions({ width: 1280, height: 800 }));
 		const page = await context.newPage();
 		const errors = [];
 		page.on("pageerror", (err) => errors.push(String(err)));

@@ -149,3 +149,18 @@ def ensure_outgoing_account(name: str, email: str):
 	if frappe.db.exists("Email Account", {"enable_outgoing": 1, "default_outgoing": 1}):
 		return None
 	return make_outgoing_account(name, email)
+
+
+def error_log_names() -> set[str]:
+	"""The Error Log entries there are now; error_logs_since(names) gives the ones written after. (Not by
+	creation: its wall-clock time in the site's time zone goes back an hour when daylight saving time ends,
+	or when the site's time zone changes, and older entries then look newer.)"""
+	return set(frappe.get_all("Error Log", pluck="name"))
+
+
+def error_logs_since(names: set[str]) -> list[dict]:
+	return [
+		{"method": e.method, "error": e.error}
+		for e in frappe.get_all("Error Log", fields=["name", "method", "error"], order_by="creation")
+		if e.name not in names
+	]

@@ -5,6 +5,7 @@ import random
 from datetime import date, datetime, timedelta
 
 import frappe
+from frappe.model.naming import parse_naming_series
 
 from crm_suite.setup.demo.locales import EN, PRICE_FACTOR, DemoLocale
 
@@ -82,8 +83,9 @@ class DemoContext:
 
 def reserve_names(series: str, count: int, digits: int = 5) -> list[str]:
 	"""Take `count` consecutive names from a naming series (e.g. "CUST-.YYYY.-"), exactly as documents
-	inserted one by one would."""
-	prefix = series.replace(".YYYY.", str(datetime.now().year)).rstrip(".#")
+	inserted one by one would: the year is Frappe's, the site's time zone's (not the server clock's, which
+	is a year ahead or behind around New Year)."""
+	prefix = parse_naming_series(series.rstrip(".#"))
 	table = frappe.qb.DocType("Series")
 	frappe.qb.into(table).columns(table.name, table.current).insert(prefix, 0).ignore().run()
 	current = (

@@ -6,6 +6,8 @@
 //   CRM_E2E_PASSWORD   its password (default admin)
 //   CRM_E2E_CHROMIUM   browser binary (default /usr/bin/chromium)
 //   CRM_E2E_SCREENSHOTS  folder for screenshots (default tests/e2e/screenshots)
+//   CRM_E2E_TIME_ZONE  the browser's time zone, as a user of the site has it (the site's; default the
+//                      machine's): the desk's calendar opens on the browser's today
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +22,13 @@ export const config = {
 	password: process.env.CRM_E2E_PASSWORD || "admin",
 	chromium: process.env.CRM_E2E_CHROMIUM || "/usr/bin/chromium",
 	screenshots: process.env.CRM_E2E_SCREENSHOTS || path.resolve(here, "..", "screenshots"),
+	timeZone: process.env.CRM_E2E_TIME_ZONE || undefined,
 };
+
+/** A browser context as a user of the site has it: its viewport, English, the site's time zone. */
+export function contextOptions(viewport) {
+	return { viewport, locale: "en-US", timezoneId: config.timeZone };
+}
 
 export const CHROMIUM_ARGS = [
 	"--headless",
@@ -40,7 +48,7 @@ export async function launch() {
 		headless: true,
 		args: CHROMIUM_ARGS,
 	});
-	const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: "en-US" });
+	const context = await browser.newContext(contextOptions({ width: 1400, height: 900 }));
 	context.setDefaultTimeout(30_000);
 	const page = await context.newPage();
 	const errors = [];

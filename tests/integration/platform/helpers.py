@@ -60,11 +60,20 @@ def e2e_node() -> str:
 
 def run_journeys(node: str, script: str, url: str, env: dict, timeout: int = 600):
 	"""Run the browser journeys of tests/e2e/`script` against the server at `url`, with the journey's own
-	CRM_E2E_* values in `env`; the finished process (its output captured)."""
+	CRM_E2E_* values in `env`; the finished process (its output captured). The browser is in the site's
+	time zone, as its users are: in the machine's (UTC on CI) the desk's calendar opened on another day
+	than the site's today from the site's evening on (New York: from 19:00)."""
+	time_zone = frappe.db.get_single_value("System Settings", "time_zone")
 	return subprocess.run(
 		[node, "--test", "--test-concurrency=1", "--test-reporter=spec", script],
 		cwd=E2E,
-		env={**os.environ, "CRM_E2E_URL": url, "CRM_E2E_CHROMIUM": CHROMIUM, **env},
+		env={
+			**os.environ,
+			"CRM_E2E_URL": url,
+			"CRM_E2E_CHROMIUM": CHROMIUM,
+			"CRM_E2E_TIME_ZONE": time_zone or "",
+			**env,
+		},
 		capture_output=True,
 		text=True,
 		timeout=timeout,

@@ -7,7 +7,7 @@ from pathlib import Path
 import frappe
 import pytest
 from frappe.integrations.doctype.webhook.webhook import get_context, get_webhook_data
-from frappe.utils import add_to_date, now_datetime
+from frappe.utils import add_to_date, get_datetime, nowdate
 
 from crm_suite.api.dashboards import count_sla_breaches_on, sla_breaches_today
 from tests.integration.factories import (
@@ -154,7 +154,9 @@ def test_at_risk_customers_card():
 
 
 def test_sla_breaches_today_counts_the_missed_deadline_day():
-	now = now_datetime()
+	# the deadlines are minutes before noon today, not before now: in the site's first minutes after
+	# midnight "two minutes ago" is yesterday (failed between 00:00 and 00:02 in the site's time zone)
+	now = get_datetime(f"{nowdate()} 12:00:00")
 	before = count_sla_breaches_on(now.date().isoformat())
 	late_reply = make_ticket()  # response deadline missed today
 	frappe.db.set_value(

@@ -12,7 +12,14 @@ import pytest
 from frappe.utils.background_jobs import get_job
 
 from crm_suite.sales import bulk_import, import_pass
-from tests.integration.factories import delete_for_good, delete_imports, make_user, unique
+from tests.integration.factories import (
+	delete_for_good,
+	delete_imports,
+	error_log_names,
+	error_logs_since,
+	make_user,
+	unique,
+)
 from tests.integration.sales import test_lead_import
 
 
@@ -64,7 +71,7 @@ def regions():
 
 
 def test_the_sweep_merges_as_the_importer_and_reports_a_repeat_of_a_hidden_lead(regions):
-	since = frappe.utils.now_datetime()
+	logged = error_log_names()
 	hidden = regions.hidden
 	frappe.set_user(regions.manager)
 	assert frappe.get_list("Lead", filters={"name": hidden.name}) == []  # the importer can't see it
@@ -113,7 +120,7 @@ def test_the_sweep_merges_as_the_importer_and_reports_a_repeat_of_a_hidden_lead(
 	assert [m["message"] for m in messages] == [notes[0].subject]
 	for text in [notes[0].subject, log[0].messages]:
 		assert hidden.name not in text and hidden.lead_name not in text  # nothing leaks
-	assert frappe.get_all("Error Log", {"creation": [">=", since]}, ["method", "error"]) == []
+	assert error_logs_since(logged) == []
 
 
 def test_a_repeat_of_a_lead_the_importer_may_edit_is_still_merged_by_the_sweep(regions):
@@ -161,7 +168,7 @@ def test_a_refused_merge_is_noted_once_even_when_its_chunk_is_redone_and_a_bad_l
 	"""The Data Import Log is MyISAM: a chunk killed before its commit and redone reported the refused
 	merge twice in the row's messages. A log whose row_indexes is "[]" raised IndexError, the chunk aborted
 	and the sweep failed on the same leads every hour."""
-	since = frappe.utils.now_datetime()
+	logged = error_log_names()
 	data_import = test_lead_import.make_data_import(
 		regions,
 		["First Name", "Last Name", "Email", "Territory"],
@@ -195,7 +202,7 @@ def test_a_refused_merge_is_noted_once_even_when_its_chunk_is_redone_and_a_bad_l
 	frappe.db.commit()
 	assert frappe.db.get_value("Lead", repeat, "import_pending") == 0
 	assert f"Imported lead {repeat} was not merged" in messages()[1][0]["message"]
-	assert frappe.get_all("Error Log", {"creation": [">=", since]}, ["method", "error"]) == []
+	assert error_logs_since(logged) == []
 
 
 def test_the_sweep_merges_and_reports_in_the_language_of_the_importer(regions):

@@ -21,7 +21,7 @@ from frappe.utils.background_jobs import get_job
 from crm_suite.devserver import delete_traces
 from crm_suite.sales import bulk_import, import_pass, routing
 from crm_suite.utils import workflow_actions
-from tests.integration.factories import delete_for_good, make_user, unique
+from tests.integration.factories import delete_for_good, error_log_names, error_logs_since, make_user, unique
 from tests.integration.sessions import run_in_threads
 
 PENDING = 400
@@ -75,7 +75,7 @@ def pending_leads(state, count: int) -> list[str]:
 
 
 def test_the_pass_the_deferred_job_and_single_saves_at_once_finish_every_lead_once(site, crowd):
-	since = frappe.utils.now_datetime()
+	logged = error_log_names()
 	imported = pending_leads(crowd, PENDING)
 	saving = threading.Event()
 	saving.set()
@@ -146,7 +146,7 @@ def test_the_pass_the_deferred_job_and_single_saves_at_once_finish_every_lead_on
 	)
 	assert Counter(todos) == Counter({lead: 1 for lead in leads})  # assigned once each
 	assert not frappe.db.exists(workflow_actions.QUEUE_DOCTYPE, {"reference_name": ["in", leads]})
-	assert frappe.get_all("Error Log", {"creation": [">=", since]}, ["method", "error"]) == []
+	assert error_logs_since(logged) == []
 
 
 def test_the_pass_never_waits_for_a_lead_it_did_not_claim(site, crowd):

@@ -4,8 +4,10 @@ Each session runs in a thread with its own frappe context and connection, as a g
 would, and commits after each step. Frappe keeps a Single as rows of `tabSingles` (no unique key) and saves
 it with a locking read of its rows, a DELETE and an INSERT per field: with several sessions at once InnoDB
 killed some saves with "Deadlock found" (a 500 over REST; schemathesis found it on Analytics Settings;
-about one save in fifteen with four sessions here). Now every writer, and a reader that must see the
-latest commit, first locks the settings' DocType row (crm_suite/utils/singles.py) and waits there.
+about one save in fifteen with four sessions here); saves of two different settings too, when MariaDB
+read the small table by a full scan (a save of CRM Settings while a job stamped Analytics Settings). Now
+every writer, and a reader that must see the latest commit, first takes one lock for the app's settings
+(crm_suite/utils/singles.py) and waits there.
 """
 
 import frappe
